@@ -1,0 +1,213 @@
+using System.Runtime.CompilerServices;
+using Iced.Intel;
+using Smp.Devices.Cpu.Decoding;
+
+namespace Smp.Devices.Cpu;
+
+// The interpreter loop. Code is decoded once into blocks of uops cached by physical address and
+// code size; the fast path runs a block's handlers back to back with one flag test per
+// instruction. Everything unusual (pending events, single-step, breakpoints, interrupt shadows,
+// a write into decoded code, a mode change) sets _attention and is handled between instructions.
+public sealed unsafe partial class CpuCore
+{
+    private const int BlockCacheSize = 8192;
+    private readonly DecodedBlock?[] _blocks = new DecodedBlock?[BlockCacheSize];
+    private readonly byte[] _decodeBuffer = new byte[DecodedBlock.MaxInstructions * 15 + 16];
+    private readonly CpuFault _fault;
+    private bool _attention;
+    private ulong _fetchPage = TlbInvalid;
+    private ulong _fetchPhysPage;
+
+    /// <summary>Decoded blocks created so far (a measure of decode work, for benchmarks).</summary>
+    public long BlocksDecoded;
+
+    /// <summary>
+    /// Asks the loop to stop after the current instruction and re-examine events and modes before
+    /// the next one. Handlers call it after changing anything the fast path assumes constant.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void RequestExit() => _attention = true;
+
+    /// <summary>
+    /// Executes up to <paramref name="budget"/> instructions, fewer if the CPU halts, shuts down or
+    /// waits for SIPI. Guest faults are delivered to the guest; they never escape.
+    /// </summary>
+    /// <returns>The number of budget units used: retired instructions plus one per delivered event.</returns>
+    public long Run(long budget)
+    {
+        long used = 0;
+        while (used < budget)
+        {
+            if (State != RunState.Running && !TryWake()) break;
+            if (_attention)
+            {
+                _attention = false;
+                if (ServiceEvents()) { used++; continue; }
+                if (State != RunState.Running) break;
+                if (_stepMode) { used += StepOne(); continue; }
+            }
+            used += RunBlock(budget - used);
+        }
+        return used;
+    }
+
+    private long RunBlock(long limit)
+    {
+        int i = 0;
+        try
+        {
+            var block = FetchBlock();
+            int n = block.Count < limit ? block.Count : (int)limit;
+            var uops = block.Uops;
+            ulong ipMask = _ipMask;
+            while (i < n)
+            {
+                ref Uop u = ref uops[i];
+                NextRip = (Rip + u.Length) & ipMask;
+                u.Exec(this, ref u);
+                Rip = NextRip;
+                i++;
+                if (_attention) break;
+            }
+            InstructionsRetired += i;
+            return i;
+        }
+        catch (CpuFault f) when (ReferenceEquals(f, _fault))
+        {
+            InstructionsRetired += i;
+            DeliverFault();
+            return i + 1;
+        }
+    }
+
+    /// <summary>
+    /// Executes exactly one instruction with every per-instruction check (used while single-stepping,
+    /// with breakpoints armed or inside an interrupt shadow).
+    /// </summary>
+    private long StepOne()
+    {
+        try
+        {
+            BeforeInstruction();
+            var block = FetchBlock();
+            ref Uop u = ref block.Uops[0];
+            NextRip = (Rip + u.Length) & _ipMask;
+            u.Exec(this, ref u);
+            Rip = NextRip;
+            InstructionsRetired++;
+            AfterInstruction();
+        }
+        catch (CpuFault f) when (ReferenceEquals(f, _fault))
+        {
+            DeliverFault();
+        }
+        _attention |= _stepMode;
+        return 1;
+    }
+
+    private ulong _ipMask => Is64 ? ulong.MaxValue : Bitness == 32 ? 0xFFFF_FFFFUL : 0xFFFFUL;
+
+    /// <summary>The linear address of the current instruction (CS base + RIP).</summary>
+    public ulong CurrentLinearIp => Is64 ? Rip : (Segs[Seg.CS].Base + Rip) & 0xFFFF_FFFFUL;
+
+    private DecodedBlock FetchBlock()
+    {
+        ulong la;
+        if (Is64)
+        {
+            la = Rip;
+            if ((ulong)(((long)la << 16) >> 16) != la) RaiseFault(Vector.GP, 0);
+        }
+        else
+        {
+            if (Rip > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
+            la = (Segs[Seg.CS].Base + Rip) & 0xFFFF_FFFFUL;
+        }
+        ulong tag = (la >> 12) | _tlbUserTag;
+        if (tag != _fetchPage)
+        {
+            _fetchPhysPage = Translate(la & ~0xFFFUL, AccessKind.Execute) >> 12;
+            _fetchPage = tag;
+        }
+        ulong pa = (_fetchPhysPage << 12) | (la & 0xFFF);
+        int slot = (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));
+        var b = _blocks[slot];
+        if (b != null && b.PhysicalAddress == pa && b.Bitness == Bitness && b.Version == Memory.PageVersion(pa >> 12))
+            return b;
+        b = DecodeBlock(la, pa);
+        if (b.Cacheable) _blocks[slot] = b;
+        return b;
+    }
+
+    private DecodedBlock DecodeBlock(ulong la, ulong pa)
+    {
+        BlocksDecoded++;
+        ulong ppn = pa >> 12;
+        Memory.MarkCodePage(ppn);
+        var block = new DecodedBlock
+        {
+            PhysicalAddress = pa,
+            Bitness = Bitness,
+            Version = Memory.PageVersion(ppn),
+            Cacheable = true,
+        };
+
+        // Bytes available without leaving the page or, outside 64-bit mode, passing the CS limit.
+        int avail = (int)(0x1000 - (pa & 0xFFF));
+        bool limitCut = false;
+        if (!Is64)
+        {
+            ulong room = (ulong)Segs[Seg.CS].Limit - Rip + 1;
+            if (room < (ulong)avail) { avail = (int)room; limitCut = true; }
+        }
+        avail = Math.Min(avail, _decodeBuffer.Length);
+        var host = Memory.RamPage(pa);
+        if (host != null) new ReadOnlySpan<byte>(host + (pa & 0xFFF), avail).CopyTo(_decodeBuffer);
+        else for (int k = 0; k < avail; k++) _decodeBuffer[k] = (byte)PhysicalRead(pa + (ulong)k, 1);
+
+        var decoder = Decoder.Create(Bitness, new ByteArrayCodeReader(_decodeBuffer, 0, avail), Rip, DecoderOptions.None);
+        int count = 0;
+        while (count < DecodedBlock.MaxInstructions)
+        {
+            decoder.Decode(out var instr);
+            if (decoder.LastError == DecoderError.NoMoreBytes)
+            {
+                if (count > 0) break; // the next instruction starts a block of its own
+                // Fetching past the CS limit is #GP(0) (SDM Vol. 3A §5.3); past the page end, fetch across pages.
+                if (limitCut) RaiseFault(Vector.GP, 0);
+                return DecodeStraddling(la);
+            }
+            UopBuilder.Build(in instr, ref block.Uops[count]);
+            count++;
+            if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID) break;
+        }
+        block.Count = count;
+        return block;
+    }
+
+    private DecodedBlock DecodeStraddling(ulong la)
+    {
+        var block = new DecodedBlock { PhysicalAddress = ulong.MaxValue, Bitness = Bitness, Cacheable = false };
+        // Read up to 15 bytes linearly (each byte translated for execution; the second page may #PF).
+        var bytes = new byte[15];
+        int n = 0;
+        for (; n < 15; n++)
+        {
+            ulong a = Is64 ? la + (ulong)n : (la + (ulong)n) & 0xFFFF_FFFFUL;
+            bytes[n] = (byte)PhysicalRead(Translate(a, AccessKind.Execute), 1);
+            var d = Decoder.Create(Bitness, new ByteArrayCodeReader(bytes, 0, n + 1), Rip, DecoderOptions.None);
+            d.Decode(out var instr);
+            if (d.LastError != DecoderError.NoMoreBytes)
+            {
+                UopBuilder.Build(in instr, ref block.Uops[0]);
+                block.Count = 1;
+                block.Cacheable = false;
+                return block;
+            }
+        }
+        throw new InvalidOperationException("unreachable: no x86 instruction is longer than 15 bytes");
+    }
+
+    /// <summary>Drops every decoded block of this CPU (used by snapshots and tests).</summary>
+    public void FlushDecodeCache() => Array.Clear(_blocks);
+}

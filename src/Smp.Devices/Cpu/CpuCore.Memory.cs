@@ -1,0 +1,295 @@
+using System.Runtime.CompilerServices;
+
+namespace Smp.Devices.Cpu;
+
+// Linear memory access. The fast path is a direct-mapped software TLB whose entries point straight
+// at host RAM; anything else (MMIO, ROM, the local APIC page, page-crossing accesses, data
+// breakpoints, pages holding decoded code for writes) takes the slow path.
+public sealed unsafe partial class CpuCore
+{
+    private const int TlbSize = 256;
+    private const ulong TlbUserBit = 1UL << 63;
+    private const ulong TlbInvalid = ulong.MaxValue;
+
+    private struct TlbEntry
+    {
+        public ulong Tag;        // linear page number | TlbUserBit when filled for a CPL 3 access
+        public byte* Host;       // host address of the physical page
+        public ulong PhysPage;   // physical page number
+    }
+
+    private readonly TlbEntry[] _readTlb = new TlbEntry[TlbSize];
+    private readonly TlbEntry[] _writeTlb = new TlbEntry[TlbSize];
+    private ulong _tlbUserTag;
+
+    /// <summary>Physical base of this CPU's local APIC window when it is enabled in xAPIC mode, else ulong.MaxValue.</summary>
+    public ulong ApicWindow = ulong.MaxValue;
+
+    /// <summary>The local APIC's MMIO handler, consulted before the shared bus for accesses to <see cref="ApicWindow"/>.</summary>
+    public Memory.IMmioDevice? LocalApicMmio;
+
+    /// <summary>Drops every cached translation (MOV to CR3/CR0/CR4, mode changes).</summary>
+    public void FlushTlb()
+    {
+        for (int i = 0; i < TlbSize; i++) { _readTlb[i].Tag = TlbInvalid; _writeTlb[i].Tag = TlbInvalid; }
+        _fetchPage = TlbInvalid;
+    }
+
+    /// <summary>Drops the cached translation of the page holding <paramref name="linear"/> (INVLPG).</summary>
+    public void FlushTlbPage(ulong linear)
+    {
+        int i = (int)((linear >> 12) & (TlbSize - 1));
+        _readTlb[i].Tag = TlbInvalid;
+        _writeTlb[i].Tag = TlbInvalid;
+        _fetchPage = TlbInvalid;
+    }
+
+    // ---- effective and linear addresses -------------------------------------------------------
+
+    /// <summary>The effective address (offset within the segment) of the memory operand of <paramref name="u"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong EffectiveAddress(ref Uop u) =>
+        ((ulong)u.Disp + Gpr(u.Base) + (Gpr(u.Index) << u.Scale) + (NextRip & u.RipRelativeMask)) & u.AddrMask;
+
+    /// <summary>
+    /// The linear address of the memory operand of <paramref name="u"/> for an access of
+    /// <paramref name="size"/> bytes, after segment checks (limits and types outside 64-bit mode,
+    /// canonical form in 64-bit mode).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong OperandAddress(ref Uop u, int size, bool write) => LinearAddress(u.Seg, EffectiveAddress(ref u), size, write);
+
+    /// <summary>Forms the linear address of <paramref name="offset"/> in segment <paramref name="seg"/>, with the segment checks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong LinearAddress(int seg, ulong offset, int size, bool write)
+    {
+        if (Is64)
+        {
+            ulong la = _effectiveBase[seg] + offset;
+            if ((ulong)(((long)la << 16) >> 16) != la) RaiseNonCanonical(seg);
+            return la;
+        }
+        return LegacyLinearAddress(seg, offset, size, write);
+    }
+
+    private ulong LegacyLinearAddress(int seg, ulong offset, int size, bool write)
+    {
+        ref var s = ref Segs[seg];
+        if (ProtectedMode)
+        {
+            // SDM Vol. 3A §5.4.1, §5.3: null or unusable segments fault; writes need a writable data segment.
+            if ((s.Attributes & 0x80) == 0) RaiseSegmentFault(seg);
+            if (write && ((s.Attributes & 0x08) != 0 || (s.Attributes & 0x02) == 0)) RaiseSegmentFault(seg);
+            if (!write && (s.Attributes & 0x0A) == 0x08) RaiseSegmentFault(seg); // execute-only code
+        }
+        ulong last = offset + (ulong)size - 1;
+        if (s.ExpandDown)
+        {
+            ulong upper = s.DefaultBig ? 0xFFFF_FFFFUL : 0xFFFFUL;
+            if (offset <= s.Limit || last > upper) RaiseSegmentFault(seg);
+        }
+        else if (last > s.Limit) RaiseSegmentFault(seg);
+        return (s.Base + offset) & 0xFFFF_FFFFUL;
+    }
+
+    private void RaiseSegmentFault(int seg)
+    {
+        if (seg == Seg.SS) RaiseFault(Vector.SS, 0);
+        RaiseFault(Vector.GP, 0);
+    }
+
+    // Fact sheet G.3: a non-canonical address through SS (RSP/RBP-based addressing) is #SS, else #GP (SDM Vol. 3A §6.15).
+    private void RaiseNonCanonical(int seg)
+    {
+        if (seg == Seg.SS) RaiseFault(Vector.SS, 0);
+        RaiseFault(Vector.GP, 0);
+    }
+
+    // ---- typed linear reads and writes ------------------------------------------------------
+
+    /// <summary>Reads a byte at a linear address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte Read8(ulong la)
+    {
+        ref var e = ref _readTlb[(int)((la >> 12) & (TlbSize - 1))];
+        if (e.Tag == ((la >> 12) | _tlbUserTag)) return e.Host[la & 0xFFF];
+        return (byte)ReadSlow(la, 1, AccessKind.Read);
+    }
+
+    /// <summary>Reads a 16-bit value at a linear address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ushort Read16(ulong la)
+    {
+        ref var e = ref _readTlb[(int)((la >> 12) & (TlbSize - 1))];
+        if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFE) return Unsafe.ReadUnaligned<ushort>(e.Host + (la & 0xFFF));
+        return (ushort)ReadSlow(la, 2, AccessKind.Read);
+    }
+
+    /// <summary>Reads a 32-bit value at a linear address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Read32(ulong la)
+    {
+        ref var e = ref _readTlb[(int)((la >> 12) & (TlbSize - 1))];
+        if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFC) return Unsafe.ReadUnaligned<uint>(e.Host + (la & 0xFFF));
+        return (uint)ReadSlow(la, 4, AccessKind.Read);
+    }
+
+    /// <summary>Reads a 64-bit value at a linear address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Read64(ulong la)
+    {
+        ref var e = ref _readTlb[(int)((la >> 12) & (TlbSize - 1))];
+        if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFF8) return Unsafe.ReadUnaligned<ulong>(e.Host + (la & 0xFFF));
+        return ReadSlow(la, 8, AccessKind.Read);
+    }
+
+    /// <summary>Writes a byte at a linear address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write8(ulong la, byte v)
+    {
+        ref var e = ref _writeTlb[(int)((la >> 12) & (TlbSize - 1))];
+        if (e.Tag == ((la >> 12) | _tlbUserTag)) e.Host[la & 0xFFF] = v;
+        else WriteSlow(la, 1, v, AccessKind.Write);
+    }
+
+    /// <summary>Writes a 16-bit value at a linear address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write16(ulong la, ushort v)
+    {
+        ref var e = ref _writeTlb[(int)((la >> 12) & (TlbSize - 1))];
+        if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFE) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
+        else WriteSlow(la, 2, v, AccessKind.Write);
+    }
+
+    /// <summary>Writes a 32-bit value at a linear address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write32(ulong la, uint v)
+    {
+        ref var e = ref _writeTlb[(int)((la >> 12) & (TlbSize - 1))];
+        if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFC) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
+        else WriteSlow(la, 4, v, AccessKind.Write);
+    }
+
+    /// <summary>Writes a 64-bit value at a linear address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write64(ulong la, ulong v)
+    {
+        ref var e = ref _writeTlb[(int)((la >> 12) & (TlbSize - 1))];
+        if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFF8) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
+        else WriteSlow(la, 8, v, AccessKind.Write);
+    }
+
+    /// <summary>Reads <paramref name="size"/> bytes (1, 2, 4, 8) at a linear address, zero-extended.</summary>
+    public ulong ReadSized(ulong la, int size) => size switch
+    {
+        1 => Read8(la),
+        2 => Read16(la),
+        4 => Read32(la),
+        _ => Read64(la),
+    };
+
+    /// <summary>Writes the low <paramref name="size"/> bytes (1, 2, 4, 8) of <paramref name="v"/> at a linear address.</summary>
+    public void WriteSized(ulong la, int size, ulong v)
+    {
+        switch (size)
+        {
+            case 1: Write8(la, (byte)v); break;
+            case 2: Write16(la, (ushort)v); break;
+            case 4: Write32(la, (uint)v); break;
+            default: Write64(la, v); break;
+        }
+    }
+
+    /// <summary>
+    /// Reads with explicit access rights (e.g. <see cref="AccessKind.System"/> for descriptor tables
+    /// and the TSS), always through the page walk checks.
+    /// </summary>
+    public ulong ReadLinear(ulong la, int size, AccessKind kind) => ReadSlow(la, size, kind);
+
+    /// <summary>Writes with explicit access rights (e.g. setting a descriptor's busy or accessed bit).</summary>
+    public void WriteLinear(ulong la, int size, ulong v, AccessKind kind) => WriteSlow(la, size, v, kind | AccessKind.Write);
+
+    // ---- slow paths -------------------------------------------------------------------------
+
+    private ulong ReadSlow(ulong la, int size, AccessKind kind)
+    {
+        if (((la & 0xFFF) + (ulong)size) > 0x1000)
+        {
+            // Split at the page boundary; both halves are translated before either value is used.
+            int first = (int)(0x1000 - (la & 0xFFF));
+            ulong lo = ReadSlowBytes(la, first, kind);
+            ulong hi = ReadSlowBytes(la + (ulong)first, size - first, kind);
+            return lo | (hi << (first * 8));
+        }
+        return ReadSlowBytes(la, size, kind);
+    }
+
+    private ulong ReadSlowBytes(ulong la, int size, AccessKind kind)
+    {
+        CheckDataBreakpoint(la, size, write: false, kind);
+        ulong pa = Translate(la, kind);
+        ulong value = PhysicalRead(pa, size);
+        if ((kind & AccessKind.System) == 0) FillTlb(_readTlb, la, pa);
+        return value;
+    }
+
+    private void WriteSlow(ulong la, int size, ulong v, AccessKind kind)
+    {
+        if (((la & 0xFFF) + (ulong)size) > 0x1000)
+        {
+            // Translate both pages first so that a #PF on the second leaves memory untouched.
+            int first = (int)(0x1000 - (la & 0xFFF));
+            ulong pa1 = Translate(la, kind);
+            ulong pa2 = Translate(la + (ulong)first, kind);
+            CheckDataBreakpoint(la, size, write: true, kind);
+            for (int i = 0; i < size; i++)
+                PhysicalWrite(i < first ? pa1 + (ulong)i : pa2 + (ulong)(i - first), 1, (v >> (i * 8)) & 0xFF);
+            return;
+        }
+        ulong pa = Translate(la, kind);
+        CheckDataBreakpoint(la, size, write: true, kind);
+        PhysicalWrite(pa, size, v);
+        if ((kind & AccessKind.System) == 0) FillTlb(_writeTlb, la, pa);
+    }
+
+    /// <summary>A physical read as this CPU sees it: its own local APIC window first, then the shared bus.</summary>
+    public ulong PhysicalRead(ulong pa, int size)
+    {
+        if ((pa & ~0xFFFUL) == ApicWindow && LocalApicMmio is { } apic) return apic.Read(pa, size);
+        return Memory.Read(pa, size);
+    }
+
+    /// <summary>A physical write as this CPU sees it; writes to pages holding decoded code end the current block.</summary>
+    public void PhysicalWrite(ulong pa, int size, ulong v)
+    {
+        if ((pa & ~0xFFFUL) == ApicWindow && LocalApicMmio is { } apic) { apic.Write(pa, size, v); return; }
+        if (Memory.IsCodePage(pa >> 12) || Memory.IsCodePage((pa + (ulong)size - 1) >> 12)) RequestExit();
+        Memory.Write(pa, size, v);
+    }
+
+    private void FillTlb(TlbEntry[] tlb, ulong la, ulong pa)
+    {
+        // Only plain RAM pages without breakpoints are cached; a write entry also requires that the
+        // page holds no decoded code (writes there must invalidate it) and that the dirty bit is set.
+        if (_dataBreakpointsArmed) return;
+        ulong ppn = pa >> 12;
+        if ((pa & ~0xFFFUL) == ApicWindow) return;
+        byte* host = Memory.RamPage(pa);
+        if (host == null) return;
+        if (ReferenceEquals(tlb, _writeTlb) && Memory.IsCodePage(ppn)) return;
+        ref var e = ref tlb[(int)((la >> 12) & (TlbSize - 1))];
+        e.Tag = (la >> 12) | _tlbUserTag;
+        e.Host = host;
+        e.PhysPage = ppn;
+    }
+
+    /// <summary>
+    /// Drops write-TLB entries for a physical page that just became a code page, so that the next
+    /// write to it takes the slow path and invalidates the decoded code.
+    /// </summary>
+    internal void ForgetWritablePage(ulong ppn)
+    {
+        for (int i = 0; i < TlbSize; i++)
+            if (_writeTlb[i].PhysPage == ppn) _writeTlb[i].Tag = TlbInvalid;
+    }
+}

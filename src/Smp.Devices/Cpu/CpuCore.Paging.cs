@@ -1,0 +1,149 @@
+namespace Smp.Devices.Cpu;
+
+// Linear-to-physical translation (SDM Vol. 3A chapter 4): no paging, 32-bit paging (with 4 MiB
+// pages under CR4.PSE), PAE paging (PDPTEs loaded with CR3) and 4-level paging, with
+// accessed/dirty bits, U/S, R/W, NX and CR0.WP, and #PF error codes (§4.7).
+public sealed partial class CpuCore
+{
+    /// <summary>Physical address width reported by CPUID.80000008H:EAX[7:0].</summary>
+    public const int MaxPhysAddrBits = 40;
+
+    private const ulong PteP = 1, PteRw = 2, PteUs = 4, PteA = 0x20, PteD = 0x40, PtePs = 0x80;
+    private const ulong PteNx = 1UL << 63;
+    private const ulong AddrMask40 = ((1UL << MaxPhysAddrBits) - 1) & ~0xFFFUL;
+
+    private readonly ulong[] _pdpte = new ulong[4];
+
+    /// <summary>Bit 20 of physical addresses when the A20 gate is enabled (the default), else 0.</summary>
+    public ulong A20Mask = ulong.MaxValue;
+
+    /// <summary>
+    /// Loads the four PAE PDPTEs from CR3, as MOV to CR3 (and CR0/CR4 changes entering PAE paging)
+    /// do outside IA-32e mode (SDM Vol. 3A §4.4.1). Returns false when a present PDPTE sets
+    /// reserved bits; the caller then raises #GP(0).
+    /// </summary>
+    public bool LoadPdptes()
+    {
+        ulong baseAddr = Cr3 & 0xFFFF_FFE0UL;
+        for (int i = 0; i < 4; i++)
+        {
+            ulong e = Memory.Read(baseAddr + (ulong)i * 8, 8);
+            if ((e & PteP) != 0 && (e & (0x1E6UL | ~((1UL << MaxPhysAddrBits) - 1))) != 0) return false;
+            _pdpte[i] = e;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Translates a linear address for an access of <paramref name="kind"/>, setting accessed and
+    /// dirty bits, or raises #PF with CR2 and the error code.
+    /// </summary>
+    public ulong Translate(ulong la, AccessKind kind)
+    {
+        if (!PagingEnabled) return la & A20Mask & (LongModeActive ? ulong.MaxValue : 0xFFFF_FFFFUL);
+        bool write = (kind & AccessKind.Write) != 0;
+        bool fetch = (kind & AccessKind.Execute) != 0;
+        bool user = Cpl == 3 && (kind & AccessKind.System) == 0;
+        bool nxe = (Efer & 0x800) != 0;
+        ulong reservedNx = nxe ? 0 : PteNx;
+        uint err = (write ? 2u : 0) | (user ? 4u : 0) | (fetch && nxe ? 16u : 0);
+
+        Span<ulong> entryAddr = stackalloc ulong[4];
+        int levels = 0;
+        bool writable = true, userOk = true, noExec = false;
+        ulong pa;
+
+        if ((Cr4 & 0x20) == 0)
+        {
+            // 32-bit paging: PDE then PTE, 4 MiB pages when CR4.PSE and PDE.PS.
+            ulong pdeAddr = (Cr3 & 0xFFFF_F000UL) + ((la >> 22) & 0x3FF) * 4;
+            ulong pde = Memory.Read(pdeAddr, 4);
+            if ((pde & PteP) == 0) PageFault(la, err);
+            entryAddr[levels++] = pdeAddr;
+            writable &= (pde & PteRw) != 0; userOk &= (pde & PteUs) != 0;
+            if ((pde & PtePs) != 0 && (Cr4 & 0x10) != 0)
+            {
+                // PSE-36: bits 20:13 hold physical address bits 39:32; bit 21 is reserved.
+                if ((pde & (1UL << 21)) != 0) PageFault(la, err | 9);
+                pa = (pde & 0xFFC0_0000UL) | (((pde >> 13) & 0xFF) << 32) | (la & 0x3F_FFFF);
+                CheckAndMark(la, err, write, user, fetch, writable, userOk, noExec, entryAddr[..levels], 4);
+                return pa;
+            }
+            ulong pteAddr = (pde & 0xFFFF_F000UL) + ((la >> 12) & 0x3FF) * 4;
+            ulong pte = Memory.Read(pteAddr, 4);
+            if ((pte & PteP) == 0) PageFault(la, err);
+            entryAddr[levels++] = pteAddr;
+            writable &= (pte & PteRw) != 0; userOk &= (pte & PteUs) != 0;
+            CheckAndMark(la, err, write, user, fetch, writable, userOk, noExec, entryAddr[..levels], 4);
+            return (pte & 0xFFFF_F000UL) | (la & 0xFFF);
+        }
+
+        ulong table;
+        int startLevel;
+        if (LongModeActive)
+        {
+            table = Cr3 & AddrMask40;
+            startLevel = 4;
+        }
+        else
+        {
+            ulong pdpte = _pdpte[(la >> 30) & 3];
+            if ((pdpte & PteP) == 0) PageFault(la, err);
+            table = pdpte & AddrMask40;
+            startLevel = 2;
+        }
+
+        for (int level = startLevel; level >= 1; level--)
+        {
+            int shift = 12 + 9 * (level - 1);
+            ulong addr = table + ((la >> shift) & 0x1FF) * 8;
+            ulong e = Memory.Read(addr, 8);
+            if ((e & PteP) == 0) PageFault(la, err);
+            entryAddr[levels++] = addr;
+            // Reserved bits: above MAXPHYADDR (bits 51:40), NX when EFER.NXE = 0, PS in a PML4E and
+            // in a PDPTE (1 GiB pages are not offered by CPUID), bits 20:13 of a 2 MiB PDE.
+            ulong rsvd = (e & 0x000F_F000_0000_0000UL) | (e & reservedNx);
+            bool large = (e & PtePs) != 0 && level == 2;
+            if ((e & PtePs) != 0 && level >= 3) rsvd |= PtePs;
+            if (large) rsvd |= e & 0x1F_E000UL;
+            if (rsvd != 0) PageFault(la, err | 9);
+            writable &= (e & PteRw) != 0; userOk &= (e & PteUs) != 0; noExec |= nxe && (e & PteNx) != 0;
+            if (large)
+            {
+                CheckAndMark(la, err, write, user, fetch, writable, userOk, noExec, entryAddr[..levels], 8);
+                return (e & AddrMask40 & ~0x1F_FFFFUL) | (la & 0x1F_FFFF);
+            }
+            if (level == 1)
+            {
+                CheckAndMark(la, err, write, user, fetch, writable, userOk, noExec, entryAddr[..levels], 8);
+                return (e & AddrMask40) | (la & 0xFFF);
+            }
+            table = e & AddrMask40;
+        }
+        throw new InvalidOperationException("unreachable: page walk ended without a leaf");
+    }
+
+    private void CheckAndMark(ulong la, uint err, bool write, bool user, bool fetch, bool writable, bool userOk,
+        bool noExec, ReadOnlySpan<ulong> entries, int entrySize)
+    {
+        // SDM Vol. 3A §4.6: user accesses need U/S at every level; writes need R/W everywhere for
+        // user mode, and for supervisor mode when CR0.WP = 1; fetches fault on NX pages.
+        if (user && !userOk) PageFault(la, err | 1);
+        if (write && !writable && (user || (Cr0 & 0x1_0000) != 0)) PageFault(la, err | 1);
+        if (fetch && noExec) PageFault(la, err | 1);
+        for (int i = 0; i < entries.Length; i++)
+        {
+            ulong addr = entries[i];
+            ulong e = Memory.Read(addr, entrySize);
+            bool leaf = i == entries.Length - 1;
+            ulong set = PteA | (leaf && write ? PteD : 0);
+            if ((e & set) != set) Memory.Write(addr, entrySize, e | set);
+        }
+    }
+
+    private void PageFault(ulong la, uint errorCode)
+    {
+        Cr2 = la;
+        RaiseFault(Vector.PF, errorCode);
+    }
+}
