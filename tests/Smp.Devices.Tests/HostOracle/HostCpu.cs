@@ -339,6 +339,8 @@ public static unsafe class HostCpu
                 if (!mem.TryGetVirtualAddress(0, out ulong address, TryGetRegister))
                     return $"{instr}: unsupported addressing ({mem})";
                 ulong size = (ulong)mem.MemorySize.GetSize();
+                if (size == 0 && instr.IsStringInstruction)
+                    size = (ulong)instr.MemorySize.GetSize(); // Iced reports REP string accesses with an unknown size
                 if (size == 0)
                     return $"{instr}: memory access of unknown size";
                 ulong start = address, length = size;
