@@ -316,7 +316,10 @@ public static unsafe class HostCpu
         if (Forbidden.Contains(instr.Mnemonic))
             return $"{instr}: forbidden in the oracle";
         foreach (var feature in instr.CpuidFeatures)
-            if (!HostSupports(feature))
+            if (feature is CpuidFeature.FPU or CpuidFeature.FPU287 or CpuidFeature.FPU387 or CpuidFeature.MMX
+                or CpuidFeature.D3NOW or CpuidFeature.D3NOWEXT)
+                return $"{instr}: x87/MMX state is not handled";
+            else if (!HostSupports(feature))
                 return $"{instr}: needs {feature}, not known to be supported by this host";
         for (int i = 0; i < instr.OpCount; i++)
         {

@@ -98,6 +98,26 @@ public sealed class MachineState
         return s;
     }
 
+    /// <summary>
+    /// Compares this (actual) state with <paramref name="expected"/>: all 16 GPRs, the RFLAGS bits in
+    /// <paramref name="flagsMask"/> (e.g. <see cref="FlagsMask.Defined(in Iced.Intel.Instruction)"/>) and the whole
+    /// memory window. Returns null when equal, otherwise a readable list of the differences.
+    /// </summary>
+    public string? DiffFrom(MachineState expected, ulong flagsMask = FlagsMask.Controllable)
+    {
+        string[] names = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < GprCount; i++)
+            if (Gpr[i] != expected.Gpr[i])
+                sb.Append($"{names[i]}: expected {expected.Gpr[i]:X16}, actual {Gpr[i]:X16}\n");
+        if (((Rflags ^ expected.Rflags) & flagsMask) != 0)
+            sb.Append($"rflags (mask {FlagsMask.Describe(flagsMask)}): expected {FlagsMask.Describe(expected.Rflags & flagsMask)}, actual {FlagsMask.Describe(Rflags & flagsMask)}\n");
+        for (int i = 0; i < Memory.Length && i < expected.Memory.Length; i++)
+            if (Memory[i] != expected.Memory[i])
+                sb.Append($"window[0x{i:X3}]: expected {expected.Memory[i]:X2}, actual {Memory[i]:X2}\n");
+        return sb.Length == 0 ? null : sb.ToString();
+    }
+
     /// <inheritdoc/>
     public override string ToString()
     {
