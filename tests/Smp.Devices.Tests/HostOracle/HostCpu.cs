@@ -16,7 +16,7 @@ namespace Smp.Devices.Tests.HostOracle;
 /// [0, 0x40) and pops read window bytes [0x40, 0x80); output RSP is the absolute final value. Memory operands should
 /// use window bytes from <see cref="DataOffset"/> (0x80) on, addressed e.g. as [rbx] with RBX = MemoryBase + 0x80.</para>
 /// <para><b>Flags.</b> Only CF, PF, AF, ZF, SF, DF, OF are taken from the input (TF, AC, ... are forced to 0, IF to 1)
-/// and reported (other bits masked off, bit 1 set). DF is cleared before returning to managed code.</para>
+/// and reported (other bits masked off, bit 1 set). RFLAGS is reset to 0x202 (DF, AC clear) before returning to managed code; a POPF that would set TF is rejected.</para>
 /// <para><b>Code.</b> The bytes must be exactly one instruction encoded for IP = <see cref="InstructionAddress"/>
 /// (matters for RIP-relative operands and branches). Branches (Jcc, JMP, CALL, LOOP, JRCXZ, indirect JMP/CALL, RET)
 /// are allowed only when their target is <see cref="BranchTargetForward"/>, <see cref="BranchTargetBackward"/> or
@@ -141,7 +141,9 @@ public static unsafe class HostCpu
         epilogue.Add(Instruction.Create(Code.Pushfq));
         epilogue.Add(Instruction.Create(Code.Pop_r64, Register.RAX));
         epilogue.Add(Instruction.Create(Code.Mov_rm64_r64, Rip(OutFlagsOff), Register.RAX));
-        epilogue.Add(Instruction.Create(Code.Cld));
+        // Back to a sane RFLAGS for managed code (clears DF, AC, NT, ... that POPF could have set).
+        epilogue.Add(Instruction.Create(Code.Pushq_imm32, 0x202));
+        epilogue.Add(Instruction.Create(Code.Popfq));
         epilogue.Add(Instruction.Create(Code.Ldmxcsr_m32, Rip(HostMxcsrOff)));
         epilogue.Add(Instruction.Create(Code.Fldcw_m2byte, Rip(HostFpuCwOff)));
         foreach (var r in new[] { Register.R15, Register.R14, Register.R13, Register.R12, Register.RBP, Register.RBX })
@@ -330,6 +332,9 @@ public static unsafe class HostCpu
             if (i == 0 && r.IsSegmentRegister() && instr.Mnemonic is Mnemonic.Mov or Mnemonic.Pop)
                 return $"{instr}: writes a segment register";
         }
+
+        if (instr.Mnemonic is Mnemonic.Popf or Mnemonic.Popfq && (input.ReadU64(StackTopOffset) & 0x100) != 0)
+            return $"{instr}: would set TF (single-step trap)";
 
         current = input;
         try

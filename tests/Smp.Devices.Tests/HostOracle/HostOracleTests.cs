@@ -190,6 +190,22 @@ public sealed class HostOracleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Popfq_LoadsFlags_AndHostStateIsSanitised()
+    {
+        var s = MachineState.CreateDefault();
+        // AC (bit 18) and DF set in the popped value: reported DF set, AC masked, managed code keeps running.
+        s.WriteU64(HostCpu.StackTopOffset, 0x40000 | FlagsMask.DF | FlagsMask.CF | FlagsMask.OF | 2);
+        var o = Run(a => a.popfq(), s);
+        Assert.Equal(FlagsMask.DF | FlagsMask.CF | FlagsMask.OF | 2, o.Rflags);
+        Assert.Equal(HostCpu.InitialRsp + 8, o.Rsp);
+        var misaligned = new byte[16];
+        Assert.Equal(0UL, BitConverter.ToUInt64(misaligned, 3)); // would SIGBUS if AC had leaked
+
+        s.WriteU64(HostCpu.StackTopOffset, 0x100 | 2); // TF
+        Assert.NotNull(HostCpu.Check(Asm.Assemble(a => a.popfq()), s));
+    }
+
+    [Fact]
     public void RepMovsb_CopiesForwardAndBackward()
     {
         var s = MachineState.CreateDefault();
