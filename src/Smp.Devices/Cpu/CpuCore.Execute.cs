@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Iced.Intel;
 using Smp.Devices.Cpu.Decoding;
 
@@ -53,32 +54,42 @@ public sealed unsafe partial class CpuCore
 
     private long RunBlock(long limit)
     {
-        int i = 0;
+        _blockProgress = 0;
         try
         {
             var block = FetchBlock();
             int n = block.Count < limit ? block.Count : (int)limit;
-            var uops = block.Uops;
-            ulong ipMask = _ipMask;
-            while (i < n)
-            {
-                ref Uop u = ref uops[i];
-                NextRip = (Rip + u.Length) & ipMask;
-                u.Exec(this, ref u);
-                Rip = NextRip;
-                i++;
-                if (_attention) break;
-            }
-            InstructionsRetired += i;
-            return i;
+            int done = ExecuteUops(block.Uops, n);
+            InstructionsRetired += done;
+            return done;
         }
         catch (CpuFault f) when (ReferenceEquals(f, _fault))
         {
-            InstructionsRetired += i;
+            InstructionsRetired += _blockProgress;
             DeliverFault();
-            return i + 1;
+            return _blockProgress + 1;
         }
     }
+
+    // The hot loop, kept free of exception handling so the JIT can keep its state in registers.
+    // _blockProgress tells the fault path how many instructions of the block retired.
+    private int ExecuteUops(Uop[] uops, int n)
+    {
+        ulong ipMask = _ipMask;
+        int i = 0;
+        while (i < n)
+        {
+            ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
+            NextRip = (Rip + u.Length) & ipMask;
+            u.Exec(this, ref u);
+            Rip = NextRip;
+            _blockProgress = ++i;
+            if (_attention) break;
+        }
+        return i;
+    }
+
+    private int _blockProgress;
 
     /// <summary>
     /// Executes exactly one instruction with every per-instruction check (used while single-stepping,

@@ -23,8 +23,9 @@ public sealed partial class CpuCore
     /// <summary>Lazy flags: the second operand (or explicit OF/AF).</summary>
     public ulong LazySrc2;
 
-    private static readonly ulong[] SizeMask = [0xFF, 0xFFFF, 0xFFFF_FFFF, ulong.MaxValue];
-    private static readonly int[] SizeBits = [8, 16, 32, 64];
+    // Indexed by (op & 3): constant-length spans over static data, so the JIT drops bounds checks.
+    private static ReadOnlySpan<ulong> SizeMask => [0xFF, 0xFFFF, 0xFFFF_FFFF, ulong.MaxValue];
+    private static ReadOnlySpan<byte> SizeBits => [8, 16, 32, 64];
 
     /// <summary>Records the flags of an addition (ADD, ADC, XADD) of width 8 &lt;&lt; sizeIndex bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -191,6 +192,42 @@ public sealed partial class CpuCore
     /// (0 O, 1 NO, 2 B, 3 AE, 4 E, 5 NE, 6 BE, 7 A, 8 S, 9 NS, 10 P, 11 NP, 12 L, 13 GE, 14 LE, 15 G).
     /// </summary>
     public bool Condition(int cc)
+    {
+        // Fast path for the common CMP/SUB/TEST/AND + Jcc pairs: answer from the lazy operands
+        // without materialising individual flags.
+        var op = LazyOp;
+        int kind = (int)op >> 2;
+        if (kind == 2 || kind == 5)
+        {
+            int sz = (int)op & 3;
+            ulong mask = SizeMask[sz];
+            ulong r0 = LazyResult & mask;
+            // The ordered comparisons hold only for a plain subtraction (not SBB with a borrow in).
+            bool plainSub = kind == 2 && ((LazySrc1 - LazySrc2 - LazyResult) & mask) == 0;
+            bool fast;
+            switch (cc >> 1)
+            {
+                case 2: fast = r0 == 0; break;                                             // E / NE
+                case 4: fast = (r0 >> (SizeBits[sz] - 1)) != 0; break;                     // S / NS
+                case 1 when plainSub: fast = (LazySrc1 & mask) < (LazySrc2 & mask); break; // B / AE
+                case 3 when plainSub: fast = (LazySrc1 & mask) <= (LazySrc2 & mask); break; // BE / A
+                case 6 when plainSub: fast = SignExtend(LazySrc1, sz) < SignExtend(LazySrc2, sz); break;  // L / GE
+                case 7 when plainSub: fast = SignExtend(LazySrc1, sz) <= SignExtend(LazySrc2, sz); break; // LE / G
+                default: return SlowCondition(cc);
+            }
+            return fast ^ ((cc & 1) != 0);
+        }
+        return SlowCondition(cc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long SignExtend(ulong v, int sizeIndex)
+    {
+        int shift = 64 - SizeBits[sizeIndex];
+        return (long)(v << shift) >> shift;
+    }
+
+    private bool SlowCondition(int cc)
     {
         bool r = (cc >> 1) switch
         {

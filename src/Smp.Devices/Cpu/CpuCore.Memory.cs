@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Smp.Devices.Cpu;
 
@@ -44,6 +45,11 @@ public sealed unsafe partial class CpuCore
         _fetchPage = TlbInvalid;
     }
 
+    // The TLB arrays have TlbSize entries and the index is masked to that, so no bounds check is needed.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref TlbEntry TlbSlot(TlbEntry[] tlb, ulong la) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tlb), (nint)((la >> 12) & (TlbSize - 1)));
+
     // ---- effective and linear addresses -------------------------------------------------------
 
     /// <summary>The effective address (offset within the segment) of the memory operand of <paramref name="u"/>.</summary>
@@ -65,7 +71,7 @@ public sealed unsafe partial class CpuCore
     {
         if (Is64)
         {
-            ulong la = _effectiveBase[seg] + offset;
+            ulong la = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_effectiveBase), seg) + offset;
             if ((ulong)(((long)la << 16) >> 16) != la) RaiseNonCanonical(seg);
             return la;
         }
@@ -111,7 +117,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte Read8(ulong la)
     {
-        ref var e = ref _readTlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(_readTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag)) return e.Host[la & 0xFFF];
         return (byte)ReadSlow(la, 1, AccessKind.Read);
     }
@@ -120,7 +126,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ushort Read16(ulong la)
     {
-        ref var e = ref _readTlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(_readTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFE) return Unsafe.ReadUnaligned<ushort>(e.Host + (la & 0xFFF));
         return (ushort)ReadSlow(la, 2, AccessKind.Read);
     }
@@ -129,7 +135,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Read32(ulong la)
     {
-        ref var e = ref _readTlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(_readTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFC) return Unsafe.ReadUnaligned<uint>(e.Host + (la & 0xFFF));
         return (uint)ReadSlow(la, 4, AccessKind.Read);
     }
@@ -138,7 +144,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Read64(ulong la)
     {
-        ref var e = ref _readTlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(_readTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFF8) return Unsafe.ReadUnaligned<ulong>(e.Host + (la & 0xFFF));
         return ReadSlow(la, 8, AccessKind.Read);
     }
@@ -147,7 +153,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write8(ulong la, byte v)
     {
-        ref var e = ref _writeTlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(_writeTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag)) e.Host[la & 0xFFF] = v;
         else WriteSlow(la, 1, v, AccessKind.Write);
     }
@@ -156,7 +162,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write16(ulong la, ushort v)
     {
-        ref var e = ref _writeTlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(_writeTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFE) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
         else WriteSlow(la, 2, v, AccessKind.Write);
     }
@@ -165,7 +171,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write32(ulong la, uint v)
     {
-        ref var e = ref _writeTlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(_writeTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFC) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
         else WriteSlow(la, 4, v, AccessKind.Write);
     }
@@ -174,7 +180,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write64(ulong la, ulong v)
     {
-        ref var e = ref _writeTlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(_writeTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFF8) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
         else WriteSlow(la, 8, v, AccessKind.Write);
     }
