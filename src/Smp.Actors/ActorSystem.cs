@@ -38,6 +38,7 @@ public sealed class ActorSystem : IDisposable
     private bool _running;
     private bool _stopRequested;
     private bool _disposed;
+    private volatile bool _hasPendingStops;
 
     /// <summary>Creates a system with the given options (deterministic dispatcher, 1 µs quantum, no latency by default).</summary>
     /// <param name="name">The system's name, for diagnostics.</param>
@@ -366,7 +367,11 @@ public sealed class ActorSystem : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Enqueue(ActorCell? from, ActorCell target, object message, IActorRef? sender, long due)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        if (message is null)
+        {
+            ThrowNullMessage();
+        }
+
         Envelope envelope;
         envelope.Target = target;
         envelope.Message = message;
@@ -414,6 +419,7 @@ public sealed class ActorSystem : IDisposable
         lock (_pendingStops)
         {
             _pendingStops.Add(cell);
+            _hasPendingStops = true;
         }
     }
 
@@ -446,6 +452,9 @@ public sealed class ActorSystem : IDisposable
     }
 
     internal void SetNow(long now) => _now = now;
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowNullMessage() => throw new ArgumentNullException("message", "Messages cannot be null.");
 
     private static object Unwrap(object message) => message is TimerFire fire ? fire.Message : message;
 
@@ -570,16 +579,17 @@ public sealed class ActorSystem : IDisposable
 
     private void ApplyPendingStops()
     {
+        if (!_hasPendingStops)
+        {
+            return;
+        }
+
         ActorCell[] stops;
         lock (_pendingStops)
         {
-            if (_pendingStops.Count == 0)
-            {
-                return;
-            }
-
             stops = _pendingStops.ToArray();
             _pendingStops.Clear();
+            _hasPendingStops = false;
         }
 
         // Stop in id order so that PostStop side effects do not depend on which worker asked first.

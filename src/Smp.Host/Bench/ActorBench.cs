@@ -31,10 +31,10 @@ internal static class ActorBench
 
         var results = new List<BenchResult>
         {
-            PingPong(new DeterministicDispatcher(), 3_000_000),
-            PingPong(new ParallelDispatcher(), 1_000_000),
-            FanOut(new DeterministicDispatcher(), 800),
-            FanOut(new ParallelDispatcher(), 400),
+            PingPong(new DeterministicDispatcher(), 1_500_000),
+            PingPong(new ParallelDispatcher(), 500_000),
+            FanOut(new DeterministicDispatcher(), 500),
+            FanOut(new ParallelDispatcher(), 250),
         };
 
         output.WriteLine($"actor runtime throughput ({Environment.ProcessorCount} host cores; parallel dispatcher uses up to {Environment.ProcessorCount} threads)");
