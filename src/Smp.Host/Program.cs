@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using Smp.Host;
+
+return SmpCli.Run(args, Console.Out, Console.Error);

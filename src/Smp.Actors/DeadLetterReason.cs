@@ -1,0 +1,14 @@
+namespace Smp.Actors;
+
+/// <summary>Why a message became a dead letter.</summary>
+public enum DeadLetterReason
+{
+    /// <summary>The recipient had stopped (or was stopping) when the message came due.</summary>
+    RecipientStopped,
+
+    /// <summary>The recipient had no handler for the message, or called <see cref="Actor.Unhandled"/>.</summary>
+    Unhandled,
+
+    /// <summary>The message was sent to <see cref="ActorSystem.Nobody"/>, for example a reply to a message that had no sender.</summary>
+    NoRecipient,
+}

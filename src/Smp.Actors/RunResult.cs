@@ -1,0 +1,20 @@
+namespace Smp.Actors;
+
+/// <summary>Why a call that drives simulated time (<see cref="ActorSystem.Run"/> and friends) returned.</summary>
+public enum RunResult
+{
+    /// <summary>No message is pending: the system is idle.</summary>
+    Idle,
+
+    /// <summary>The requested time limit was reached; messages due later are still pending.</summary>
+    TimeLimitReached,
+
+    /// <summary>An actor failed (see <see cref="ActorSystem.Failure"/>); nothing more is delivered.</summary>
+    Failed,
+
+    /// <summary>An actor or the host called <see cref="ActorSystem.RequestStop"/>.</summary>
+    StopRequested,
+
+    /// <summary>The caller's stop condition became true (used by the TestKit to wait for a message).</summary>
+    ConditionMet,
+}

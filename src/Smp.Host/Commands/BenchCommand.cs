@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Smp.Host.Bench;
+
+namespace Smp.Host.Commands;
+
+/// <summary><c>smp bench</c>: measurements printed to stdout (benchmarks measure progress; they assert nothing).</summary>
+internal static class BenchCommand
+{
+    /// <summary>Creates the command and its subcommands.</summary>
+    /// <param name="context">Where the command writes.</param>
+    /// <returns>The command.</returns>
+    public static Command Create(CliContext context)
+    {
+        var actors = new Command(
+            "actors",
+            "Message throughput of the actor runtime: ping-pong between two actors and fan-out from one actor to 1000, " +
+            "on the deterministic and the parallel dispatcher. The last line is 'msgs_per_sec: N' (deterministic ping-pong).");
+        actors.SetAction(_ => context.Guard("smp bench actors", () => ActorBench.Run(context.Out)));
+
+        var cpu = new Command("cpu", "Guest instructions per second of the CPU core (MIPS) on a compute loop.");
+        cpu.SetAction(_ => context.Guard("smp bench cpu", () =>
+            context.NotImplemented("smp bench cpu", "the CPU core is being built in Smp.Devices")));
+
+        var boot = new Command("boot", "Wall time of a boot of the built-in kernel, per CPU count.");
+        boot.SetAction(_ => context.Guard("smp bench boot", () =>
+            context.NotImplemented("smp bench boot", "the built-in kernel arrives with issue 5")));
+
+        var stress = new Command("stress", "Stress scenarios per second.");
+        stress.SetAction(_ => context.Guard("smp bench stress", () =>
+            context.NotImplemented("smp bench stress", "stress campaigns come with a later issue")));
+
+        return new Command("bench", "Measure the simulator: message throughput, guest MIPS, boot time, stress rate. Results go to stdout.")
+        {
+            actors,
+            cpu,
+            boot,
+            stress,
+        };
+    }
+}

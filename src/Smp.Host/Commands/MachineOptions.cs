@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Smp.Host.Commands;
+
+/// <summary>Factories for the options several commands share (machine shape and trace outputs).</summary>
+internal static class MachineOptions
+{
+    /// <summary>The most CPUs a machine can have (xAPIC ids are 8 bits; 255 is the broadcast id).</summary>
+    public const int MaxCpus = 255;
+
+    /// <summary><c>--cpus N</c>: the number of logical CPUs.</summary>
+    /// <param name="defaultValue">The default CPU count.</param>
+    /// <returns>The option.</returns>
+    public static Option<int> Cpus(int defaultValue)
+    {
+        var option = new Option<int>("--cpus")
+        {
+            Description = $"Number of logical CPUs: the boot processor plus application processors woken by INIT/SIPI (1..{MaxCpus}).",
+            DefaultValueFactory = _ => defaultValue,
+            HelpName = "N",
+            CustomParser = result => ParseInRange(result, "--cpus", 1, MaxCpus, string.Empty),
+        };
+        return option;
+    }
+
+    /// <summary><c>--memory MiB</c>: guest RAM size.</summary>
+    /// <returns>The option.</returns>
+    public static Option<int> Memory()
+    {
+        var option = new Option<int>("--memory")
+        {
+            Description = "Guest RAM in MiB, reported to the guest through the BIOS E820 map (2..65536).",
+            DefaultValueFactory = _ => 128,
+            HelpName = "MiB",
+            CustomParser = result => ParseInRange(result, "--memory", 2, 65536, " MiB"),
+        };
+        return option;
+    }
+
+    /// <summary>Parses a whole number in [min, max], reporting one clear error on the option otherwise.</summary>
+    /// <param name="result">The option's argument.</param>
+    /// <param name="name">The option's name for the message.</param>
+    /// <param name="min">The smallest accepted value.</param>
+    /// <param name="max">The largest accepted value.</param>
+    /// <param name="unit">The unit for the message, with a leading space, or empty.</param>
+    /// <returns>The value (0 after an error).</returns>
+    public static int ParseInRange(ArgumentResult result, string name, int min, int max, string unit)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        result.AddError($"{name} expects a whole number from {min} to {max}{unit}, not '{text}'");
+        return 0;
+    }
+
+    private static Uri? ParseEndpoint(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        {
+            return uri;
+        }
+
+        result.AddError($"--otlp expects an absolute http:// or https:// URL, not '{text}'");
+        return null;
+    }
+
+    /// <summary>The trace output options: <c>--trace</c>, <c>--otlp</c>, <c>--chrome-trace</c>, <c>--timeline</c>.</summary>
+    /// <returns>The options, in help order.</returns>
+    public static Option[] Trace()
+    {
+        var otlp = new Option<Uri>("--otlp")
+        {
+            Description = "Export the OpenTelemetry trace (one span per CPU, simulated timestamps) to this OTLP endpoint, e.g. http://localhost:4318.",
+            HelpName = "URL",
+            CustomParser = ParseEndpoint,
+        };
+        return
+        [
+            new Option<FileInfo>("--trace")
+            {
+                Description = "Write the trace as an OTLP-JSON file: INIT/SIPI, mode switches, GDT/IDT/TSS loads, exceptions, function spans.",
+                HelpName = "FILE",
+            },
+            otlp,
+            new Option<FileInfo>("--chrome-trace")
+            {
+                Description = "Write the trace in Chrome/Perfetto trace-event format (open it in ui.perfetto.dev).",
+                HelpName = "FILE",
+            },
+            new Option<FileInfo>("--timeline")
+            {
+                Description = "Write a self-contained HTML timeline with one lane per CPU, to open in a browser.",
+                HelpName = "FILE.html",
+            },
+        ];
+    }
+}
