@@ -87,6 +87,29 @@ public sealed class TestMachine : IDisposable
         return m;
     }
 
+    /// <summary>
+    /// Long mode only: replaces the 2 MiB identity page holding <paramref name="address"/> by a page table of
+    /// 4 KiB identity pages (present, writable, user), so that single pages can be unmapped with <see cref="SetPagePresent"/>.
+    /// </summary>
+    public void SplitLargePage(ulong address)
+    {
+        ulong index = address >> 21;
+        ulong table = PageTables + 0x3000 + index * 0x1000;
+        for (ulong j = 0; j < 512; j++) Memory.Write(table + j * 8, 8, ((index << 21) + (j << 12)) | 7);
+        Memory.Write(PageTables + 0x2000 + index * 8, 8, table | 7);
+        Cpu.FlushTlb();
+    }
+
+    /// <summary>Sets or clears the present bit of the 4 KiB page holding <paramref name="address"/> (after <see cref="SplitLargePage"/>).</summary>
+    public void SetPagePresent(ulong address, bool present)
+    {
+        ulong table = PageTables + 0x3000 + (address >> 21) * 0x1000;
+        ulong entry = table + ((address >> 12) & 511) * 8;
+        ulong e = Memory.Read(entry, 8);
+        Memory.Write(entry, 8, present ? e | 1 : e & ~1UL);
+        Cpu.FlushTlb();
+    }
+
     // GDT: null, 0x08 32-bit code, 0x10 64-bit code, 0x18 data, 0x20 16-bit code.
     private static void WriteFlatGdt(PhysicalMemory mem)
     {

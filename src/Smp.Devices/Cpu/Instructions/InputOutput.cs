@@ -1,0 +1,160 @@
+using Iced.Intel;
+using Smp.Devices.Cpu.Decoding;
+
+namespace Smp.Devices.Cpu.Instructions;
+
+/// <summary>
+/// IN, OUT, INS and OUTS with the protected-mode I/O permission checks (SDM Vol. 1 §19.5; Vol. 2 IN, OUT, INS, OUTS).
+/// </summary>
+internal static unsafe class InputOutput
+{
+    [InstructionFamily]
+    internal static void Register()
+    {
+        HandlerTable.Register(Code.In_AL_imm8, &InImm<W.B1>);
+        HandlerTable.Register(Code.In_AX_imm8, &InImm<W.B2>);
+        HandlerTable.Register(Code.In_EAX_imm8, &InImm<W.B4>);
+        HandlerTable.Register(Code.In_AL_DX, &InDx<W.B1>);
+        HandlerTable.Register(Code.In_AX_DX, &InDx<W.B2>);
+        HandlerTable.Register(Code.In_EAX_DX, &InDx<W.B4>);
+        HandlerTable.Register(Code.Out_imm8_AL, &OutImm<W.B1>);
+        HandlerTable.Register(Code.Out_imm8_AX, &OutImm<W.B2>);
+        HandlerTable.Register(Code.Out_imm8_EAX, &OutImm<W.B4>);
+        HandlerTable.Register(Code.Out_DX_AL, &OutDx<W.B1>);
+        HandlerTable.Register(Code.Out_DX_AX, &OutDx<W.B2>);
+        HandlerTable.Register(Code.Out_DX_EAX, &OutDx<W.B4>);
+        HandlerTable.Register(Code.Insb_m8_DX, &Ins<W.B1>);
+        HandlerTable.Register(Code.Insw_m16_DX, &Ins<W.B2>);
+        HandlerTable.Register(Code.Insd_m32_DX, &Ins<W.B4>);
+        HandlerTable.Register(Code.Outsb_DX_m8, &Outs<W.B1>);
+        HandlerTable.Register(Code.Outsw_DX_m16, &Outs<W.B2>);
+        HandlerTable.Register(Code.Outsd_DX_m32, &Outs<W.B4>);
+    }
+
+    /// <summary>
+    /// Raises #GP(0) unless the current privilege may access <paramref name="size"/> bytes at <paramref name="port"/>.
+    /// In protected mode (and 64-bit mode) with CPL &gt; IOPL, every bit for the accessed bytes in the TSS I/O
+    /// permission bitmap must be clear (SDM Vol. 1 §19.5.2): the bitmap starts at the 16-bit offset stored at
+    /// TSS+0x66, two bytes are read (an access may span a byte boundary) and both must lie within the TSS limit.
+    /// A 16-bit TSS has no bitmap, so access is denied. Real mode has no check.
+    /// </summary>
+    internal static void CheckIoPermission(CpuCore c, ushort port, int size)
+    {
+        if (!c.ProtectedMode) return;
+        int iopl = (int)((c.RflagsBits & Rflags.IOPL) >> 12);
+        if (c.Cpl <= iopl) return;
+        ref var tr = ref c.Tr;
+        int type = tr.Attributes & 0x1F;
+        if ((type != 0x09 && type != 0x0B) || tr.Limit < 0x67) c.RaiseFault(Vector.GP, 0);
+        ulong addrMask = c.LongModeActive ? ulong.MaxValue : 0xFFFF_FFFFUL;
+        ulong ioBase = c.ReadLinear((tr.Base + 0x66) & addrMask, 2, AccessKind.System);
+        ulong offset = ioBase + (ulong)(port >> 3);
+        if (offset + 1 > tr.Limit) c.RaiseFault(Vector.GP, 0);
+        ulong bits = c.ReadLinear((tr.Base + offset) & addrMask, 2, AccessKind.System);
+        ulong mask = ((1UL << size) - 1) << (port & 7);
+        if ((bits & mask) != 0) c.RaiseFault(Vector.GP, 0);
+    }
+
+    private static void InImm<T>(CpuCore c, ref Uop u) where T : struct, IWidth => In<T>(c, (ushort)(byte)u.Imm);
+
+    private static void InDx<T>(CpuCore c, ref Uop u) where T : struct, IWidth => In<T>(c, c.Get16(Reg.RDX));
+
+    private static void In<T>(CpuCore c, ushort port) where T : struct, IWidth
+    {
+        CheckIoPermission(c, port, T.Bytes);
+        W.Set<T>(c, Reg.RAX, c.Ports.In(port, T.Bytes));
+    }
+
+    private static void OutImm<T>(CpuCore c, ref Uop u) where T : struct, IWidth => Out<T>(c, (ushort)(byte)u.Imm);
+
+    private static void OutDx<T>(CpuCore c, ref Uop u) where T : struct, IWidth => Out<T>(c, c.Get16(Reg.RDX));
+
+    private static void Out<T>(CpuCore c, ushort port) where T : struct, IWidth
+    {
+        CheckIoPermission(c, port, T.Bytes);
+        c.Ports.Out(port, T.Bytes, (uint)W.Get<T>(c, Reg.RAX));
+    }
+
+    // Probes ES:rDI for a write before the port is read, so a #GP/#PF never follows a port read that
+    // has side effects (as Bochs does for INS).
+    private static ulong InsDestination<T>(CpuCore c, ulong di) where T : struct, IWidth
+    {
+        ulong la = c.LinearAddress(Seg.ES, di, T.Bytes, true);
+        c.Translate(la, AccessKind.Write);
+        if (((la & 0xFFF) + (ulong)T.Bytes) > 0x1000) c.Translate(la + (ulong)T.Bytes - 1, AccessKind.Write);
+        return la;
+    }
+
+    // INS: ES:[rDI] ← port DX, rDI ± size; REP repeats rCX times (see StringOps for the restart rules).
+    private static void Ins<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    {
+        ulong am = StringOps.AddressMask(ref u), step = StringOps.Step<T>(c);
+        ushort port = c.Get16(Reg.RDX);
+        ulong di = c.R[Reg.RDI] & am;
+        if (!StringOps.Repeated(ref u))
+        {
+            CheckIoPermission(c, port, T.Bytes);
+            ulong la = InsDestination<T>(c, di);
+            W.Store<T>(c, la, c.Ports.In(port, T.Bytes));
+            W.SetAddressSized(c, Reg.RDI, di + step, am);
+            return;
+        }
+        ulong count = c.R[Reg.RCX] & am;
+        if (count == 0) return;
+        CheckIoPermission(c, port, T.Bytes);
+        int budget = StringOps.MaxIterations;
+        try
+        {
+            while (count != 0)
+            {
+                if (budget-- == 0) { StringOps.Yield(c); return; }
+                ulong la = InsDestination<T>(c, di);
+                W.Store<T>(c, la, c.Ports.In(port, T.Bytes));
+                di = (di + step) & am;
+                count--;
+            }
+        }
+        finally
+        {
+            W.SetAddressSized(c, Reg.RDI, di, am);
+            W.SetAddressSized(c, Reg.RCX, count, am);
+        }
+    }
+
+    // OUTS: port DX ← seg:[rSI], rSI ± size (segment override allowed).
+    private static void Outs<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    {
+        ulong am = StringOps.AddressMask(ref u), step = StringOps.Step<T>(c);
+        ushort port = c.Get16(Reg.RDX);
+        int seg = u.Seg;
+        ulong si = c.R[Reg.RSI] & am;
+        if (!StringOps.Repeated(ref u))
+        {
+            CheckIoPermission(c, port, T.Bytes);
+            ulong v = W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false));
+            c.Ports.Out(port, T.Bytes, (uint)v);
+            W.SetAddressSized(c, Reg.RSI, si + step, am);
+            return;
+        }
+        ulong count = c.R[Reg.RCX] & am;
+        if (count == 0) return;
+        CheckIoPermission(c, port, T.Bytes);
+        int budget = StringOps.MaxIterations;
+        try
+        {
+            while (count != 0)
+            {
+                if (budget-- == 0) { StringOps.Yield(c); return; }
+                ulong v = W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false));
+                c.Ports.Out(port, T.Bytes, (uint)v);
+                si = (si + step) & am;
+                count--;
+            }
+        }
+        finally
+        {
+            W.SetAddressSized(c, Reg.RSI, si, am);
+            W.SetAddressSized(c, Reg.RCX, count, am);
+        }
+    }
+}
