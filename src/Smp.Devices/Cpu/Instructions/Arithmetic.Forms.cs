@@ -39,7 +39,7 @@ internal static unsafe class AluForms
     public static void EG<TOp, TS>(CpuCore c, ref Uop u) where TOp : struct, IBinaryOp where TS : struct, IOperandSize
     {
         ulong b = TS.Get(c, u.R1);
-        if (u.R0 != Reg.None) Register<TOp, TS>(c, u.R0, b);
+        if (Alu.Op0IsRegister<TS>(ref u)) Register<TOp, TS>(c, u.R0, b);
         else Memory<TOp, TS>(c, ref u, b);
     }
 
@@ -47,21 +47,21 @@ internal static unsafe class AluForms
     public static void EI<TOp, TS>(CpuCore c, ref Uop u) where TOp : struct, IBinaryOp where TS : struct, IOperandSize
     {
         ulong b = u.Imm & TS.Mask;
-        if (u.R0 != Reg.None) Register<TOp, TS>(c, u.R0, b);
+        if (Alu.Op0IsRegister<TS>(ref u)) Register<TOp, TS>(c, u.R0, b);
         else Memory<TOp, TS>(c, ref u, b);
     }
 
     /// <summary>op reg, r/m.</summary>
     public static void GE<TOp, TS>(CpuCore c, ref Uop u) where TOp : struct, IBinaryOp where TS : struct, IOperandSize
     {
-        ulong b = Alu.ReadRm<TS>(c, ref u, u.R1);
+        ulong b = Alu.ReadRm1<TS>(c, ref u);
         Register<TOp, TS>(c, u.R0, b);
     }
 
     /// <summary>op r/m (NEG, NOT, INC, DEC, and the one-byte INC/DEC reg forms).</summary>
     public static void E<TOp, TS>(CpuCore c, ref Uop u) where TOp : struct, IUnaryOp where TS : struct, IOperandSize
     {
-        if (u.R0 != Reg.None)
+        if (Alu.Op0IsRegister<TS>(ref u))
         {
             ulong a = TS.Get(c, u.R0), r = TOp.Compute(a);
             TS.Set(c, u.R0, r);

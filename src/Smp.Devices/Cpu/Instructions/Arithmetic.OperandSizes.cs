@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Iced.Intel;
 
 namespace Smp.Devices.Cpu.Instructions;
 
@@ -97,10 +98,28 @@ internal static class Alu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Msb<TS>(ulong v) where TS : struct, IOperandSize => ((v >> (TS.Bits - 1)) & 1) != 0;
 
-    /// <summary>Reads the r/m source operand: register <paramref name="reg"/>, or memory when it is <see cref="Reg.None"/>.</summary>
+    /// <summary>
+    /// Whether operand 0 (the r/m destination) is a register. <see cref="Reg.None"/> and AH share the
+    /// number 16, so for 8-bit operands the decoded operand kind decides; wider sizes test R0.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong ReadRm<TS>(CpuCore c, ref Uop u, int reg) where TS : struct, IOperandSize =>
-        reg != Reg.None ? TS.Get(c, reg) : TS.Read(c, c.OperandAddress(ref u, TS.Bytes, false));
+    public static bool Op0IsRegister<TS>(ref Uop u) where TS : struct, IOperandSize =>
+        TS.Bits == 8 ? u.Instr.Op0Kind == OpKind.Register : u.R0 != Reg.None;
+
+    /// <summary>Whether operand 1 (an r/m source) is a register; see <see cref="Op0IsRegister{TS}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Op1IsRegister<TS>(ref Uop u) where TS : struct, IOperandSize =>
+        TS.Bits == 8 ? u.Instr.Op1Kind == OpKind.Register : u.R1 != Reg.None;
+
+    /// <summary>Reads operand 0 as an r/m source (MUL, DIV...).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ReadRm0<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize =>
+        Op0IsRegister<TS>(ref u) ? TS.Get(c, u.R0) : TS.Read(c, c.OperandAddress(ref u, TS.Bytes, false));
+
+    /// <summary>Reads operand 1 as an r/m source (op reg, r/m forms).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ReadRm1<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize =>
+        Op1IsRegister<TS>(ref u) ? TS.Get(c, u.R1) : TS.Read(c, c.OperandAddress(ref u, TS.Bytes, false));
 
     /// <summary>
     /// Replaces the status flags selected by <paramref name="mask"/> with <paramref name="bits"/>,

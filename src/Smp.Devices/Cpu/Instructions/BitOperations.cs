@@ -87,7 +87,7 @@ internal static unsafe class BitOperations
     private static void BitTestImm<TOp, TS>(CpuCore c, ref Uop u) where TOp : struct, IBitTestOp where TS : struct, IOperandSize
     {
         int bit = (int)u.Imm & (TS.Bits - 1);
-        if (u.R0 != Reg.None) BitTestRegister<TOp, TS>(c, u.R0, bit);
+        if (Alu.Op0IsRegister<TS>(ref u)) BitTestRegister<TOp, TS>(c, u.R0, bit);
         else BitTestMemory<TOp, TS>(c, c.OperandAddress(ref u, TS.Bytes, TOp.WritesResult), bit);
     }
 
@@ -99,7 +99,7 @@ internal static unsafe class BitOperations
     {
         long offset = Alu.SignExtend<TS>(TS.Get(c, u.R1));
         int bit = (int)offset & (TS.Bits - 1);
-        if (u.R0 != Reg.None)
+        if (Alu.Op0IsRegister<TS>(ref u))
         {
             BitTestRegister<TOp, TS>(c, u.R0, bit);
             return;
@@ -127,14 +127,14 @@ internal static unsafe class BitOperations
 
     private static void Bsf<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        ulong src = Alu.ReadRm<TS>(c, ref u, u.R1);
+        ulong src = Alu.ReadRm1<TS>(c, ref u);
         if (src != 0) TS.Set(c, u.R0, (ulong)TrailingZeroCount(src));
         c.SetStatusFlag(Rflags.ZF, src == 0);
     }
 
     private static void Bsr<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        ulong src = Alu.ReadRm<TS>(c, ref u, u.R1);
+        ulong src = Alu.ReadRm1<TS>(c, ref u);
         if (src != 0) TS.Set(c, u.R0, (ulong)(63 - LeadingZeroCount(src)));
         c.SetStatusFlag(Rflags.ZF, src == 0);
     }
@@ -142,7 +142,7 @@ internal static unsafe class BitOperations
     /// <summary>POPCNT: ZF = (source = 0), CF, OF, SF, AF, PF cleared (SDM Vol. 2B "POPCNT").</summary>
     private static void Popcnt<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        ulong src = Alu.ReadRm<TS>(c, ref u, u.R1);
+        ulong src = Alu.ReadRm1<TS>(c, ref u);
         TS.Set(c, u.R0, (ulong)PopCount(src));
         Alu.SetStatusFlags(c, Rflags.Arithmetic, Alu.If(src == 0, Rflags.ZF));
     }
@@ -150,7 +150,7 @@ internal static unsafe class BitOperations
     /// <summary>LZCNT: CF = (source = 0), ZF = (result = 0); OF, SF, AF, PF undefined and kept.</summary>
     private static void Lzcnt<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        ulong src = Alu.ReadRm<TS>(c, ref u, u.R1);
+        ulong src = Alu.ReadRm1<TS>(c, ref u);
         int n = LeadingZeroCount(src) - (64 - TS.Bits);
         TS.Set(c, u.R0, (ulong)n);
         Alu.SetStatusFlags(c, Rflags.CF | Rflags.ZF, Alu.If(src == 0, Rflags.CF) | Alu.If(n == 0, Rflags.ZF));
@@ -159,7 +159,7 @@ internal static unsafe class BitOperations
     /// <summary>TZCNT: CF = (source = 0), ZF = (result = 0); OF, SF, AF, PF undefined and kept.</summary>
     private static void Tzcnt<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        ulong src = Alu.ReadRm<TS>(c, ref u, u.R1);
+        ulong src = Alu.ReadRm1<TS>(c, ref u);
         int n = src == 0 ? TS.Bits : TrailingZeroCount(src);
         TS.Set(c, u.R0, (ulong)n);
         Alu.SetStatusFlags(c, Rflags.CF | Rflags.ZF, Alu.If(src == 0, Rflags.CF) | Alu.If(n == 0, Rflags.ZF));

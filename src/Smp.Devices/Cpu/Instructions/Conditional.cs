@@ -53,13 +53,13 @@ internal static unsafe class Conditional
     private static void Setcc<TC>(CpuCore c, ref Uop u) where TC : struct, ICondition
     {
         byte v = TC.Test(c) ? (byte)1 : (byte)0;
-        if (u.R0 != Reg.None) c.Set8(u.R0, v);
+        if (Alu.Op0IsRegister<Size8>(ref u)) c.Set8(u.R0, v);
         else c.Write8(c.OperandAddress(ref u, 1, true), v);
     }
 
     private static void Cmov<TC, TS>(CpuCore c, ref Uop u) where TC : struct, ICondition where TS : struct, IOperandSize
     {
-        ulong src = Alu.ReadRm<TS>(c, ref u, u.R1);
+        ulong src = Alu.ReadRm1<TS>(c, ref u);
         if (TC.Test(c)) TS.Set(c, u.R0, src);
         else if (TS.Bits == 32) c.Set32(u.R0, c.Get32(u.R0));
     }

@@ -52,8 +52,8 @@ internal static unsafe class Conversions
     private static void Cqo(CpuCore c, ref Uop u) => c.Set64(Reg.RDX, (ulong)((long)c.Get64(Reg.RAX) >> 63));
 
     private static void Movzx<TD, TSrc>(CpuCore c, ref Uop u) where TD : struct, IOperandSize where TSrc : struct, IOperandSize =>
-        TD.Set(c, u.R0, Alu.ReadRm<TSrc>(c, ref u, u.R1));
+        TD.Set(c, u.R0, Alu.ReadRm1<TSrc>(c, ref u));
 
     private static void Movsx<TD, TSrc>(CpuCore c, ref Uop u) where TD : struct, IOperandSize where TSrc : struct, IOperandSize =>
-        TD.Set(c, u.R0, (ulong)Alu.SignExtend<TSrc>(Alu.ReadRm<TSrc>(c, ref u, u.R1)));
+        TD.Set(c, u.R0, (ulong)Alu.SignExtend<TSrc>(Alu.ReadRm1<TSrc>(c, ref u)));
 }

@@ -38,7 +38,7 @@ internal static unsafe class MultiplyDivide
 
     private static void Mul8(CpuCore c, ref Uop u)
     {
-        ulong p = (ulong)c.Get8(Reg.RAX) * Alu.ReadRm<Size8>(c, ref u, u.R0);
+        ulong p = (ulong)c.Get8(Reg.RAX) * Alu.ReadRm0<Size8>(c, ref u);
         c.Set16(Reg.RAX, (ushort)p);
         bool hi = (p >> 8) != 0;
         c.SetFlagsExplicit(0, p, hi, hi);
@@ -46,7 +46,7 @@ internal static unsafe class MultiplyDivide
 
     private static void MulWide<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        ulong p = TS.Get(c, Reg.RAX) * Alu.ReadRm<TS>(c, ref u, u.R0);
+        ulong p = TS.Get(c, Reg.RAX) * Alu.ReadRm0<TS>(c, ref u);
         ulong hi = p >> TS.Bits;
         TS.Set(c, Reg.RAX, p);
         TS.Set(c, Reg.RDX, hi);
@@ -55,7 +55,7 @@ internal static unsafe class MultiplyDivide
 
     private static void Mul64(CpuCore c, ref Uop u)
     {
-        ulong hi = Math.BigMul(c.Get64(Reg.RAX), Alu.ReadRm<Size64>(c, ref u, u.R0), out ulong lo);
+        ulong hi = Math.BigMul(c.Get64(Reg.RAX), Alu.ReadRm0<Size64>(c, ref u), out ulong lo);
         c.Set64(Reg.RAX, lo);
         c.Set64(Reg.RDX, hi);
         c.SetFlagsExplicit(3, lo, hi != 0, hi != 0);
@@ -65,7 +65,7 @@ internal static unsafe class MultiplyDivide
 
     private static void Imul8(CpuCore c, ref Uop u)
     {
-        long p = (sbyte)c.Get8(Reg.RAX) * (long)(sbyte)Alu.ReadRm<Size8>(c, ref u, u.R0);
+        long p = (sbyte)c.Get8(Reg.RAX) * (long)(sbyte)Alu.ReadRm0<Size8>(c, ref u);
         c.Set16(Reg.RAX, (ushort)p);
         bool ov = p != (sbyte)p;
         c.SetFlagsExplicit(0, (ulong)p, ov, ov);
@@ -73,7 +73,7 @@ internal static unsafe class MultiplyDivide
 
     private static void ImulWide<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        long p = Alu.SignExtend<TS>(TS.Get(c, Reg.RAX)) * Alu.SignExtend<TS>(Alu.ReadRm<TS>(c, ref u, u.R0));
+        long p = Alu.SignExtend<TS>(TS.Get(c, Reg.RAX)) * Alu.SignExtend<TS>(Alu.ReadRm0<TS>(c, ref u));
         bool ov = p != Alu.SignExtend<TS>((ulong)p);
         TS.Set(c, Reg.RAX, (ulong)p);
         TS.Set(c, Reg.RDX, (ulong)(p >> TS.Bits));
@@ -82,7 +82,7 @@ internal static unsafe class MultiplyDivide
 
     private static void Imul64(CpuCore c, ref Uop u)
     {
-        long hi = Math.BigMul((long)c.Get64(Reg.RAX), (long)Alu.ReadRm<Size64>(c, ref u, u.R0), out long lo);
+        long hi = Math.BigMul((long)c.Get64(Reg.RAX), (long)Alu.ReadRm0<Size64>(c, ref u), out long lo);
         bool ov = hi != lo >> 63;
         c.Set64(Reg.RAX, (ulong)lo);
         c.Set64(Reg.RDX, (ulong)hi);
@@ -91,11 +91,11 @@ internal static unsafe class MultiplyDivide
 
     /// <summary>IMUL reg, r/m: reg = reg × r/m, truncated.</summary>
     private static void ImulGE<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize =>
-        ImulTruncated<TS>(c, u.R0, TS.Get(c, u.R0), Alu.ReadRm<TS>(c, ref u, u.R1));
+        ImulTruncated<TS>(c, u.R0, TS.Get(c, u.R0), Alu.ReadRm1<TS>(c, ref u));
 
     /// <summary>IMUL reg, r/m, imm: reg = r/m × imm (the immediate is already sign-extended).</summary>
     private static void ImulGEI<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize =>
-        ImulTruncated<TS>(c, u.R0, Alu.ReadRm<TS>(c, ref u, u.R1), u.Imm);
+        ImulTruncated<TS>(c, u.R0, Alu.ReadRm1<TS>(c, ref u), u.Imm);
 
     private static void ImulTruncated<TS>(CpuCore c, int dst, ulong a, ulong b) where TS : struct, IOperandSize
     {
@@ -121,7 +121,7 @@ internal static unsafe class MultiplyDivide
 
     private static void Div8(CpuCore c, ref Uop u)
     {
-        uint d = (uint)Alu.ReadRm<Size8>(c, ref u, u.R0);
+        uint d = (uint)Alu.ReadRm0<Size8>(c, ref u);
         uint x = c.Get16(Reg.RAX);
         if (d == 0) c.RaiseFault(Vector.DE);
         uint q = x / d;
@@ -131,7 +131,7 @@ internal static unsafe class MultiplyDivide
 
     private static void DivWide<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        ulong d = Alu.ReadRm<TS>(c, ref u, u.R0);
+        ulong d = Alu.ReadRm0<TS>(c, ref u);
         ulong x = (TS.Get(c, Reg.RDX) << TS.Bits) | TS.Get(c, Reg.RAX);
         if (d == 0) c.RaiseFault(Vector.DE);
         ulong q = x / d;
@@ -142,7 +142,7 @@ internal static unsafe class MultiplyDivide
 
     private static void Div64(CpuCore c, ref Uop u)
     {
-        ulong d = Alu.ReadRm<Size64>(c, ref u, u.R0);
+        ulong d = Alu.ReadRm0<Size64>(c, ref u);
         ulong hi = c.Get64(Reg.RDX), lo = c.Get64(Reg.RAX);
         // A quotient fits in 64 bits exactly when the high half of the dividend is below the divisor.
         if (hi >= d) c.RaiseFault(Vector.DE);
@@ -162,7 +162,7 @@ internal static unsafe class MultiplyDivide
 
     private static void Idiv8(CpuCore c, ref Uop u)
     {
-        int d = (sbyte)Alu.ReadRm<Size8>(c, ref u, u.R0);
+        int d = (sbyte)Alu.ReadRm0<Size8>(c, ref u);
         int x = (short)c.Get16(Reg.RAX);
         if (d == 0) c.RaiseFault(Vector.DE);
         int q = x / d;
@@ -172,7 +172,7 @@ internal static unsafe class MultiplyDivide
 
     private static void IdivWide<TS>(CpuCore c, ref Uop u) where TS : struct, IOperandSize
     {
-        long d = Alu.SignExtend<TS>(Alu.ReadRm<TS>(c, ref u, u.R0));
+        long d = Alu.SignExtend<TS>(Alu.ReadRm0<TS>(c, ref u));
         // EDX:EAX (or DX:AX) as a signed 64-bit (32-bit) dividend.
         long x = (long)((TS.Get(c, Reg.RDX) << TS.Bits) | TS.Get(c, Reg.RAX));
         if (TS.Bits == 16) x = (int)x;
@@ -187,7 +187,7 @@ internal static unsafe class MultiplyDivide
 
     private static void Idiv64(CpuCore c, ref Uop u)
     {
-        long d = (long)Alu.ReadRm<Size64>(c, ref u, u.R0);
+        long d = (long)Alu.ReadRm0<Size64>(c, ref u);
         ulong hi = c.Get64(Reg.RDX), lo = c.Get64(Reg.RAX);
         if (d == 0) c.RaiseFault(Vector.DE);
         long q, rem;

@@ -65,7 +65,7 @@ internal static unsafe class ShiftsDouble
         ulong src = TS.Get(c, u.R1);
         ulong r;
         bool cf;
-        if (u.R0 != Reg.None)
+        if (Alu.Op0IsRegister<TS>(ref u))
         {
             ulong a = TS.Get(c, u.R0);
             if (count == 0)

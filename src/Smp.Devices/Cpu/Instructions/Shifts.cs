@@ -74,7 +74,7 @@ internal static unsafe class Shifts
         int count = TC.Get(c, ref u) & (TS.Bits == 64 ? 63 : 31);
         bool cf, of;
         ulong r;
-        if (u.R0 != Reg.None)
+        if (Alu.Op0IsRegister<TS>(ref u))
         {
             ulong a = TS.Get(c, u.R0);
             if (count == 0)
