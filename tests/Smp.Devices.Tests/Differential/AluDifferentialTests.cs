@@ -83,7 +83,7 @@ public sealed class AluDifferentialTests(ITestOutputHelper output)
         Assert.True(HandlerTable.IsImplemented(code), $"{code} has no handler");
         using var h = new AluDifferentialHarness(code, memory, Seed ^ ((int)code * 7919) ^ (memory ? 0x10000 : 0));
         h.Run(Iterations);
-        output.WriteLine($"{code} {(memory ? "mem" : "reg")}: {h.Executed} executed ({h.Faulted} #DE), {h.Rejected} rejected by the oracle");
+        output.WriteLine($"{code} {(memory ? "mem" : "reg")}: {h.Executed} executed ({h.Faulted} #DE), {h.Rejected} rejected by the oracle, {h.Elapsed.TotalMilliseconds:F0} ms");
         if (h.Failures.Count > 0)
             Assert.Fail($"{h.Failures.Count} mismatch(es) for {code} ({(memory ? "memory" : "register")} form):\n\n" + string.Join("\n", h.Failures));
         Assert.True(h.Executed > 0, "no input was executed");
