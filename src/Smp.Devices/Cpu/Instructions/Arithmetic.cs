@@ -3,74 +3,76 @@ using Smp.Devices.Cpu.Decoding;
 
 namespace Smp.Devices.Cpu.Instructions;
 
-/// <summary>Binary arithmetic: ADD, ADC, SUB, SBB, CMP, INC, DEC, NEG (SDM Vol. 1 §7.3.2).</summary>
-internal static unsafe class Arithmetic
+/// <summary>Binary arithmetic: ADD, ADC, SUB, SBB, CMP, NEG, INC, DEC (SDM Vol. 1 §7.3.2; Vol. 2 instruction pages).</summary>
+internal static class Arithmetic
 {
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.Add_rm64_r64, &AddEqGq);
-        HandlerTable.Register(Code.Sub_rm64_imm8, &SubEqIb);
-        HandlerTable.Register(Code.Dec_rm64, &DecEq);
-        HandlerTable.Register(Code.Cmp_rm64_imm8, &CmpEqIb);
+        AluForms.RegisterBinary<AddOp>(Mnemonic.Add);
+        AluForms.RegisterBinary<AdcOp>(Mnemonic.Adc);
+        AluForms.RegisterBinary<SubOp>(Mnemonic.Sub);
+        AluForms.RegisterBinary<SbbOp>(Mnemonic.Sbb);
+        AluForms.RegisterBinary<CmpOp>(Mnemonic.Cmp);
+        AluForms.RegisterUnary<NegOp>(Mnemonic.Neg);
+        // Includes the one-byte 40h–4Fh forms of 16/32-bit code (Inc_r16, Inc_r32, ...).
+        AluForms.RegisterUnary<IncOp>(Mnemonic.Inc);
+        AluForms.RegisterUnary<DecOp>(Mnemonic.Dec);
     }
 
-    private static void AddEqGq(CpuCore c, ref Uop u)
+    private struct AddOp : IBinaryOp
     {
-        ulong b = c.Get64(u.R1);
-        if (u.R0 != Reg.None)
-        {
-            ulong a = c.Get64(u.R0), r = a + b;
-            c.Set64(u.R0, r);
-            c.SetFlagsAdd(3, a, b, r);
-        }
-        else
-        {
-            ulong la = c.OperandAddress(ref u, 8, true);
-            ulong a = c.Read64(la), r = a + b;
-            c.Write64(la, r);
-            c.SetFlagsAdd(3, a, b, r);
-        }
+        public static bool WritesResult => true;
+        public static ulong Compute(CpuCore c, ulong a, ulong b) => a + b;
+        public static void Flags<TS>(CpuCore c, ulong a, ulong b, ulong r) where TS : struct, IOperandSize => c.SetFlagsAdd(TS.Index, a, b, r);
     }
 
-    private static void SubEqIb(CpuCore c, ref Uop u)
+    // The carry-out and overflow formulas of the ADD/SUB recorders hold with a carry-in, so ADC and
+    // SBB record the plain operands and the result that includes CF.
+    private struct AdcOp : IBinaryOp
     {
-        ulong b = u.Imm;
-        if (u.R0 != Reg.None)
-        {
-            ulong a = c.Get64(u.R0), r = a - b;
-            c.Set64(u.R0, r);
-            c.SetFlagsSub(3, a, b, r);
-        }
-        else
-        {
-            ulong la = c.OperandAddress(ref u, 8, true);
-            ulong a = c.Read64(la), r = a - b;
-            c.Write64(la, r);
-            c.SetFlagsSub(3, a, b, r);
-        }
+        public static bool WritesResult => true;
+        public static ulong Compute(CpuCore c, ulong a, ulong b) => a + b + (c.GetCF() ? 1UL : 0);
+        public static void Flags<TS>(CpuCore c, ulong a, ulong b, ulong r) where TS : struct, IOperandSize => c.SetFlagsAdd(TS.Index, a, b, r);
     }
 
-    private static void CmpEqIb(CpuCore c, ref Uop u)
+    private struct SubOp : IBinaryOp
     {
-        ulong a = u.R0 != Reg.None ? c.Get64(u.R0) : c.Read64(c.OperandAddress(ref u, 8, false));
-        c.SetFlagsSub(3, a, u.Imm, a - u.Imm);
+        public static bool WritesResult => true;
+        public static ulong Compute(CpuCore c, ulong a, ulong b) => a - b;
+        public static void Flags<TS>(CpuCore c, ulong a, ulong b, ulong r) where TS : struct, IOperandSize => c.SetFlagsSub(TS.Index, a, b, r);
     }
 
-    private static void DecEq(CpuCore c, ref Uop u)
+    private struct SbbOp : IBinaryOp
     {
-        if (u.R0 != Reg.None)
-        {
-            ulong a = c.Get64(u.R0), r = a - 1;
-            c.Set64(u.R0, r);
-            c.SetFlagsDec(3, a, r);
-        }
-        else
-        {
-            ulong la = c.OperandAddress(ref u, 8, true);
-            ulong a = c.Read64(la), r = a - 1;
-            c.Write64(la, r);
-            c.SetFlagsDec(3, a, r);
-        }
+        public static bool WritesResult => true;
+        public static ulong Compute(CpuCore c, ulong a, ulong b) => a - b - (c.GetCF() ? 1UL : 0);
+        public static void Flags<TS>(CpuCore c, ulong a, ulong b, ulong r) where TS : struct, IOperandSize => c.SetFlagsSub(TS.Index, a, b, r);
+    }
+
+    private struct CmpOp : IBinaryOp
+    {
+        public static bool WritesResult => false;
+        public static ulong Compute(CpuCore c, ulong a, ulong b) => a - b;
+        public static void Flags<TS>(CpuCore c, ulong a, ulong b, ulong r) where TS : struct, IOperandSize => c.SetFlagsSub(TS.Index, a, b, r);
+    }
+
+    // NEG is 0 − a: CF = (a ≠ 0) falls out of the borrow formula.
+    private struct NegOp : IUnaryOp
+    {
+        public static ulong Compute(ulong a) => 0 - a;
+        public static void Flags<TS>(CpuCore c, ulong a, ulong r) where TS : struct, IOperandSize => c.SetFlagsSub(TS.Index, 0, a, r);
+    }
+
+    private struct IncOp : IUnaryOp
+    {
+        public static ulong Compute(ulong a) => a + 1;
+        public static void Flags<TS>(CpuCore c, ulong a, ulong r) where TS : struct, IOperandSize => c.SetFlagsInc(TS.Index, a, r);
+    }
+
+    private struct DecOp : IUnaryOp
+    {
+        public static ulong Compute(ulong a) => a - 1;
+        public static void Flags<TS>(CpuCore c, ulong a, ulong r) where TS : struct, IOperandSize => c.SetFlagsDec(TS.Index, a, r);
     }
 }
