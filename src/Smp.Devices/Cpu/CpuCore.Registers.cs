@@ -27,16 +27,16 @@ public sealed partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref ulong Gpr(int r) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(R), r);
 
-    /// <summary>Reads an 8-bit register: 0–15 are the low bytes (AL…R15B), 16–19 are AH, CH, DH, BH.</summary>
+    /// <summary>Reads an 8-bit register: 0–15 are the low bytes (AL…R15B), 20–23 are AH, CH, DH, BH.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte Get8(int r) => r < 16 ? (byte)Gpr(r) : (byte)(Gpr(r - 16) >> 8);
+    public byte Get8(int r) => r < 16 ? (byte)Gpr(r) : (byte)(Gpr(r - Reg.AH) >> 8);
 
     /// <summary>Writes an 8-bit register, leaving the other bits of the full register unchanged.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Set8(int r, byte v)
     {
         if (r < 16) { ref ulong x = ref Gpr(r); x = (x & ~0xFFUL) | v; }
-        else { ref ulong x = ref Gpr(r - 16); x = (x & ~0xFF00UL) | ((ulong)v << 8); }
+        else { ref ulong x = ref Gpr(r - Reg.AH); x = (x & ~0xFF00UL) | ((ulong)v << 8); }
     }
 
     /// <summary>Reads the low 16 bits of a register.</summary>

@@ -2,8 +2,9 @@ namespace Smp.Devices.Cpu;
 
 /// <summary>
 /// Register numbers as the core stores them in <see cref="Uop"/> operand fields:
-/// general-purpose registers 0–15 in encoding order; for 8-bit operands 16–19 name AH, CH, DH, BH;
-/// <see cref="None"/> (16) in an address base or index means "no register" and always reads 0.
+/// general-purpose registers 0–15 in encoding order; for 8-bit operands 20–23 name AH, CH, DH, BH;
+/// <see cref="None"/> (16) means "no register": an operand that is not a register, or an absent
+/// address base or index (register slot 16 always reads 0).
 /// </summary>
 public static class Reg
 {
@@ -27,6 +28,6 @@ public static class Reg
     public const int R8 = 8;
     /// <summary>No register: a base or index slot that contributes nothing.</summary>
     public const int None = 16;
-    /// <summary>First high-byte register code (AH); CH, DH, BH follow.</summary>
-    public const int AH = 16;
+    /// <summary>First high-byte register code (AH); CH, DH, BH follow. Distinct from <see cref="None"/>.</summary>
+    public const int AH = 20;
 }

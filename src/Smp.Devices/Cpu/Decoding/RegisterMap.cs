@@ -8,7 +8,7 @@ public static class RegisterMap
     private static readonly byte[] Map = Build();
 
     /// <summary>
-    /// The core's number for <paramref name="r"/>: GPRs of any width 0–15 (AH–BH 16–19), segment
+    /// The core's number for <paramref name="r"/>: GPRs of any width 0–15 (AH–BH 20–23), segment
     /// registers 0–5, control and debug registers by number; <see cref="Register.None"/> and RIP/EIP map to <see cref="Reg.None"/>.
     /// </summary>
     public static byte Of(Register r) => Map[(int)r];
