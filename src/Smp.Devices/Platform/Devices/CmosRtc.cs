@@ -259,7 +259,6 @@ public sealed class CmosRtc : IPortDevice
                 _cmos[index] = value;
                 break;
         }
-        _ = BBinary;
     }
 
     private const string Name = "cmos-rtc";

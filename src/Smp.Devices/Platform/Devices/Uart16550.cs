@@ -144,7 +144,6 @@ public sealed class Uart16550 : IPortDevice
                 if ((v & FcrTrigger) != 0 && (v & FcrEnable) != 0)
                     _log?.Unmodelled(Name, "FCR receiver trigger level (data is reported one byte at a time)");
                 _fcr = (byte)(v & (FcrEnable | FcrTrigger));
-                _ = FcrClearTx; // the transmit FIFO is always empty
                 UpdateInterrupt();
                 break;
             case Reg.Lcr:
@@ -184,7 +183,6 @@ public sealed class Uart16550 : IPortDevice
         if ((_ier & IerRls) != 0 && _lsrErrors != 0) return IirRls;
         if ((_ier & IerRda) != 0 && _rx.Count > 0) return IirRda;
         if ((_ier & IerThre) != 0 && _thrInterrupt) return IirThre;
-        _ = IirMs; // modem status never changes, so its interrupt never fires
         return IirNoInterrupt;
     }
 
