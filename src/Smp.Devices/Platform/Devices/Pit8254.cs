@@ -124,6 +124,8 @@ public sealed class Pit8254 : IPortDevice
         int access = (v >> 4) & 3;
         if (access == 0) { channel.LatchCount(tick); return; }
         channel.Program(access, (v >> 1) & 7, (v & 1) != 0);
+        if (channel.Mode is 1 or 5)
+            _log?.Unmodelled(Name, $"channel {select} mode {channel.Mode}: counting starts when the count is written, without waiting for a GATE trigger");
         SyncOut0();
     }
 
