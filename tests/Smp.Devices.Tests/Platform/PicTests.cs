@@ -117,4 +117,17 @@ public sealed class PicTests
         Assert.Equal(0, _pic.SlaveIsr);
         Assert.Equal(0x04, _pic.MasterIsr);
     }
+
+    [Fact]
+    public void ReinitialisationNeedsAFreshEdge()
+    {
+        _pic.RaiseIrq(5);
+        _bus.Out(0x20, 1, 0x11); _bus.Out(0x21, 1, 0x40); _bus.Out(0x21, 1, 0x04); _bus.Out(0x21, 1, 0x01);
+        Assert.Equal(0, _pic.MasterIrr);
+        _pic.RaiseIrq(5); // still high: no edge
+        Assert.False(_pic.HasInterrupt);
+        _pic.LowerIrq(5);
+        _pic.RaiseIrq(5);
+        Assert.Equal(0x45, _pic.Acknowledge());
+    }
 }

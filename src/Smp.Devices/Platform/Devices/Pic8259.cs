@@ -101,9 +101,11 @@ internal sealed class Pic8259(string name, DeviceLog? log)
         if ((value & Icw1Ltim) != 0) log?.Unmodelled(name, "ICW1 LTIM level-triggered mode (use the ELCR)");
         if ((value & Icw1Adi) != 0) log?.Unmodelled(name, "ICW1 call address interval (8080 mode only)");
         // ICW1 clears the mask, the in-service register and special mask mode, resets priority to IR0 highest
-        // and selects IRR for reads (8259A datasheet, "Initialization command words").
-        Imr = 0; Isr = 0; Irr = 0;
-        _lines = 0;
+        // and selects IRR for reads; the edge sense latches are reset, so an input that is already high must go
+        // low and high again before it requests (8259A datasheet, "Initialization command words").
+        // Level-triggered inputs keep requesting while their line is high.
+        Imr = 0; Isr = 0;
+        Irr = (byte)(_lines & Elcr);
         _priorityAdd = 0;
         _readIsr = false; _poll = false; _specialMask = false;
         _autoEoi = false; _rotateOnAutoEoi = false; _specialFullyNested = false;
