@@ -1,0 +1,120 @@
+using Smp.Devices.Memory;
+
+namespace Smp.Devices.Platform;
+
+/// <summary>
+/// The PC's device layer assembled and wired as QEMU's i440fx machine wires it: every device on one
+/// <see cref="PortBus"/>; ISA IRQ n drives both the 8259 pair's input n and I/O APIC pin n, except the PIT's
+/// IRQ0, which reaches I/O APIC pin 2 (the MADT and MP table say so). Plain objects, not thread-safe: one
+/// owner (later an actor) calls <see cref="AdvanceTo"/> with simulated time before forwarding port accesses.
+/// </summary>
+public sealed class PcPlatform
+{
+    /// <summary>The UART's ISA IRQ (COM1).</summary>
+    public const int Com1Irq = 4;
+
+    /// <summary>The default RTC start date: fixed, so runs are reproducible.</summary>
+    public static readonly DateTime DefaultRtcStart = new(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>Builds the devices for <paramref name="cpuCount"/> CPUs (APIC IDs 0 … n − 1) and <paramref name="ramBytes"/> of RAM.</summary>
+    /// <param name="cpuCount">Number of CPUs, 1–255.</param>
+    /// <param name="ramBytes">RAM size (at least 2 MiB, a multiple of 4 KiB).</param>
+    /// <param name="serialOutput">Where COM1's transmitted bytes go (the CLI writes them to standard output).</param>
+    /// <param name="rtcStart">What the RTC shows at simulated time 0; <see cref="DefaultRtcStart"/> if null.</param>
+    /// <param name="log">Where unmodelled guest behaviour is reported; a new log if null.</param>
+    public PcPlatform(int cpuCount, ulong ramBytes, Action<byte> serialOutput, DateTime? rtcStart = null, DeviceLog? log = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cpuCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cpuCount, 255);
+        Log = log ?? new DeviceLog();
+        Map = new MemoryMap(ramBytes);
+        ApicIds = Enumerable.Range(0, cpuCount).Select(i => (byte)i).ToArray();
+
+        Uart = new Uart16550(serialOutput, Uart16550.Com1Base, Log);
+        DebugExit = new DebugExit();
+        Rtc = new CmosRtc(Map.RamBelow4G, Map.RamAbove4G, cpuCount, rtcStart ?? DefaultRtcStart, Log);
+        Pic = new Pic8259Pair(Log);
+        Pit = new Pit8254(Log);
+        FwCfg = new FwCfg(cpuCount, cpuCount, ramBytes, Log);
+        IoApic = new IoApic(IoApicId, IoApic.DefaultBase, Log);
+        foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo })
+            attach(Ports);
+
+        Pit.Irq0Changed += level => SetIsaIrq(0, level);
+        Uart.InterruptChanged += level => SetIsaIrq(Com1Irq, level);
+
+        Acpi = AcpiTables.Build(ApicIds, IoApicId, Map.AcpiBase);
+        Mp = MpTable.Build(ApicIds, IoApicId);
+    }
+
+    /// <summary>The I/O APIC's ID (0, as QEMU numbers it; xAPIC I/O APIC IDs do not share the CPUs' ID space).</summary>
+    public byte IoApicId => 0;
+
+    /// <summary>The CPUs' local APIC IDs, boot CPU first.</summary>
+    public IReadOnlyList<byte> ApicIds { get; }
+
+    /// <summary>Unmodelled-feature reports from every device.</summary>
+    public DeviceLog Log { get; }
+
+    /// <summary>The I/O port space with every device registered; hand it to the CPUs as their <see cref="IPortBus"/>.</summary>
+    public PortBus Ports { get; } = new();
+
+    /// <summary>The physical and E820 maps.</summary>
+    public MemoryMap Map { get; }
+
+    /// <summary>COM1.</summary>
+    public Uart16550 Uart { get; }
+
+    /// <summary>isa-debug-exit at 0xF4; subscribe to <see cref="DebugExit.ExitRequested"/> to end the run.</summary>
+    public DebugExit DebugExit { get; }
+
+    /// <summary>CMOS and RTC at 0x70/0x71.</summary>
+    public CmosRtc Rtc { get; }
+
+    /// <summary>The 8259 pair; its INTR output (<see cref="Pic8259Pair.InterruptChanged"/>) goes to the BSP's LINT0.</summary>
+    public Pic8259Pair Pic { get; }
+
+    /// <summary>The 8254 PIT and port 0x61.</summary>
+    public Pit8254 Pit { get; }
+
+    /// <summary>QEMU fw_cfg at 0x510/0x511.</summary>
+    public FwCfg FwCfg { get; }
+
+    /// <summary>The I/O APIC; its <see cref="IoApic.InterruptRequested"/> messages go to the APIC bus.</summary>
+    public IoApic IoApic { get; }
+
+    /// <summary>The ACPI tables (RSDP at <see cref="AcpiTables.DefaultRsdpAddress"/>, the rest at <see cref="MemoryMap.AcpiBase"/>).</summary>
+    public AcpiTables Acpi { get; }
+
+    /// <summary>The MP tables (floating pointer at <see cref="MpTable.DefaultFloatingPointerAddress"/>).</summary>
+    public MpTable Mp { get; }
+
+    /// <summary>The earliest simulated time at which a device changes an interrupt line by itself (the PIT), or null.</summary>
+    public long? NextEventTime => Pit.NextEventTime;
+
+    /// <summary>Drives ISA interrupt line <paramref name="irq"/> (0–15) on both interrupt controllers.</summary>
+    public void SetIsaIrq(int irq, bool level)
+    {
+        Pic.SetIrq(irq, level);
+        IoApic.SetIrq(irq == 0 ? 2 : irq, level);
+    }
+
+    /// <summary>Moves every clocked device to simulated time <paramref name="ns"/>.</summary>
+    public void AdvanceTo(long ns)
+    {
+        Rtc.AdvanceTo(ns);
+        Pit.AdvanceTo(ns);
+    }
+
+    /// <summary>
+    /// Maps the I/O APIC window into <paramref name="memory"/> and copies the ACPI and MP tables into RAM.
+    /// If the BIOS maps a ROM over 0xE0000–0xFFFFF, copy <see cref="AcpiTables.Rsdp"/> and the MP blobs into the
+    /// ROM image instead (<see cref="FirmwareBlob.CopyInto"/>), since ROM shadows RAM there.
+    /// </summary>
+    public void AttachTo(PhysicalMemory memory)
+    {
+        IoApic.AttachTo(memory);
+        Acpi.WriteTo(memory);
+        Mp.WriteTo(memory);
+    }
+}
