@@ -229,4 +229,23 @@ public class ControlRegisterTests
         Assert.Equal(0x8000_001FUL, m.Cpu.R[Reg.RBX]);
         Assert.Equal(0x8000_0017UL, m.Cpu.R[Reg.RCX]);
     }
+
+    [Fact]
+    public void Cr4_PSE_change_under_PAE_paging_reloads_PDPTEs_and_fails_on_a_bad_one()
+    {
+        using var m = TestMachine.Protected32();
+        var c = m.Cpu;
+        const ulong pdpt = 0x2_0000, pd = 0x2_1000;
+        m.Memory.Write(pdpt, 8, pd | 1);
+        m.Memory.Write(pd, 8, 0x83);
+        Assert.True(c.TryWriteCr4(CpuCore.Cr4Pae));
+        Assert.True(c.TryWriteCr3(pdpt));
+        Assert.True(c.TryWriteCr0(0x8000_0011));
+        m.Memory.Write(pdpt + 8, 8, 0x3000 | 1 | 0x40);   // reserved bit 6
+        Assert.False(c.TryWriteCr4(CpuCore.Cr4Pae | CpuCore.Cr4Pse));
+        Assert.Equal(CpuCore.Cr4Pae, c.Cr4);
+        Assert.True(c.TryWriteCr4(CpuCore.Cr4Pae | CpuCore.Cr4Tsd)); // not a paging bit: no reload
+        m.Memory.Write(pdpt + 8, 8, 0);
+        Assert.True(c.TryWriteCr4(CpuCore.Cr4Pae | CpuCore.Cr4Pse));
+    }
 }

@@ -223,6 +223,41 @@ public class MsrTests
         Assert.False(c.TryWriteMsr(Msr.MtrrPhysBase0, 0x7));            // type 7 is not an MTRR type
     }
 
+    [Fact]
+    public void Cr8_reads_and_writes_the_attached_APIC_task_priority()
+    {
+        using var m = TestMachine.LongMode();
+        var apic = new FakeApic { Cr8 = 0xC };
+        m.Cpu.LocalApicRegisters = apic;
+        m.Load(a =>
+        {
+            a.mov(rbx, cr8);
+            a.mov(rax, 3L);
+            a.mov(cr8, rax);
+            a.hlt();
+        });
+        SystemTestKit.RunToHalt(m);
+        Assert.Equal(0xCUL, m.Cpu.R[Reg.RBX]);
+        Assert.Equal(3UL, apic.Cr8);
+    }
+
+    [Fact]
+    public void Rdmsr_reads_reset_values_of_informational_MSRs()
+    {
+        using var m = TestMachine.LongMode();
+        var c = m.Cpu;
+        Assert.True(c.TryReadMsr(Msr.BiosSignId, out ulong sign));
+        Assert.Equal((ulong)CpuCore.MicrocodeRevision << 32, sign);
+        Assert.True(c.TryReadMsr(Msr.PlatformId, out ulong platform));
+        Assert.Equal(0UL, platform);
+        Assert.True(c.TryReadMsr(Msr.McgCap, out ulong mcg));
+        Assert.Equal(0UL, mcg);
+        Assert.True(c.TryReadMsr(Msr.MiscEnable, out ulong misc));
+        Assert.Equal(0x1801UL, misc);
+        Assert.False(c.TryWriteMsr(Msr.McgStatus, 1));
+        Assert.False(c.TryWriteMsr(Msr.TscAux, 1UL << 32));
+    }
+
     private sealed class FakeApic : ILocalApicRegisters
     {
         public readonly List<(uint, ulong)> Writes = new();
