@@ -26,11 +26,19 @@ public sealed partial class CpuCore
     [DoesNotReturn]
     public void RaiseFault(int vector, uint errorCode = 0)
     {
+        LastFault = (vector, errorCode);
+        FirstFault ??= (vector, errorCode);
         _fault.Vector = vector;
         _fault.ErrorCode = errorCode;
         _fault.HasErrorCode = Vector.HasErrorCode(vector);
         throw _fault;
     }
+
+    /// <summary>Test hook: the vector and error code of the most recent <see cref="RaiseFault"/>.</summary>
+    internal (int Vector, uint ErrorCode)? LastFault;
+
+    /// <summary>Test hook: the first <see cref="RaiseFault"/> since this was last set to null (later nested faults do not replace it).</summary>
+    internal (int Vector, uint ErrorCode)? FirstFault;
 
     private void ResetSystemState()
     {

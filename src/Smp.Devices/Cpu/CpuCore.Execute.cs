@@ -18,6 +18,7 @@ public sealed unsafe partial class CpuCore
     private bool _attention;
     private ulong _fetchPage = TlbInvalid;
     private ulong _fetchPhysPage;
+    private Uop[]? _blockUops; // the executing block's uops (lets RDTSC count the block's retired instructions)
 
     /// <summary>Decoded blocks created so far (a measure of decode work, for benchmarks).</summary>
     public long BlocksDecoded;
@@ -58,6 +59,7 @@ public sealed unsafe partial class CpuCore
         try
         {
             var block = FetchBlock();
+            _blockUops = block.Uops;
             int n = block.Count < limit ? block.Count : (int)limit;
             int done = ExecuteUops(block.Uops, n);
             InstructionsRetired += done;
@@ -101,6 +103,7 @@ public sealed unsafe partial class CpuCore
         {
             BeforeInstruction();
             var block = FetchBlock();
+            _blockUops = block.Uops;
             ref Uop u = ref block.Uops[0];
             NextRip = (Rip + u.Length) & _ipMask;
             u.Exec(this, ref u);

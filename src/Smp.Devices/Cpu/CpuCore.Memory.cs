@@ -36,12 +36,19 @@ public sealed unsafe partial class CpuCore
         _fetchPage = TlbInvalid;
     }
 
-    /// <summary>Drops the cached translation of the page holding <paramref name="linear"/> (INVLPG).</summary>
+    /// <summary>
+    /// Drops the cached translations of the page holding <paramref name="linear"/> (INVLPG). The TLB
+    /// caches 4 KiB pieces even of 2 MiB and 4 MiB pages, and INVLPG must drop the whole large page
+    /// (SDM Vol. 3A §4.10.4.1), so every entry in the enclosing 4 MiB region is dropped.
+    /// </summary>
     public void FlushTlbPage(ulong linear)
     {
-        int i = (int)((linear >> 12) & (TlbSize - 1));
-        _readTlb[i].Tag = TlbInvalid;
-        _writeTlb[i].Tag = TlbInvalid;
+        ulong region = (linear >> 22) & (~TlbUserBit >> 10);
+        for (int i = 0; i < TlbSize; i++)
+        {
+            if (((_readTlb[i].Tag & ~TlbUserBit) >> 10) == region) _readTlb[i].Tag = TlbInvalid;
+            if (((_writeTlb[i].Tag & ~TlbUserBit) >> 10) == region) _writeTlb[i].Tag = TlbInvalid;
+        }
         _fetchPage = TlbInvalid;
     }
 

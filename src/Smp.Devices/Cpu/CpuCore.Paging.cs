@@ -22,15 +22,22 @@ public sealed partial class CpuCore
     /// do outside IA-32e mode (SDM Vol. 3A §4.4.1). Returns false when a present PDPTE sets
     /// reserved bits; the caller then raises #GP(0).
     /// </summary>
-    public bool LoadPdptes()
+    public bool LoadPdptes() => TryLoadPdptes(Cr3);
+
+    /// <summary>
+    /// Loads the PAE PDPTEs from the table at <paramref name="cr3"/> only if all four are valid, so
+    /// that a failing MOV to CR3/CR0/CR4 (#GP) leaves the current PDPTE registers untouched.
+    /// </summary>
+    internal bool TryLoadPdptes(ulong cr3)
     {
-        ulong baseAddr = Cr3 & 0xFFFF_FFE0UL;
+        ulong baseAddr = cr3 & 0xFFFF_FFE0UL;
+        Span<ulong> e = stackalloc ulong[4];
         for (int i = 0; i < 4; i++)
         {
-            ulong e = Memory.Read(baseAddr + (ulong)i * 8, 8);
-            if ((e & PteP) != 0 && (e & (0x1E6UL | ~((1UL << MaxPhysAddrBits) - 1))) != 0) return false;
-            _pdpte[i] = e;
+            e[i] = Memory.Read(baseAddr + (ulong)i * 8, 8);
+            if ((e[i] & PteP) != 0 && (e[i] & (0x1E6UL | ~((1UL << MaxPhysAddrBits) - 1))) != 0) return false;
         }
+        e.CopyTo(_pdpte);
         return true;
     }
 
@@ -46,7 +53,7 @@ public sealed partial class CpuCore
         bool user = Cpl == 3 && (kind & AccessKind.System) == 0;
         bool nxe = (Efer & 0x800) != 0;
         ulong reservedNx = nxe ? 0 : PteNx;
-        uint err = (write ? 2u : 0) | (user ? 4u : 0) | (fetch && nxe ? 16u : 0);
+        uint err = (write ? 2u : 0) | (user ? 4u : 0) | (fetch && nxe && (Cr4 & 0x20) != 0 ? 16u : 0);
 
         Span<ulong> entryAddr = stackalloc ulong[4];
         int levels = 0;
@@ -102,7 +109,8 @@ public sealed partial class CpuCore
             entryAddr[levels++] = addr;
             // Reserved bits: above MAXPHYADDR (bits 51:40), NX when EFER.NXE = 0, PS in a PML4E and
             // in a PDPTE (1 GiB pages are not offered by CPUID), bits 20:13 of a 2 MiB PDE.
-            ulong rsvd = (e & 0x000F_F000_0000_0000UL) | (e & reservedNx);
+            // PAE paging (not 4-level) also reserves bits 62:52 (SDM Vol. 3A Tables 4-8 to 4-11).
+            ulong rsvd = (e & (LongModeActive ? 0x000F_F000_0000_0000UL : 0x7FFF_F000_0000_0000UL)) | (e & reservedNx);
             bool large = (e & PtePs) != 0 && level == 2;
             if ((e & PtePs) != 0 && level >= 3) rsvd |= PtePs;
             if (large) rsvd |= e & 0x1F_E000UL;

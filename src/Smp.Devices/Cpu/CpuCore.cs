@@ -68,6 +68,7 @@ public sealed partial class CpuCore
         R[Reg.RDX] = CpuidSignature;
         State = RunState.Running;
         ResetSystemState();
+        ResetSystemRegisters();
         UpdateMode();
         FlushTlb();
     }

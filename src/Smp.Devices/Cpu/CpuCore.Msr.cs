@@ -1,0 +1,322 @@
+using System.Runtime.CompilerServices;
+using Smp.Devices.Cpu.Decoding;
+
+namespace Smp.Devices.Cpu;
+
+// Model-specific registers (RDMSR/WRMSR, SDM Vol. 2B and Vol. 4 Table 2-2) and the simulated clock
+// behind the time-stamp counter (SDM Vol. 3B §17.17).
+public sealed partial class CpuCore
+{
+    /// <summary>IA32_APIC_BASE (MSR 0x1B): BSP bit 8 (read-only), EXTD bit 10, EN bit 11, base address from bit 12.</summary>
+    public ulong ApicBaseMsr { get; private set; }
+
+    /// <summary>IA32_STAR: SYSCALL CS in bits 47:32 (SS = CS + 8), SYSRET selector base in bits 63:48.</summary>
+    public ulong Star;
+
+    /// <summary>IA32_LSTAR: RIP loaded by SYSCALL (canonical).</summary>
+    public ulong Lstar;
+
+    /// <summary>IA32_CSTAR: compatibility-mode SYSCALL target (stored only; Intel processors do not use it).</summary>
+    public ulong Cstar;
+
+    /// <summary>IA32_FMASK: the RFLAGS bits SYSCALL clears (bits 31:0).</summary>
+    public ulong Fmask;
+
+    /// <summary>IA32_KERNEL_GS_BASE: exchanged with the GS base by SWAPGS (canonical).</summary>
+    public ulong KernelGsBase;
+
+    /// <summary>IA32_TSC_AUX (bits 31:0): returned in ECX by RDTSCP.</summary>
+    public ulong TscAux;
+
+    /// <summary>IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP (used by SYSENTER and SYSEXIT).</summary>
+    public ulong SysenterCs, SysenterEsp, SysenterEip;
+
+    /// <summary>IA32_MISC_ENABLE.</summary>
+    public ulong MiscEnable;
+
+    /// <summary>IA32_PAT (reset value 0007040600070406H). Stored and validated; memory types have no effect in the simulator.</summary>
+    public ulong Pat;
+
+    /// <summary>IA32_MTRR_DEF_TYPE. Stored and validated; memory types have no effect in the simulator.</summary>
+    public ulong MtrrDefType;
+
+    // Variable-range MTRR pairs 0x200–0x20F, then the 11 fixed-range MTRRs.
+    private readonly ulong[] _mtrrVariable = new ulong[2 * MtrrVariableCount];
+    private readonly ulong[] _mtrrFixed = new ulong[11];
+
+    /// <summary>Number of variable-range MTRRs reported by IA32_MTRRCAP.VCNT.</summary>
+    public const int MtrrVariableCount = 8;
+
+    /// <summary>IA32_MTRRCAP: VCNT = 8, fixed-range MTRRs (bit 8) and write-combining (bit 10) supported; no SMRR.</summary>
+    public const ulong MtrrCapValue = MtrrVariableCount | (1UL << 8) | (1UL << 10);
+
+    /// <summary>The microcode revision IA32_BIOS_SIGN_ID reports in bits 63:32.</summary>
+    public const uint MicrocodeRevision = 0x15;
+
+    /// <summary>
+    /// The local APIC's MSR-side registers (x2APIC MSRs, CR8, APIC base changes), attached by the
+    /// platform; null means no APIC: x2APIC MSRs raise #GP and CR8 is kept in <see cref="Cr8"/>.
+    /// </summary>
+    public ILocalApicRegisters? LocalApicRegisters;
+
+    /// <summary>
+    /// Cores per package that CPUID reports (leaves 1, 4, 0xB; default 1: every CPU its own package).
+    /// Set it on all CPUs of a machine whose APIC IDs are numbered consecutively within a package.
+    /// </summary>
+    public int CoresPerPackage = 1;
+
+    private static bool IsCanonical(ulong a) => (ulong)(((long)a << 16) >> 16) == a;
+
+    private void ResetSystemRegisters()
+    {
+        // SDM Vol. 3A Table 9-1: DR6 = FFFF0FF0H, DR7 = 00000400H after RESET.
+        Array.Clear(Dr);
+        Dr6 = 0xFFFF_0FF0UL;
+        Dr7 = 0x400;
+        ApicBaseMsr = Msr.DefaultApicBase | Msr.ApicBaseEnable | (IsBsp ? Msr.ApicBaseBsp : 0);
+        ApicWindow = Msr.DefaultApicBase;
+        Star = Lstar = Cstar = Fmask = KernelGsBase = TscAux = 0;
+        SysenterCs = SysenterEsp = SysenterEip = 0;
+        MiscEnable = 1 | (1UL << 11) | (1UL << 12); // fast strings; BTS and PEBS unavailable
+        Pat = 0x0007_0406_0007_0406UL;
+        MtrrDefType = 0;
+        Array.Clear(_mtrrVariable);
+        Array.Clear(_mtrrFixed);
+        _tscOffset = 0 - ElapsedCycles; // the TSC is 0 after RESET (SDM Vol. 3B §17.17)
+    }
+
+    /// <summary>
+    /// Reads MSR <paramref name="msr"/> as RDMSR does, without privilege checks.
+    /// Returns false for an MSR that does not exist (RDMSR then raises #GP(0)).
+    /// </summary>
+    public bool TryReadMsr(uint msr, out ulong value)
+    {
+        value = 0;
+        switch (msr)
+        {
+            case Msr.Tsc: value = Tsc; return true;
+            case Msr.PlatformId: return true;
+            case Msr.ApicBase: value = ApicBaseMsr; return true;
+            case Msr.BiosSignId: value = (ulong)MicrocodeRevision << 32; return true;
+            case Msr.MtrrCap: value = MtrrCapValue; return true;
+            case Msr.SysenterCs: value = SysenterCs; return true;
+            case Msr.SysenterEsp: value = SysenterEsp; return true;
+            case Msr.SysenterEip: value = SysenterEip; return true;
+            case Msr.McgCap: case Msr.McgStatus: return true;
+            case Msr.MiscEnable: value = MiscEnable; return true;
+            case Msr.Pat: value = Pat; return true;
+            case Msr.MtrrDefType: value = MtrrDefType; return true;
+            case Msr.Efer: value = Efer; return true;
+            case Msr.Star: value = Star; return true;
+            case Msr.Lstar: value = Lstar; return true;
+            case Msr.Cstar: value = Cstar; return true;
+            case Msr.Fmask: value = Fmask; return true;
+            case Msr.FsBase: value = Segs[Seg.FS].Base; return true;
+            case Msr.GsBase: value = Segs[Seg.GS].Base; return true;
+            case Msr.KernelGsBase: value = KernelGsBase; return true;
+            case Msr.TscAux: value = TscAux; return true;
+        }
+        if (msr is >= Msr.X2ApicFirst and <= Msr.X2ApicLast)
+            return X2ApicMode && LocalApicRegisters is { } apic && apic.TryReadX2ApicMsr(msr, out value);
+        if (MtrrSlot(msr, out var table, out int index)) { value = table[index]; return true; }
+        return false;
+    }
+
+    /// <summary>
+    /// Writes MSR <paramref name="msr"/> as WRMSR does (without the privilege check and without
+    /// notifying the observer). Returns false, changing nothing, when WRMSR would raise #GP(0):
+    /// unknown or read-only MSR, reserved bits, a non-canonical address, an illegal mode change.
+    /// </summary>
+    public bool TryWriteMsr(uint msr, ulong value)
+    {
+        switch (msr)
+        {
+            case Msr.Tsc: Tsc = value; return true;
+            case Msr.ApicBase: return WriteApicBase(value);
+            case Msr.BiosUpdateTrigger: case Msr.BiosSignId: return true;
+            case Msr.SysenterCs: SysenterCs = (uint)value; return true;
+            case Msr.SysenterEsp: return WriteAddressMsr(ref SysenterEsp, value);
+            case Msr.SysenterEip: return WriteAddressMsr(ref SysenterEip, value);
+            case Msr.McgStatus: return value == 0;
+            case Msr.MiscEnable: MiscEnable = value; return true;
+            case Msr.Pat: return WritePat(value);
+            case Msr.MtrrDefType:
+                if ((value & ~0xCFFUL) != 0 || !IsMtrrType(value & 0xFF)) return false;
+                MtrrDefType = value;
+                return true;
+            case Msr.Efer: return WriteEfer(value);
+            case Msr.Star: Star = value; return true;
+            case Msr.Lstar: return WriteAddressMsr(ref Lstar, value);
+            case Msr.Cstar: return WriteAddressMsr(ref Cstar, value);
+            case Msr.Fmask: Fmask = (uint)value; return true;
+            case Msr.FsBase:
+            case Msr.GsBase:
+                // The MSRs are the descriptor caches' bases (SDM Vol. 3A §3.4.4); refresh the effective bases.
+                if (!IsCanonical(value)) return false;
+                Segs[msr == Msr.FsBase ? Seg.FS : Seg.GS].Base = value;
+                UpdateMode();
+                return true;
+            case Msr.KernelGsBase: return WriteAddressMsr(ref KernelGsBase, value);
+            case Msr.TscAux:
+                if ((value >> 32) != 0) return false;
+                TscAux = value;
+                return true;
+        }
+        if (msr is >= Msr.X2ApicFirst and <= Msr.X2ApicLast)
+            return X2ApicMode && LocalApicRegisters is { } apic && apic.TryWriteX2ApicMsr(msr, value);
+        if (MtrrSlot(msr, out var table, out int index))
+        {
+            if (!ValidMtrrValue(msr, value)) return false;
+            table[index] = value;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>True when the local APIC is in x2APIC mode (IA32_APIC_BASE.EN = EXTD = 1).</summary>
+    public bool X2ApicMode => (ApicBaseMsr & (Msr.ApicBaseEnable | Msr.ApicBaseExtd)) == (Msr.ApicBaseEnable | Msr.ApicBaseExtd);
+
+    private static bool WriteAddressMsr(ref ulong field, ulong value)
+    {
+        if (!IsCanonical(value)) return false;
+        field = value;
+        return true;
+    }
+
+    // SDM Vol. 3A §10.12.5 (Figure 10-27): the legal transitions between disabled, xAPIC and x2APIC
+    // modes; EN = 0 with EXTD = 1 is invalid; x2APIC → xAPIC and disabled → x2APIC are illegal.
+    private bool WriteApicBase(ulong value)
+    {
+        ulong reserved = 0xFFUL | (1UL << 9) | ~((1UL << MaxPhysAddrBits) - 1);
+        if ((value & reserved) != 0) return false;
+        bool en = (value & Msr.ApicBaseEnable) != 0, extd = (value & Msr.ApicBaseExtd) != 0;
+        bool wasEn = (ApicBaseMsr & Msr.ApicBaseEnable) != 0, wasExtd = (ApicBaseMsr & Msr.ApicBaseExtd) != 0;
+        if (!en && extd) return false;
+        if (wasEn && wasExtd && en && !extd) return false;
+        if (!wasEn && en && extd) return false;
+        ApicBaseMsr = (value & ~Msr.ApicBaseBsp) | (ApicBaseMsr & Msr.ApicBaseBsp);
+        ApicWindow = en && !extd ? ApicBaseMsr & ~0xFFFUL & ((1UL << MaxPhysAddrBits) - 1) : ulong.MaxValue;
+        FlushTlb(); // the window may now cover a page whose RAM mapping is cached
+        LocalApicRegisters?.ApicBaseChanged(ApicBaseMsr);
+        return true;
+    }
+
+    // SDM Vol. 4 Table 2-2 (IA32_EFER) and Vol. 3A §9.8.5: LMA is read-only; LME cannot change while paging is on.
+    private bool WriteEfer(ulong value)
+    {
+        const ulong writable = Msr.EferSce | Msr.EferLme | Msr.EferNxe;
+        if ((value & ~(writable | Msr.EferLma)) != 0) return false;
+        if (PagingEnabled && ((value ^ Efer) & Msr.EferLme) != 0) return false;
+        ulong old = Efer;
+        Efer = (value & writable) | (Efer & Msr.EferLma);
+        if (((old ^ Efer) & Msr.EferNxe) != 0) FlushTlb();
+        return true;
+    }
+
+    // SDM Vol. 3A §11.12.2: each PAT entry is a memory type 0, 1, 4, 5, 6 or 7 in bits 2:0; bits 7:3 are reserved.
+    private bool WritePat(ulong value)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            ulong t = (value >> (i * 8)) & 0xFF;
+            if (t is 2 or 3 or > 7) return false;
+        }
+        Pat = value;
+        return true;
+    }
+
+    private static bool IsMtrrType(ulong t) => t is 0 or 1 or 4 or 5 or 6;
+
+    private bool MtrrSlot(uint msr, out ulong[] table, out int index)
+    {
+        table = _mtrrFixed;
+        index = msr switch
+        {
+            Msr.MtrrFix64K00000 => 0,
+            Msr.MtrrFix16K80000 => 1,
+            Msr.MtrrFix16KA0000 => 2,
+            >= Msr.MtrrFix4KC0000 and <= Msr.MtrrFix4KC0000 + 7 => 3 + (int)(msr - Msr.MtrrFix4KC0000),
+            _ => -1,
+        };
+        if (index >= 0) return true;
+        if (msr >= Msr.MtrrPhysBase0 && msr < Msr.MtrrPhysBase0 + 2 * MtrrVariableCount)
+        {
+            table = _mtrrVariable;
+            index = (int)(msr - Msr.MtrrPhysBase0);
+            return true;
+        }
+        return false;
+    }
+
+    // SDM Vol. 3A §11.11.2.2–3: fixed-range MTRRs hold eight type bytes; PHYSBASE has a type in bits 7:0
+    // (bits 11:8 reserved), PHYSMASK has the valid bit 11 (bits 10:0 reserved); bits above MAXPHYADDR are reserved.
+    private static bool ValidMtrrValue(uint msr, ulong value)
+    {
+        if (msr < Msr.MtrrPhysBase0 + 2 * MtrrVariableCount)
+        {
+            if ((value & ~((1UL << MaxPhysAddrBits) - 1)) != 0) return false;
+            bool isBase = ((msr - Msr.MtrrPhysBase0) & 1) == 0;
+            return isBase ? (value & 0xF00) == 0 && IsMtrrType(value & 0xFF) : (value & 0x7FF) == 0;
+        }
+        for (int i = 0; i < 8; i++)
+            if (!IsMtrrType((value >> (i * 8)) & 0xFF)) return false;
+        return true;
+    }
+
+    // ---- the simulated clock and the TSC ------------------------------------------------------
+
+    /// <summary>
+    /// Simulated core cycles each retired instruction takes (default 1). Together with
+    /// <see cref="FrequencyHz"/> it defines this CPU's clock: cycles = retired × CPI + <see cref="CycleOffset"/>.
+    /// </summary>
+    public long CyclesPerInstruction = 1;
+
+    /// <summary>
+    /// The simulated core (and TSC) frequency in hertz (default 1 GHz), used to convert cycles into
+    /// <see cref="SimulatedNanoseconds"/>. The platform reports it to the guest (e.g. via TSC calibration).
+    /// </summary>
+    public long FrequencyHz = 1_000_000_000;
+
+    /// <summary>
+    /// Cycles added to the clock besides retired instructions: time the CPU spent idle (HLT,
+    /// wait-for-SIPI) and platform time jumps. See <see cref="AdvanceIdleCycles"/>.
+    /// </summary>
+    public ulong CycleOffset;
+
+    private ulong _tscOffset;
+    private long _retiredInBlock; // instructions of the current block retired before the executing one
+
+    /// <summary>Advances this CPU's clock by <paramref name="cycles"/> without executing (the platform calls it for halted CPUs).</summary>
+    public void AdvanceIdleCycles(ulong cycles) => CycleOffset += cycles;
+
+    /// <summary>Cycles elapsed on this CPU's clock: retired instructions × <see cref="CyclesPerInstruction"/> + <see cref="CycleOffset"/>.</summary>
+    public ulong ElapsedCycles => (ulong)((InstructionsRetired + _retiredInBlock) * CyclesPerInstruction) + CycleOffset;
+
+    /// <summary>This CPU's simulated time in nanoseconds: <see cref="ElapsedCycles"/> at <see cref="FrequencyHz"/>.</summary>
+    public long SimulatedNanoseconds => (long)((UInt128)ElapsedCycles * 1_000_000_000UL / (ulong)FrequencyHz);
+
+    /// <summary>
+    /// The time-stamp counter as RDTSC reads it: <see cref="ElapsedCycles"/> plus the offset that WRMSR
+    /// to IA32_TIME_STAMP_COUNTER (and RESET, which zeroes it) establishes. Setting it changes only the offset.
+    /// </summary>
+    public ulong Tsc
+    {
+        get => ElapsedCycles + _tscOffset;
+        set => _tscOffset = value - ElapsedCycles;
+    }
+
+    /// <summary>
+    /// Makes the clock exact inside a handler: instructions of the current block before <paramref name="u"/>
+    /// have retired but are only added to <see cref="InstructionsRetired"/> when the block ends.
+    /// Call <see cref="EndPreciseClock"/> before the handler returns or faults.
+    /// </summary>
+    internal void BeginPreciseClock(ref Uop u)
+    {
+        var uops = _blockUops;
+        long index = uops == null ? 0 : (long)(Unsafe.ByteOffset(ref uops[0], ref u) / Unsafe.SizeOf<Uop>());
+        _retiredInBlock = index >= 0 && index < DecodedBlock.MaxInstructions ? index : 0;
+    }
+
+    /// <summary>Ends the window opened by <see cref="BeginPreciseClock"/>.</summary>
+    internal void EndPreciseClock() => _retiredInBlock = 0;
+}
