@@ -183,7 +183,8 @@ public sealed partial class CpuCore
         // (SDM Vol. 3A §17.3.1.1).
         if (_rfAtStart && !_iretLoadedRf) RflagsBits &= ~Rflags.RF;
         RecomputeStepMode();
-        if (_pendingDr6 != 0 || _nmiPending) _attention = true;
+        // Re-examine events at the next boundary: a shadow just ended, a trap may be pending.
+        _attention = true;
     }
 
     // Called by the loop for a fault raised by an instruction (or by fetch/decode).

@@ -79,6 +79,7 @@ internal static class EventRig
         c.Idtr = new DescriptorTableRegister { Base = IdtBase, Limit = 0xFFF };
         c.Tr = new SegmentRegister { Selector = 0x40, Base = TssBase, Limit = 0x67, Attributes = 0x8B };
         c.Observer = obs;
+        c.R[Reg.RDX] = 0;   // RESET leaves the processor signature in EDX
         return m;
     }
 
