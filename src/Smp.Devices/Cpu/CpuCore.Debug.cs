@@ -45,6 +45,19 @@ public sealed partial class CpuCore
         RequestExit();
     }
 
+    /// <summary>
+    /// General-detect check for MOV to or from a debug register (call before the access): when
+    /// DR7.GD (bit 13) is set the access raises a #DB fault with DR6.BD set, and GD is cleared so
+    /// the handler can use the debug registers (SDM Vol. 3A §17.2.4, §17.3.1.5).
+    /// </summary>
+    internal void CheckDebugRegisterAccess()
+    {
+        if ((Dr7 & (1UL << 13)) == 0) return;
+        Dr6 |= Dr6Bd;
+        Dr7 &= ~(1UL << 13);
+        RaiseFault(Vector.DB);
+    }
+
     // DR7 Ln (bit 2n) or Gn (bit 2n + 1) enables breakpoint n; R/Wn at 16 + 4n, LENn at 18 + 4n (§17.2.4).
     private bool BreakpointEnabled(int i) => ((Dr7 >> (2 * i)) & 3) != 0;
 
