@@ -1,6 +1,6 @@
 namespace Smp.Devices.Cpu;
 
-// Debug facilities (SDM Vol. 3A chapter 17): DR0–DR3 instruction breakpoints (faults, checked
+// Debug facilities (SDM Vol. 3B chapter 17): DR0–DR3 instruction breakpoints (faults, checked
 // before the instruction, suppressed by RF), data breakpoints (traps after the access's
 // instruction), single-step (TF) traps, and the DR6 status bits they set. Nothing here runs on the
 // fast path: instruction breakpoints and TF force the step path, and data breakpoints make the TLB
@@ -48,7 +48,7 @@ public sealed partial class CpuCore
     /// <summary>
     /// General-detect check for MOV to or from a debug register (call before the access): when
     /// DR7.GD (bit 13) is set the access raises a #DB fault with DR6.BD set, and GD is cleared so
-    /// the handler can use the debug registers (SDM Vol. 3A §17.2.4, §17.3.1.5).
+    /// the handler can use the debug registers (SDM Vol. 3B §17.2.4, §17.3.1.3).
     /// </summary>
     internal void CheckDebugRegisterAccess()
     {

@@ -21,7 +21,6 @@ public sealed partial class CpuCore
         // handler (SDM Vol. 3A §6.7.1; fact sheet C1). A latched NMI is taken right afterwards.
         _nmiBlocked = false;
         if (_eventDepth > 0) _eventDepth--;
-        if ((RflagsBits & Rflags.RF) != 0) _iretLoadedRf = true;
         RecomputeStepMode();
         RequestExit();
         if (Observer is { } o)

@@ -80,8 +80,9 @@ public sealed partial class CpuCore
         if (kind == EventKind.Nmi) _nmiBlocked = true;
         // Only exceptions push error codes (INT 13 does not; SDM Vol. 3A §6.13).
         if (kind != EventKind.Fault) hasErrorCode = false;
-        // RF in the saved image: 1 for every fault except an instruction-breakpoint #DB
-        // (SDM Vol. 3A §17.3.1.1 and §6.12.1; fact sheet G.4 — QEMU leaves it 0).
+        // RF in the saved image: 1 for every fault-class exception except an instruction-breakpoint
+        // #DB; otherwise the current RF (0 for INT n, which cleared it at its start)
+        // (SDM Vol. 3B §17.3.1.1; fact sheet G.4 — QEMU leaves it 0).
         ulong image = GetRflags();
         if (kind == EventKind.Fault && !instructionBreakpoint) image |= Rflags.RF;
         int ist = 0;

@@ -158,8 +158,6 @@ public sealed partial class CpuCore
 
     // Per-instruction checks on the slow path.
     private bool _tfAtStart;
-    private bool _rfAtStart;
-    private bool _iretLoadedRf;
     private long _deliveriesAtStart;
 
     private void BeforeInstruction()
@@ -167,21 +165,22 @@ public sealed partial class CpuCore
         // The shadow covered exactly this boundary; it ends with this instruction (or its exception).
         _shadow = InterruptShadow.None;
         _tfAtStart = (RflagsBits & Rflags.TF) != 0;
-        _rfAtStart = (RflagsBits & Rflags.RF) != 0;
-        _iretLoadedRf = false;
         _deliveriesAtStart = _deliveries;
-        if (_instructionBreakpointsArmed && !_rfAtStart) CheckInstructionBreakpoints();
+        if ((RflagsBits & Rflags.RF) != 0)
+        {
+            // RF suppresses instruction breakpoints for this instruction and is cleared at its start,
+            // after the code-breakpoint check; IRETD/IRETQ may load it again (SDM Vol. 3B §17.3.1.1).
+            RflagsBits &= ~Rflags.RF;
+        }
+        else if (_instructionBreakpointsArmed) CheckInstructionBreakpoints();
     }
 
     private void AfterInstruction()
     {
-        // Single-step: a trap after an instruction that began with TF = 1 (SDM Vol. 3A §17.3.1.4),
+        // Single-step: a trap after an instruction that began with TF = 1 (SDM Vol. 3B §17.3.1.4),
         // so the instruction that sets TF (POPF, IRET) does not trap on itself. An instruction that
         // delivered an event (INT n, INT3, INTO, INT1) entered its handler with TF cleared instead.
         if (_tfAtStart && _deliveries == _deliveriesAtStart) _pendingDr6 |= Dr6Bs;
-        // RF is cleared after every successfully completed instruction except an IRET that loaded it
-        // (SDM Vol. 3A §17.3.1.1).
-        if (_rfAtStart && !_iretLoadedRf) RflagsBits &= ~Rflags.RF;
         RecomputeStepMode();
         // Re-examine events at the next boundary: a shadow just ended, a trap may be pending.
         _attention = true;

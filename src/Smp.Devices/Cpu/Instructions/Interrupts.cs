@@ -29,8 +29,9 @@ internal static unsafe class Interrupts
     // INT3: #BP as a trap (saved RIP after the INT3), gate DPL checked like INT n.
     private static void Int3(CpuCore c, ref Uop u) => c.SoftwareInterrupt(Vector.BP, EventKind.SoftwareException);
 
-    // INT1 (ICEBP, F1): #DB as a trap without the gate DPL check; it is not a breakpoint condition,
-    // so no DR6 status bit is set here (SDM Vol. 2A INT1; Vol. 3A §17.3.1).
+    // INT1 (ICEBP, F1): #DB as a trap without the gate DPL check (SDM Vol. 2A INT n/INTO/INT3/INT1).
+    // It is none of the conditions DR6 reports (B0–B3, BD, BS, BT; SDM Vol. 3B §17.2.3), so no DR6
+    // status bit is set.
     private static void Int1(CpuCore c, ref Uop u) => c.SoftwareInterrupt(Vector.DB, EventKind.PrivilegedSoftwareException);
 
     // INTO: #OF as a trap when OF = 1 (invalid in 64-bit mode: Iced does not decode it there).
