@@ -74,6 +74,10 @@ public sealed partial class CpuCore
         Array.Clear(Dr);
         Dr6 = 0xFFFF_0FF0;
         Dr7 = 0x400;
+        // After RESET or INIT only the bootstrap processor runs; application processors wait for a
+        // start-up IPI, accepting one (SDM Vol. 3A §8.4.1–8.4.3; fact sheet D5).
+        _sipiAccepted = false;
+        if (!IsBsp) State = RunState.WaitForSipi;
         _attention = true;
     }
 

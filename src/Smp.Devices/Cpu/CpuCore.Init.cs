@@ -35,9 +35,7 @@ public sealed partial class CpuCore
     public void Init()
     {
         var before = Mode;
-        Reset();
-        _sipiAccepted = false;
-        if (!IsBsp) State = RunState.WaitForSipi;
+        Reset();   // the AP's wait-for-SIPI state is set by the reset path
         if (Mode != before) Observer?.ModeChanged(this, before, Mode);
     }
 

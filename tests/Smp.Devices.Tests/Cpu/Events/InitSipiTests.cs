@@ -11,6 +11,8 @@ public class InitSipiTests
     {
         using var m = TestMachine.LongMode();
         var ap = new CpuCore(m.Memory, apicId: 1, isBsp: false);
+        Assert.Equal(RunState.WaitForSipi, ap.State);          // after RESET an AP waits for SIPI
+        ap.StartupIpi(0x20);
         ap.Init();
         Assert.Equal(RunState.WaitForSipi, ap.State);
         Assert.Equal(0, ap.Run(100));
