@@ -152,3 +152,38 @@ public class DebugTests
         Assert.Equal(TestMachine.CodeBase + 1, e.FromRip);
     }
 }
+
+public class DebugShadowTests
+{
+    [Fact]
+    public void Data_breakpoint_on_mov_ss_is_held_over_int3_and_delivered_at_the_bp_handler_first_instruction()
+    {
+        // SDM Vol. 3A §6.8.3: MOV SS inhibits debug exceptions until the next instruction completes;
+        // when that instruction is INT3, the held #DB arrives inside the #BP handler (CVE-2018-8897).
+        var obs = new RecordingObserver();
+        using var m = EventRig.LongMode(obs);
+        var c = m.Cpu;
+        EventRig.Gate64(m.Memory, Vector.DB, EventRig.HandlerAt(Vector.DB));
+        EventRig.Gate64(m.Memory, Vector.BP, EventRig.HandlerAt(Vector.BP));
+        EventRig.Load64(m, EventRig.HandlerAt(Vector.DB), (a, l) => { a.hlt(); });
+        EventRig.Load64(m, EventRig.HandlerAt(Vector.BP), (a, l) => { a.nop(); a.hlt(); });
+        m.Memory.Write(TestMachine.DataBase, 2, 0x28);
+        EventRig.Load64(m, TestMachine.CodeBase, (a, l) =>
+        {
+            a.mov(rcx, (long)TestMachine.DataBase);
+            a.mov(ss, __word_ptr[rcx]);
+            a.int3();
+            a.hlt();
+        });
+        c.Dr[0] = TestMachine.DataBase;
+        c.Dr7 = 1 | (3UL << 16) | (1UL << 18);   // L0, R/W0 = 11 (read/write), LEN0 = 01 (2 bytes)
+        c.OnDebugRegistersChanged();
+        m.Run(100);
+
+        Assert.Equal(2, obs.Events.Count);
+        Assert.Equal(Vector.BP, obs.Events[0].Vector);
+        Assert.Equal(Vector.DB, obs.Events[1].Vector);
+        Assert.Equal(EventRig.HandlerAt(Vector.BP), obs.Events[1].FromRip);
+        Assert.Equal(1UL, c.Dr6 & 0xF);
+    }
+}

@@ -211,3 +211,47 @@ public class DeliveryFrameTests
         Assert.Equal(RunState.Halted, c.State);
     }
 }
+
+public class ProtectedGateVariantTests
+{
+    [Fact]
+    public void Sixteen_bit_trap_gate_pushes_a_16_bit_frame_and_keeps_if()
+    {
+        using var m = TestMachine.Protected32();
+        var obs = new RecordingObserver();
+        var c = m.Cpu;
+        c.Observer = obs;
+        c.Idtr = new DescriptorTableRegister { Base = EventRig.IdtBase, Limit = 0x7FF };
+        c.SetRflags(0x202);
+        // 16-bit code segment at 0x20 (TestMachine GDT), handler offset within 64 KiB.
+        EventRig.Gate32(m.Memory, 0x40, 0x8000, type: 0x7, selector: 0x20);
+        EventRig.Load(m, 0x8000, 16, (a, l) => { a.hlt(); });
+        EventRig.Load(m, TestMachine.CodeBase, 32, (a, l) => { a.@int(0x40); a.hlt(); });
+        m.Run(100);
+
+        Assert.Equal(CpuMode.Protected16, c.Mode);
+        Assert.Equal(TestMachine.StackTop - 6, c.R[Reg.RSP]);
+        Assert.Equal(Rflags.IF, c.GetRflags() & Rflags.IF);          // trap gate: IF unchanged
+        Assert.Equal((TestMachine.CodeBase + 2) & 0xFFFF, m.Memory.Read(TestMachine.StackTop - 6, 2));
+        Assert.Equal(0x08UL, m.Memory.Read(TestMachine.StackTop - 4, 2));
+        Assert.Equal(0x202UL, m.Memory.Read(TestMachine.StackTop - 2, 2));
+    }
+
+    [Fact]
+    public void Task_gate_is_reported_as_gp_because_task_switching_is_not_implemented()
+    {
+        using var m = TestMachine.Protected32();
+        var obs = new RecordingObserver();
+        var c = m.Cpu;
+        c.Observer = obs;
+        c.Idtr = new DescriptorTableRegister { Base = EventRig.IdtBase, Limit = 0x7FF };
+        EventRig.Gate32(m.Memory, 0x40, 0, type: 0x5);
+        EventRig.Gate32(m.Memory, Vector.GP, EventRig.HandlerAt(Vector.GP));
+        EventRig.Load(m, EventRig.HandlerAt(Vector.GP), 32, (a, l) => { a.hlt(); });
+        EventRig.Load(m, TestMachine.CodeBase, 32, (a, l) => { a.@int(0x40); });
+        m.Run(100);
+        var e = Assert.Single(obs.Events);
+        Assert.Equal(Vector.GP, e.Vector);
+        Assert.Equal(0x40u * 8 + 2, e.ErrorCode);
+    }
+}
