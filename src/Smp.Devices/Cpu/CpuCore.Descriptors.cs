@@ -101,7 +101,7 @@ public sealed partial class CpuCore
             if (!IsConforming(d) && (rpl > dpl || Cpl > dpl)) RaiseFault(Vector.GP, err);
             if (!IsPresent(d)) RaiseFault(Vector.NP, err);
         }
-        MarkAccessed(la, d | 0);
+        MarkAccessed(la, d);
         var cache = DescriptorCache(selector, d | DescAccessed);
         Segs[seg] = cache;
         _effectiveBase[seg] = Is64 && seg < Seg.FS ? 0 : cache.Base;
