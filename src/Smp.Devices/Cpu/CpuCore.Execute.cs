@@ -38,6 +38,8 @@ public sealed unsafe partial class CpuCore
     public long Run(long budget)
     {
         long used = 0;
+        // Interrupt sources and NMI/INIT signals may have changed since the last quantum.
+        _attention = true;
         while (used < budget)
         {
             if (State != RunState.Running && !TryWake()) break;

@@ -1,0 +1,123 @@
+namespace Smp.Devices.Cpu;
+
+// IRET / IRETD / IRETQ (SDM Vol. 2A IRET pseudo-code; Vol. 3A §6.12.1, §6.14.3) and the NMI
+// unblocking every IRET performs (§6.7.1). All pops and checks precede any commit.
+public sealed partial class CpuCore
+{
+    /// <summary>Executes IRET with an operand size of <paramref name="size"/> bytes (2, 4 or 8); sets <see cref="NextRip"/>.</summary>
+    internal void ExecuteIret(int size)
+    {
+        ulong fromRip = Rip;
+        var before = Mode;
+        if (!ProtectedMode) IretReal(size);
+        else
+        {
+            // NT = 1 asks for a task return (protected mode) or is #GP(0) in IA-32e mode. Task
+            // switching is not implemented, so both raise #GP(0) (reported limitation).
+            if ((RflagsBits & Rflags.NT) != 0) RaiseFault(Vector.GP, 0);
+            IretProtected(size);
+        }
+        // Any IRET ends NMI blocking, even one returning from a #DB/#BP/#PF nested in the NMI
+        // handler (SDM Vol. 3A §6.7.1; fact sheet C1). A latched NMI is taken right afterwards.
+        _nmiBlocked = false;
+        if (_eventDepth > 0) _eventDepth--;
+        RecomputeStepMode();
+        RequestExit();
+        if (Observer is { } o)
+        {
+            if (Mode != before) o.ModeChanged(this, before, Mode);
+            o.Iret(this, fromRip, NextRip);
+        }
+    }
+
+    // Which RFLAGS bits IRET may load (SDM Vol. 2A IRET): IOPL only at CPL 0, IF at CPL ≤ IOPL;
+    // 16-bit IRET loads only the low word. VM, VIF, VIP are not loaded (no virtual-8086 support).
+    private ulong ComposeIretFlags(ulong popped, int size, int cpl)
+    {
+        ulong old = GetRflags();
+        ulong changeable = Rflags.Arithmetic | Rflags.TF | Rflags.DF | Rflags.NT;
+        if (size >= 4) changeable |= Rflags.RF | Rflags.AC | Rflags.ID;
+        if (cpl == 0) changeable |= Rflags.IOPL | Rflags.IF;
+        else if (cpl <= (int)((old >> 12) & 3)) changeable |= Rflags.IF;
+        if (size == 2) changeable &= 0xFFFF;
+        return (old & ~changeable) | (popped & changeable);
+    }
+
+    private ulong StackMaskNow => Is64 ? ulong.MaxValue : Segs[Seg.SS].DefaultBig ? 0xFFFF_FFFFUL : 0xFFFFUL;
+
+    private ulong PopAt(ulong sp, ulong mask, int index, int size) =>
+        ReadSized(LinearAddress(Seg.SS, (sp + (ulong)(index * size)) & mask, size, false), size);
+
+    private void IretReal(int size)
+    {
+        ulong mask = StackMaskNow, sp = R[Reg.RSP];
+        ulong ip = PopAt(sp, mask, 0, size);
+        ushort cs = (ushort)PopAt(sp, mask, 1, size);
+        ulong fl = PopAt(sp, mask, 2, size);
+        if (size == 2) ip &= 0xFFFF; else ip &= 0xFFFF_FFFFUL;
+        if (ip > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
+        SetRflags(ComposeIretFlags(fl, size, 0));
+        SetStackPointer(sp + (ulong)(3 * size), mask);
+        LoadRealModeCs(cs);
+        NextRip = ip;
+    }
+
+    private void IretProtected(int size)
+    {
+        ulong mask = StackMaskNow, sp = R[Reg.RSP];
+        ulong rip = PopAt(sp, mask, 0, size);
+        ushort csSel = (ushort)PopAt(sp, mask, 1, size);
+        ulong fl = PopAt(sp, mask, 2, size);
+        if (size == 2) rip &= 0xFFFF; else if (size == 4) rip &= 0xFFFF_FFFFUL;
+        // Returning to virtual-8086 mode is not supported (no VM86): #GP(0).
+        if (size >= 4 && (fl & Rflags.VM) != 0 && Cpl == 0) RaiseFault(Vector.GP, 0);
+        ulong csd = CheckFarCodeTarget(csSel, isReturn: true, out ulong csLa);
+        int rpl = csSel & 3;
+        // 64-bit mode always pops SS:RSP; elsewhere only on a return to an outer level (§6.14.3).
+        bool popStack = Is64 || rpl > Cpl;
+        ulong newSp = 0;
+        ushort ssSel = 0;
+        ulong ssd = 0, ssLa = 0;
+        bool nullSs = false;
+        if (popStack)
+        {
+            newSp = PopAt(sp, mask, 3, size);
+            ssSel = (ushort)PopAt(sp, mask, 4, size);
+            if ((ssSel & 0xFFFC) == 0)
+            {
+                // A null SS may be loaded only when returning to 64-bit code at CPL < 3 (SDM Vol. 2A IRET).
+                if (!LongModeActive || !IsLongCode(csd) || rpl == 3 || (ssSel & 3) != rpl) RaiseFault(Vector.GP, 0);
+                nullSs = true;
+            }
+            else
+            {
+                uint ssError = (uint)(ssSel & 0xFFFC);
+                ssd = FetchDescriptor(ssSel, Vector.GP, 0, out ssLa);
+                if ((ssSel & 3) != rpl || !IsWritableData(ssd) || DplOf(ssd) != rpl) RaiseFault(Vector.GP, ssError);
+                if (!IsPresent(ssd)) RaiseFault(Vector.SS, ssError);
+            }
+        }
+        CheckCodeOffset(csd, rip);
+        if (popStack && !nullSs) MarkAccessed(ssLa, ssd);
+
+        // Commit: flags with the old CPL's rules, then CS/CPL, then the stack.
+        int oldCpl = Cpl;
+        SetRflags(ComposeIretFlags(fl, size, oldCpl));
+        if (popStack)
+        {
+            if (nullSs) Segs[Seg.SS] = new SegmentRegister { Selector = ssSel, Attributes = (ushort)((rpl << 5) | 0x13) };
+            else Segs[Seg.SS] = DescriptorCache(ssSel, ssd | DescAccessed);
+            _effectiveBase[Seg.SS] = Segs[Seg.SS].Base;
+        }
+        CommitFarCode(csSel, csd, csLa, rpl);
+        if (popStack)
+        {
+            if (size == 8) R[Reg.RSP] = newSp;
+            else if (size == 4) R[Reg.RSP] = (uint)newSp;
+            else SetStackPointer(newSp & 0xFFFF, StackMaskNow == 0xFFFFUL ? 0xFFFFUL : 0xFFFF_FFFFUL);
+        }
+        else SetStackPointer(sp + (ulong)(3 * size), mask);
+        if (rpl > oldCpl) NullInaccessibleDataSegments();
+        NextRip = rip;
+    }
+}
