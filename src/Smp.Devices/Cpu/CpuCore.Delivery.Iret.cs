@@ -43,14 +43,12 @@ public sealed partial class CpuCore
         return (old & ~changeable) | (popped & changeable);
     }
 
-    private ulong StackMaskNow => Is64 ? ulong.MaxValue : Segs[Seg.SS].DefaultBig ? 0xFFFF_FFFFUL : 0xFFFFUL;
-
     private ulong PopAt(ulong sp, ulong mask, int index, int size) =>
         ReadSized(LinearAddress(Seg.SS, (sp + (ulong)(index * size)) & mask, size, false), size);
 
     private void IretReal(int size)
     {
-        ulong mask = StackMaskNow, sp = R[Reg.RSP];
+        ulong mask = StackPointerMask, sp = R[Reg.RSP];
         ulong ip = PopAt(sp, mask, 0, size);
         ushort cs = (ushort)PopAt(sp, mask, 1, size);
         ulong fl = PopAt(sp, mask, 2, size);
@@ -64,7 +62,7 @@ public sealed partial class CpuCore
 
     private void IretProtected(int size)
     {
-        ulong mask = StackMaskNow, sp = R[Reg.RSP];
+        ulong mask = StackPointerMask, sp = R[Reg.RSP];
         ulong rip = PopAt(sp, mask, 0, size);
         ushort csSel = (ushort)PopAt(sp, mask, 1, size);
         ulong fl = PopAt(sp, mask, 2, size);
@@ -114,7 +112,7 @@ public sealed partial class CpuCore
         {
             if (size == 8) R[Reg.RSP] = newSp;
             else if (size == 4) R[Reg.RSP] = (uint)newSp;
-            else SetStackPointer(newSp & 0xFFFF, StackMaskNow == 0xFFFFUL ? 0xFFFFUL : 0xFFFF_FFFFUL);
+            else SetStackPointer(newSp & 0xFFFF, StackPointerMask == 0xFFFFUL ? 0xFFFFUL : 0xFFFF_FFFFUL);
         }
         else SetStackPointer(sp + (ulong)(3 * size), mask);
         if (rpl > oldCpl) NullInaccessibleDataSegments();

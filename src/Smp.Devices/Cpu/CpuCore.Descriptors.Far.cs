@@ -35,7 +35,7 @@ public sealed partial class CpuCore
             d = CheckFarCodeTarget(selector, isReturn: false, out la);
             CheckCodeOffset(d, offset);
         }
-        ulong mask = StackMaskNow, sp = R[Reg.RSP];
+        ulong mask = StackPointerMask, sp = R[Reg.RSP];
         ulong aCs = LinearAddress(Seg.SS, (sp - (ulong)size) & mask, size, true);
         ulong aIp = LinearAddress(Seg.SS, (sp - (ulong)(2 * size)) & mask, size, true);
         WriteSized(aCs, size, Segs[Seg.CS].Selector);
@@ -49,7 +49,7 @@ public sealed partial class CpuCore
     /// <summary>Far RET (RETF [imm16]) with operand size <paramref name="size"/>; returns to an outer level when the popped RPL &gt; CPL.</summary>
     internal void FarReturn(int size, ushort release)
     {
-        ulong mask = StackMaskNow, sp = R[Reg.RSP];
+        ulong mask = StackPointerMask, sp = R[Reg.RSP];
         ulong ip = PopAt(sp, mask, 0, size);
         ushort cs = (ushort)PopAt(sp, mask, 1, size);
         if (size == 2) ip &= 0xFFFF; else if (size == 4) ip &= 0xFFFF_FFFFUL;
@@ -94,26 +94,16 @@ public sealed partial class CpuCore
         Segs[Seg.SS] = newSs;
         _effectiveBase[Seg.SS] = newSs.Base;
         CommitFarCode(cs, d, la, rpl);
-        ulong newMask = StackMaskNow;
+        ulong newMask = StackPointerMask;
         SetStackPointer(size == 8 ? newSp + release : (newSp + release) & (size == 4 ? 0xFFFF_FFFFUL : newMask), size == 8 ? ulong.MaxValue : newMask);
         NullInaccessibleDataSegments();
         NextRip = ip;
     }
 
-    /// <summary>PUSH Sreg: a <paramref name="size"/>-byte slot; recent processors write only the 16-bit selector (SDM Vol. 2B PUSH).</summary>
-    internal void PushSelector(ushort selector, int size)
-    {
-        ulong mask = StackMaskNow;
-        ulong sp = (R[Reg.RSP] - (ulong)size) & mask;
-        ulong la = LinearAddress(Seg.SS, sp, size, true);
-        Write16(la, selector);
-        SetStackPointer(sp, mask);
-    }
-
     /// <summary>POP Sreg: reads a <paramref name="size"/>-byte slot, loads the segment, then releases the slot.</summary>
     internal void PopSelector(int seg, int size)
     {
-        ulong mask = StackMaskNow, sp = R[Reg.RSP];
+        ulong mask = StackPointerMask, sp = R[Reg.RSP];
         ushort selector = (ushort)ReadSized(LinearAddress(Seg.SS, sp, size, false), size);
         LoadDataSegment(seg, selector);
         SetStackPointer(sp + (ulong)size, mask);

@@ -31,8 +31,10 @@ public static unsafe class HandlerTable
     /// True when the instruction can change how the following bytes decode or execute (mode,
     /// paging, interrupt flag, shadows, ...): the decoder ends the block after it.
     /// </param>
+    /// <exception cref="InvalidOperationException">Another family already registered <paramref name="code"/>: two families claiming one instruction is a bug.</exception>
     public static void Register(Code code, delegate*<CpuCore, ref Uop, void> handler, bool endsBlock = false)
     {
+        if (Implemented[(int)code]) throw new InvalidOperationException($"Two instruction families register {code}.");
         Handlers[(int)code] = handler;
         Implemented[(int)code] = true;
         EndsBlockFlags[(int)code] = endsBlock;

@@ -15,9 +15,6 @@ internal static unsafe class Segments
     {
         HandlerTable.Register(&MovSwEw, false, Code.Mov_Sreg_rm16, Code.Mov_Sreg_r32m16, Code.Mov_Sreg_r64m16);
         HandlerTable.Register(&MovEwSw, false, Code.Mov_rm16_Sreg, Code.Mov_r32m16_Sreg, Code.Mov_r64m16_Sreg);
-        HandlerTable.Register(&PushSw16, false, Code.Pushw_ES, Code.Pushw_CS, Code.Pushw_SS, Code.Pushw_DS, Code.Pushw_FS, Code.Pushw_GS);
-        HandlerTable.Register(&PushSw32, false, Code.Pushd_ES, Code.Pushd_CS, Code.Pushd_SS, Code.Pushd_DS, Code.Pushd_FS, Code.Pushd_GS);
-        HandlerTable.Register(&PushSw64, false, Code.Pushq_FS, Code.Pushq_GS);
         HandlerTable.Register(&PopSw16, false, Code.Popw_ES, Code.Popw_DS, Code.Popw_FS, Code.Popw_GS);
         HandlerTable.Register(&PopSw32, false, Code.Popd_ES, Code.Popd_DS, Code.Popd_FS, Code.Popd_GS);
         HandlerTable.Register(&PopSw64, false, Code.Popq_FS, Code.Popq_GS);
@@ -51,12 +48,6 @@ internal static unsafe class Segments
         else if (u.Instr.Code == Code.Mov_rm16_Sreg) c.Set16(u.R0, sel);
         else c.Set64(u.R0, sel);
     }
-
-    private static void PushSw16(CpuCore c, ref Uop u) => c.PushSelector(c.Segs[SregOf(ref u)].Selector, 2);
-
-    private static void PushSw32(CpuCore c, ref Uop u) => c.PushSelector(c.Segs[SregOf(ref u)].Selector, 4);
-
-    private static void PushSw64(CpuCore c, ref Uop u) => c.PushSelector(c.Segs[SregOf(ref u)].Selector, 8);
 
     private static void PopSw16(CpuCore c, ref Uop u) => c.PopSelector(SregOf(ref u), 2);
 
