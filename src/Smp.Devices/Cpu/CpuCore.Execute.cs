@@ -57,10 +57,11 @@ public sealed unsafe partial class CpuCore
 
     private long RunBlock(long limit)
     {
-        _blockProgress = 0;
+        DecodedBlock? block = null;
+        ulong startRip = Rip;
         try
         {
-            var block = FetchBlock();
+            block = FetchBlock();
             _blockUops = block.Uops;
             int n = block.Count < limit ? block.Count : (int)limit;
             int done = ExecuteUops(block.Uops, n);
@@ -69,31 +70,47 @@ public sealed unsafe partial class CpuCore
         }
         catch (CpuFault f) when (ReferenceEquals(f, _fault))
         {
-            InstructionsRetired += _blockProgress;
+            // Rip is the faulting instruction; the ones before it in the block retired.
+            int retired = block == null ? 0 : RetiredBefore(block, startRip);
+            InstructionsRetired += retired;
             DeliverFault();
-            return _blockProgress + 1;
+            return retired + 1;
         }
     }
 
-    // The hot loop, kept free of exception handling so the JIT can keep its state in registers.
-    // _blockProgress tells the fault path how many instructions of the block retired.
+    private int RetiredBefore(DecodedBlock block, ulong startRip)
+    {
+        ulong ip = startRip, mask = _ipMask;
+        int k = 0;
+        while (k < block.Count && ip != Rip) ip = (ip + block.Uops[k++].Length) & mask;
+        return k;
+    }
+
+    // The hot loop, kept free of exception handling so the JIT keeps its state in registers. Only the
+    // last instruction of a block, or one that calls RequestExit, may change NextRip (branches end
+    // blocks; so do REP restarts and everything marked endsBlock), so RIP is carried in a register
+    // rather than read back from NextRip, which would chain every instruction through a store-to-load.
     private int ExecuteUops(Uop[] uops, int n)
     {
         ulong ipMask = _ipMask;
+        ulong rip = Rip;
         int i = 0;
-        while (i < n)
+        while (true)
         {
             ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
-            NextRip = (Rip + u.Length) & ipMask;
+            ulong next = (rip + u.Length) & ipMask;
+            Rip = rip;
+            NextRip = next;
             u.Exec(this, ref u);
-            Rip = NextRip;
-            _blockProgress = ++i;
-            if (_attention) break;
+            i++;
+            if (_attention || i >= n)
+            {
+                Rip = NextRip;
+                return i;
+            }
+            rip = next;
         }
-        return i;
     }
-
-    private int _blockProgress;
 
     /// <summary>
     /// Executes exactly one instruction with every per-instruction check (used while single-stepping,
