@@ -66,6 +66,13 @@ public sealed partial class TimelineTests(ITestOutputHelper output)
             Assert.Contains(">CPU3 (AP)<", dom);
             Assert.Contains(" ms<", dom); // the time axis is labelled in milliseconds for a 40 ms run
 
+            // Hover, click, wheel, double-click and the zoom buttons, driven by the page's #selftest.
+            var driven = RunChromium(chromium, directory.FullName, "--dump-dom", new Uri(page).AbsoluteUri + "#selftest");
+            var drivenBody = BodyTag().Match(driven).Value;
+            Assert.DoesNotContain("data-error", drivenBody);
+            Assert.Contains($"data-selftest=\"{trace.Spans.First(s => s.Kind == TraceSpanKind.Function).Name}\"", drivenBody);
+            Assert.Contains("<td>duration</td>", driven);
+
             var screenshot = Path.Combine(Path.GetTempPath(), "timeline.png");
             File.Delete(screenshot);
             RunChromium(chromium, directory.FullName, $"--screenshot={screenshot}", "--window-size=1400,700", new Uri(page).AbsoluteUri);
@@ -131,7 +138,7 @@ public sealed partial class TimelineTests(ITestOutputHelper output)
     [GeneratedRegex("data-lane=\"(cpu[0-9]+)\"")]
     private static partial Regex LaneAttribute();
 
-    [GeneratedRegex("data-k=\"s[0-9]+\"")]
+    [GeneratedRegex("<g class=\"bar[^\"]*\" data-k=\"s[0-9]+\"")]
     private static partial Regex SpanBar();
 
     [GeneratedRegex("class=\"ipi\" data-k=\"i[0-9]+\"")]
