@@ -34,13 +34,17 @@ internal static class RunCommand
             MachineOptions.Memory(),
             maxInstructions,
         };
-        foreach (var option in MachineOptions.Trace())
-        {
-            command.Add(option);
-        }
+        var trace = TraceCliOptions.AddTo(command);
 
-        command.SetAction(_ => context.Guard("smp run", () =>
-            context.NotImplemented("smp run", "booting disk images needs the CPU core and the BIOS of the coming issues")));
+        command.SetAction(parseResult => context.Guard("smp run", () =>
+        {
+            if (trace.ReadValidated(parseResult, "smp run", context.Err) is null)
+            {
+                return ExitCodes.Usage;
+            }
+
+            return context.NotImplemented("smp run", "booting disk images needs the CPU core and the BIOS of the coming issues");
+        }));
         return command;
     }
 
