@@ -43,7 +43,7 @@ internal static class ImageCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
         {
-            context.Err.WriteLine($"smp image: cannot write '{file.FullName}': {ex.Message}");
+            context.Err.WriteLine($"smp image: cannot write '{file.FullName}' ({ex.Message.TrimEnd('.')}).");
             return ExitCodes.Usage;
         }
 
