@@ -48,6 +48,11 @@ public sealed class KernelImage
     public static KernelImage Build(KernelOptions? options = null)
     {
         options ??= KernelOptions.Default;
+        if (options.InitUdelayMicroseconds is < 0 or > 1_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.InitUdelayMicroseconds, "the INIT delay must be 0 to 1000000 µs.");
+        }
+
         var symbols = new List<KernelSymbol>();
 
         var (kernel, kernelSymbols) = new Kernel64Builder(options).Build();

@@ -12,7 +12,9 @@ public enum HandlerVariant
 
 /// <summary>Build-time choices for the built-in kernel.</summary>
 /// <param name="Handlers">The NMI/#DB handler pair.</param>
-public sealed record KernelOptions(HandlerVariant Handlers = HandlerVariant.Naive)
+/// <param name="InitUdelayMicroseconds">The wait between INIT assert and de-assert, Linux's
+/// <c>cpu_init_udelay=</c>: 10000 µs by default (MP spec 1.4); Linux uses 0 on modern Intel and AMD CPUs.</param>
+public sealed record KernelOptions(HandlerVariant Handlers = HandlerVariant.Naive, int InitUdelayMicroseconds = 10000)
 {
     /// <summary>The default kernel: naive handlers.</summary>
     public static KernelOptions Default { get; } = new();

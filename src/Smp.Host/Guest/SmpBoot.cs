@@ -125,6 +125,14 @@ internal sealed partial class Kernel64Builder
         A.mov(edi, __dword_ptr[rax + r12 * 4]);
         A.mov(esi, (uint)KernelLayout.Trampoline);
         Call("wakeup_secondary_cpu_via_init");
+        var delivered = c.Local();
+        A.test(eax, eax);
+        A.jz(delivered);
+        A.mov(rbx, rax);
+        Print("\nsmpboot: APIC delivery error (0x");
+        PrintHex(rbx, 2);
+        Print(")\n");
+        c.Bind(delivered);
 
         // Wait up to 10 s of TSC time for cpu_online_mask.
         A.mov(r13, __qword_ptr[KernelLayout.TscKhz]);
