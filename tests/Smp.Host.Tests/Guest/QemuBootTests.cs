@@ -40,6 +40,17 @@ public sealed partial class QemuBootTests(ITestOutputHelper output) : IDisposabl
         }
     }
 
+    [QemuFact]
+    public void Without_the_init_delay_the_aps_still_come_up()
+    {
+        var image = Path.Combine(directory, "kernel-no-init-udelay.img");
+        File.WriteAllBytes(image, KernelImage.Build(new KernelOptions(InitUdelayMicroseconds: 0)).Disk);
+
+        var (log, _) = Qemu.Boot(image, 8, "smp: Brought up", TimeSpan.FromSeconds(30));
+
+        Assert.Contains("smp: Brought up 1 node, 8 CPUs", log.Split('\n'));
+    }
+
     [GeneratedRegex(@"^BIOS-e820: \[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\] usable$")]
     private static partial Regex UsableE820();
 }
