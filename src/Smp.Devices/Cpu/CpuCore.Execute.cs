@@ -165,10 +165,12 @@ public sealed unsafe partial class CpuCore
         ulong pa = (_fetchPhysPage << 12) | (la & 0xFFF);
         int slot = (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));
         var b = _blocks[slot];
-        if (b != null && b.PhysicalAddress == pa && b.Bitness == Bitness && b.Version == Memory.PageVersion(pa >> 12))
-            return b;
-        b = DecodeBlock(la, pa);
-        if (b.Cacheable) _blocks[slot] = b;
+        if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || b.Version != Memory.PageVersion(pa >> 12))
+        {
+            b = DecodeBlock(la, pa);
+            if (b.Cacheable) _blocks[slot] = b;
+        }
+        if (_watch != null) TrackWatchedFunctions(b, la);
         return b;
     }
 
@@ -183,6 +185,7 @@ public sealed unsafe partial class CpuCore
             Bitness = Bitness,
             Version = Memory.PageVersion(ppn),
             Cacheable = true,
+            StartsWatchedFunction = _watch != null && _watch.Contains(la),
         };
 
         // Bytes available without leaving the page or, outside 64-bit mode, passing the CS limit.
@@ -213,6 +216,8 @@ public sealed unsafe partial class CpuCore
             UopBuilder.Build(in instr, ref block.Uops[count]);
             count++;
             if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID) break;
+            // A watched function's entry starts a block of its own, so entering it is seen at fetch.
+            if (_watch != null && _watch.Contains(Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL)) break;
         }
         block.Count = count;
         return block;
@@ -220,7 +225,11 @@ public sealed unsafe partial class CpuCore
 
     private DecodedBlock DecodeStraddling(ulong la)
     {
-        var block = new DecodedBlock { PhysicalAddress = ulong.MaxValue, Bitness = Bitness, Cacheable = false };
+        var block = new DecodedBlock
+        {
+            PhysicalAddress = ulong.MaxValue, Bitness = Bitness, Cacheable = false,
+            StartsWatchedFunction = _watch != null && _watch.Contains(la),
+        };
         // Read up to 15 bytes linearly (each byte translated for execution; the second page may #PF).
         var bytes = new byte[15];
         int n = 0;
