@@ -308,6 +308,30 @@ public sealed class MachineTests(ITestOutputHelper output)
         Assert.Equal(machine.Platform.Map.E820, map);
     }
 
+    [Fact]
+    public void An_actor_failure_stops_the_run_with_its_report()
+    {
+        var config = GuestBuilder.Config(1) with { BiosServices = _ => throw new InvalidOperationException("broken BIOS") };
+        using var machine = new MachineType(config);
+        Load(machine, _ => { });
+        var result = machine.Run();
+        Assert.Equal(StopReason.ActorFailure, result.Reason);
+        Assert.Contains("broken BIOS", result.Report());
+        Assert.Contains("/user/bios", result.Report());
+    }
+
+    [Fact]
+    public void Parallel_dispatcher_brings_up_eight_cpus()
+    {
+        var result = Run(GuestBuilder.Config(8) with { Parallel = true }, a =>
+        {
+            BringUp(a, 7);
+            Exit(a, 7);
+        }, machine => Assert.Equal(0xFEUL, machine.Memory.Read(Bitmap, 8)));
+        Assert.Equal(StopReason.DebugExit, result.Reason);
+        Assert.Equal(0x0F, result.ExitCode);
+    }
+
     private sealed class FakeBios(List<(int, ushort, byte)> calls) : IBiosServices
     {
         public void Handle(int cpu, ushort trapPort, ref BiosRegisters registers)
