@@ -107,7 +107,6 @@ public sealed class CliTests
     }
 
     [Theory]
-    [InlineData("run", "--disk", "a.img")]
     [InlineData("stress", "--seeds", "1..10", "--shard", "1/2")]
     [InlineData("bench", "boot")]
     [InlineData("bench", "stress")]

@@ -30,6 +30,18 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void RequestExit() => _attention = true;
 
+    private bool _stopRequested;
+
+    /// <summary>
+    /// Makes <see cref="Run"/> return after the current instruction (the platform uses it when a port
+    /// write needs the CPU's actor: a BIOS trap, the debug-exit port). The next <see cref="Run"/> continues normally.
+    /// </summary>
+    public void RequestStop()
+    {
+        _stopRequested = true;
+        _attention = true;
+    }
+
     /// <summary>
     /// Executes up to <paramref name="budget"/> instructions, fewer if the CPU halts, shuts down or
     /// waits for SIPI. Guest faults are delivered to the guest; they never escape.
@@ -38,6 +50,7 @@ public sealed unsafe partial class CpuCore
     public long Run(long budget)
     {
         long used = 0;
+        _stopRequested = false;
         // Interrupt sources and NMI/INIT signals may have changed since the last quantum.
         _attention = true;
         while (used < budget)
@@ -46,6 +59,7 @@ public sealed unsafe partial class CpuCore
             if (_attention)
             {
                 _attention = false;
+                if (_stopRequested) { _stopRequested = false; break; }
                 if (ServiceEvents()) { used++; continue; }
                 if (State != RunState.Running) break;
                 if (_stepMode) { used += StepOne(); continue; }
