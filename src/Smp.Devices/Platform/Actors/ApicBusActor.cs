@@ -22,8 +22,10 @@ public sealed class ApicBusActor : Actor
     /// <param name="cpus">The CPU actors, by CPU index.</param>
     /// <param name="apicIds">Their initial APIC IDs.</param>
     /// <param name="latency">The bus latency in simulated nanoseconds.</param>
-    public ApicBusActor(IReadOnlyList<IActorRef> cpus, IReadOnlyList<uint> apicIds, long latency)
+    /// <param name="observer">Told of every routed interrupt (telemetry), or null.</param>
+    public ApicBusActor(IReadOnlyList<IActorRef> cpus, IReadOnlyList<uint> apicIds, long latency, IMachineObserver? observer = null)
     {
+        _observer = observer;
         _cpus = cpus; // read at routing time: the machine fills it after spawning the CPUs
         _latency = latency;
         _state = new LocalApicState[apicIds.Count];
@@ -44,6 +46,9 @@ public sealed class ApicBusActor : Actor
 
     private void Route(Ipi ipi)
     {
+        _routingSource = -1;
+        for (int i = 0; i < _state.Length; i++)
+            if (ipi.SourceApicId >= 0 && _state[i].ApicId == (uint)ipi.SourceApicId) _routingSource = i;
         if (ipi.Mode == DeliveryMode.Init && ipi.Level && !ipi.Assert)
         {
             // INIT level de-assert goes to every processor whatever the destination (SDM Vol. 3A §10.6.1).
@@ -55,7 +60,7 @@ public sealed class ApicBusActor : Actor
         switch (ipi.Mode)
         {
             case DeliveryMode.Fixed:
-                foreach (int t in _targets) Send(t, new FixedInterrupt(ipi.Vector, ipi.Level));
+                foreach (int t in _targets) Send(t, new FixedInterrupt(ipi.Vector, ipi.Level), ipi.Mode, ipi.Vector);
                 break;
             case DeliveryMode.LowestPriority:
                 int chosen = -1;
@@ -66,16 +71,16 @@ public sealed class ApicBusActor : Actor
                     if (chosen < 0 || s.Tpr < _state[chosen].Tpr || (s.Tpr == _state[chosen].Tpr && s.ApicId < _state[chosen].ApicId)) chosen = t;
                 }
 
-                if (chosen >= 0) Send(chosen, new FixedInterrupt(ipi.Vector, ipi.Level));
+                if (chosen >= 0) Send(chosen, new FixedInterrupt(ipi.Vector, ipi.Level), ipi.Mode, ipi.Vector);
                 break;
             case DeliveryMode.Nmi:
-                foreach (int t in _targets) Send(t, new NmiIpi());
+                foreach (int t in _targets) Send(t, new NmiIpi(), ipi.Mode, 2);
                 break;
             case DeliveryMode.Init:
-                foreach (int t in _targets) Send(t, new InitIpi());
+                foreach (int t in _targets) Send(t, new InitIpi(), ipi.Mode, 0);
                 break;
             case DeliveryMode.StartUp:
-                foreach (int t in _targets) Send(t, new StartupIpi(ipi.Vector));
+                foreach (int t in _targets) Send(t, new StartupIpi(ipi.Vector), ipi.Mode, ipi.Vector);
                 break;
             default:
                 Dropped++;
@@ -84,6 +89,16 @@ public sealed class ApicBusActor : Actor
     }
 
     private void Send(int cpu, object message) => Context.ScheduleTell(_latency, _cpus[cpu], message);
+
+    private readonly IMachineObserver? _observer;
+    private int _routingSource = -1;
+
+    // Reports a routed interrupt to the observer before it is sent.
+    private void Send(int cpu, object message, DeliveryMode mode, int vector)
+    {
+        _observer?.IpiRouted(_routingSource, cpu, mode, vector, Context.Now, Context.Now + _latency);
+        Send(cpu, message);
+    }
 
     private void Match(Ipi ipi)
     {

@@ -67,6 +67,7 @@ public sealed class CpuActor : Actor
             SyncClock();
             _core.Init();
             _apic.InitReset();
+            _wiring.Observer?.InitAccepted(_index, Context.Now);
             _waitingBios = false;
             Wake();
         });
@@ -74,7 +75,9 @@ public sealed class CpuActor : Actor
         Receive<StartupIpi>(m =>
         {
             SyncClock();
-            if (_core.StartupIpi(m.Vector)) Wake();
+            if (!_core.StartupIpi(m.Vector)) return;
+            _wiring.Observer?.SipiAccepted(_index, m.Vector, Context.Now);
+            Wake();
         });
         Receive<ApicTimerDue>(_ =>
         {

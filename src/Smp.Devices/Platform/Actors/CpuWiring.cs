@@ -27,6 +27,9 @@ public sealed class CpuWiring
     /// <summary>Serialises device access between CPU actors (the parallel dispatcher runs them concurrently).</summary>
     public object DeviceLock { get; init; } = new();
 
+    /// <summary>Told of INIT and SIPI acceptance (telemetry), or null.</summary>
+    public IMachineObserver? Observer { get; init; }
+
     /// <summary>Called with the vector of a level-triggered EOI (the machine forwards it to the I/O APIC).</summary>
     public Action<int>? LevelEoi { get; init; }
 }

@@ -56,7 +56,7 @@ public sealed class Machine : IDisposable
         var apicIds = new uint[config.Cpus];
         for (int i = 0; i < config.Cpus; i++) apicIds[i] = Platform.ApicIds[i];
         long latency = config.BusLatency;
-        Bus = System.ActorOf(Props.Create(() => new ApicBusActor(_cpuActors, apicIds, latency)), "apicbus");
+        Bus = System.ActorOf(Props.Create(() => new ApicBusActor(_cpuActors, apicIds, latency, config.Observer)), "apicbus");
 
         for (int i = 0; i < config.Cpus; i++)
         {
@@ -81,6 +81,7 @@ public sealed class Machine : IDisposable
                 Ports = Platform.Ports,
                 ClockedPlatform = i == 0 ? Platform : null,
                 DeviceLock = DeviceLock,
+                Observer = config.Observer,
                 LevelEoi = vector =>
                 {
                     lock (DeviceLock) Platform.IoApic.EndOfInterrupt((byte)vector);

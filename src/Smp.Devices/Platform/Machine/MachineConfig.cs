@@ -59,6 +59,9 @@ public sealed record MachineConfig
     /// <summary>An optional recorder of every message delivery (for determinism tests).</summary>
     public IMessageRecorder? Recorder { get; init; }
 
+    /// <summary>Told of routed IPIs and INIT/SIPI acceptance (telemetry), or null.</summary>
+    public Actors.IMachineObserver? Observer { get; init; }
+
     /// <summary>
     /// Program the BSP's local APIC into virtual-wire mode at power-on (SVR enabled, LINT0 ExtINT, LINT1 NMI), as
     /// PC firmware does during POST, so the PIC reaches the BSP (default true).
