@@ -54,7 +54,7 @@ public static class Oops
         sb.Append("BUG: ").Append(Headline(violation)).Append('\n');
         sb.Append($"CPU: {violation.Cpu} PID: 0 Comm: swapper/{violation.Cpu}\n");
         sb.Append($"RIP: {context.Cs:x4}:{symbols.Format(context.Rip)}\n");
-        AppendCode(sb, mem, context.Rip);
+        AppendCode(sb, mem, context.Rip, symbols);
         AppendRegisters(sb, cpu, context);
         sb.Append(Backtrace.Scan(mem, symbols, stacks, context.Rsp, context.Rbp, reliableSlots).Format(symbols));
         return sb.ToString();
@@ -72,7 +72,7 @@ public static class Oops
         _ => $"triple fault: {v.Details}",
     };
 
-    private static void AppendCode(StringBuilder sb, GuestMemoryView mem, ulong rip)
+    private static void AppendCode(StringBuilder sb, GuestMemoryView mem, ulong rip, SymbolTable symbols)
     {
         ulong first = rip - CodeBefore;
         var bytes = new byte[CodeBefore + CodeAfter + 1];
@@ -85,21 +85,24 @@ public static class Oops
             sb.Append(' ').Append(i == CodeBefore ? $"<{b}>" : b);
         }
         sb.Append('\n');
-        AppendDisassembly(sb, bytes, ok, first, CodeBefore);
+        // A symbol's start is a known instruction boundary: decode from there when it is in the window.
+        int? boundary = symbols.TryLookup(rip, out var sym) && rip - sym.Address <= CodeBefore ? CodeBefore - (int)(rip - sym.Address) : null;
+        AppendDisassembly(sb, bytes, ok, first, CodeBefore, boundary);
     }
 
-    // Decodes from the earliest start in the 42 bytes before RIP whose instruction stream lands
-    // exactly on RIP (so the listing has context and RIP is an instruction boundary), through RIP + 21.
-    private static void AppendDisassembly(StringBuilder sb, byte[] bytes, bool[] ok, ulong first, int ripIndex)
+    // Decodes from the symbol's start when known, else from the earliest start in the 42 bytes before
+    // RIP whose instruction stream lands exactly on RIP (so the listing has context and RIP is an
+    // instruction boundary), through RIP + 21.
+    private static void AppendDisassembly(StringBuilder sb, byte[] bytes, bool[] ok, ulong first, int ripIndex, int? boundary)
     {
-        int valid = 0;
-        while (valid < bytes.Length && ok[valid]) valid++;
         int start = ripIndex;
         if (!ok[ripIndex]) { sb.Append("Unable to access opcode bytes at RIP\n"); return; }
         int lowest = ripIndex;
         for (int i = ripIndex; i >= 0 && ok[i]; i--) lowest = i;
-        for (int s = lowest; s < ripIndex; s++)
-            if (LandsOn(bytes, s, ripIndex, first)) { start = s; break; }
+        if (boundary is int b && b >= lowest && LandsOn(bytes, b, ripIndex, first)) start = b;
+        else
+            for (int s = lowest; s < ripIndex; s++)
+                if (LandsOn(bytes, s, ripIndex, first)) { start = s; break; }
         int end = ripIndex;
         while (end < bytes.Length && ok[end]) end++;
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes, start, end - start), first + (ulong)start);
