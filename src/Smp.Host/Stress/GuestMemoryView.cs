@@ -37,6 +37,12 @@ public sealed class GuestMemoryView(CpuCore cpu)
     public bool TryRead64(ulong linear, out ulong value)
     {
         value = 0;
+        if ((linear & 0xFFF) <= 0xFF8)
+        {
+            if (!TryTranslate(linear, out ulong p) || p + 8 > cpu.Memory.RamSize) return false;
+            value = cpu.Memory.Read(p, 8);
+            return true;
+        }
         for (int i = 7; i >= 0; i--)
         {
             if (!TryTranslate(linear + (ulong)i, out ulong pa) || pa >= cpu.Memory.RamSize) return false;

@@ -77,8 +77,9 @@ public sealed class IstMonitor : CpuObserver
         if (!_live.TryGetValue(cpu.ApicId, out var live)) _live[cpu.ApicId] = live = [];
         ulong size = d.ErrorCode.HasValue ? FrameBytesWithError : FrameBytes;
         ulong start = d.RspAfter, end = d.RspAfter + size;
+        var view = new GuestMemoryView(cpu);
         var frame = new LiveFrame(d.Vector, d.Ist, start, end, d.Ist != 0 ? end : 0, d.FromRip, d.RspBefore,
-            cpu.SimulatedNanoseconds, cpu.InstructionsRetired, d.Depth);
+            cpu.SimulatedNanoseconds, cpu.InstructionsRetired, d.Depth) { Words = d.Ist != 0 ? ReadWords(view, end - 40) : null };
         DeliveriesByDepth[Math.Min(d.Depth, DeliveriesByDepth.Length - 1)]++;
         if (d.Kind == EventKind.Nmi) _nmis[cpu.ApicId] = NmisDelivered(cpu.ApicId) + 1;
         string name = Vector.Name(d.Vector);
@@ -95,13 +96,20 @@ public sealed class IstMonitor : CpuObserver
 
         LiveFrame? clobbered = null;
         int overlapping = 0;
+        bool relocated = false;
         if (d.Ist != 0)
             foreach (var f in live)
-                if (f.Overlaps(start, end)) { overlapping++; clobbered ??= f; f.Clobbered = true; }
+            {
+                if (!f.Overlaps(start, end)) continue;
+                if (TrustCopiedFrames && IsCopiedBelow(view, f)) { f.Relocated = relocated = true; continue; }
+                overlapping++;
+                clobbered ??= f;
+                f.Clobbered = true;
+            }
         if (clobbered != null)
             Report(cpu, d, StressViolationKind.IstClobber,
                 $"{name} on IST{d.Ist} over live {Vector.Name(clobbered.Vector)} frame" + (overlapping > 1 ? $" (+{overlapping - 1} more)" : ""));
-        else
+        else if (!relocated)
         {
             foreach (var f in live)
             {
@@ -115,6 +123,35 @@ public sealed class IstMonitor : CpuObserver
             }
         }
         live.Add(frame);
+    }
+
+    /// <summary>
+    /// When true (the default), a live IST frame that the guest has copied word for word to the 512
+    /// bytes below it on the same stack is not reported when a nested delivery overwrites it, nor is
+    /// the nesting a re-entry: the handler manages nesting in software (Linux's nested-NMI scheme
+    /// keeps an "outermost" copy and returns through a copy, never through the hardware frame).
+    /// </summary>
+    public bool TrustCopiedFrames { get; set; } = true;
+
+    private static ulong[]? ReadWords(GuestMemoryView view, ulong at)
+    {
+        var w = new ulong[5];
+        for (int i = 0; i < 5; i++)
+            if (!view.TryRead64(at + (ulong)(i * 8), out w[i])) return null;
+        return w;
+    }
+
+    private static bool IsCopiedBelow(GuestMemoryView view, LiveFrame f)
+    {
+        if (f.Words is not { } words) return false;
+        ulong rip = f.End - 40;
+        for (ulong at = rip - 40; at + 512 >= rip && at != 0; at -= 8)
+        {
+            int i = 0;
+            while (i < 5 && view.TryRead64(at + (ulong)(i * 8), out ulong v) && v == words[i]) i++;
+            if (i == 5) return true;
+        }
+        return false;
     }
 
     /// <inheritdoc />

@@ -48,8 +48,17 @@ public sealed record LiveFrame(int Vector, int Ist, ulong Start, ulong End, ulon
     /// <summary>Address of the saved-RIP slot (the word IRET pops first).</summary>
     public ulong RipSlot => End - 40;
 
-    /// <summary>True once a later delivery overwrote (part of) this frame.</summary>
+    /// <summary>True once a later delivery overwrote (part of) this frame while the guest held no copy of it.</summary>
     public bool Clobbered { get; set; }
+
+    /// <summary>
+    /// True once a later delivery overwrote this frame after the guest had copied it below on the same
+    /// stack (Linux's "outermost" frame): software-managed nesting, not a clobber.
+    /// </summary>
+    public bool Relocated { get; set; }
+
+    /// <summary>The five hardware-frame words (RIP, CS, RFLAGS, RSP, SS) as delivered, or null when unreadable.</summary>
+    public ulong[]? Words { get; init; }
 
     /// <summary>True when [<paramref name="start"/>, <paramref name="end"/>) overlaps this frame.</summary>
     public bool Overlaps(ulong start, ulong end) => start < End && Start < end;

@@ -48,6 +48,44 @@ public class IstMonitorTests
         Assert.Equal([Vector.NMI, Vector.NMI], monitor.LiveFrames(0).Select(f => f.Vector));
     }
 
+    private static IstMonitor RunCopyingNmiHandler(bool trustCopies)
+    {
+        var monitor = new IstMonitor { TrustCopiedFrames = trustCopies };
+        using var rig = new StressRig(monitor);
+        rig.Ist(2, NmiStackTop);
+        rig.Gate(Vector.NMI, ist: 2);
+        rig.Gate(Vector.BP);
+        rig.Handler(Vector.BP, a => a.iretq());
+        // Like Linux's "outermost" frame: copy the five hardware words below, then nest through INT3.
+        rig.Handler(Vector.NMI, a =>
+        {
+            a.sub(rsp, 48);
+            for (int i = 0; i < 5; i++) { a.mov(rax, __qword_ptr[rsp + 48 + i * 8]); a.mov(__qword_ptr[rsp + i * 8], rax); }
+            a.int3();
+            a.hlt();
+        });
+        rig.IdleLoop();
+        rig.Run(3);
+        rig.Cpu.InjectNmi();
+        rig.Run(1);
+        rig.Cpu.InjectNmi();
+        rig.Run(40);
+        Assert.Equal(2, monitor.NmisDelivered(0));
+        return monitor;
+    }
+
+    [Fact]
+    public void Overwriting_a_hardware_frame_the_handler_already_copied_is_software_managed_nesting()
+    {
+        var monitor = RunCopyingNmiHandler(trustCopies: true);
+        Assert.Empty(monitor.Violations);
+        Assert.True(monitor.LiveFrames(0)[0].Relocated);
+        Assert.False(monitor.LiveFrames(0)[0].Clobbered);
+
+        var strict = RunCopyingNmiHandler(trustCopies: false);
+        Assert.Equal(StressViolationKind.IstClobber, Assert.Single(strict.Violations).Kind);
+    }
+
     [Fact]
     public void Debug_exception_on_its_own_ist_inside_the_nmi_handler_is_a_legal_nesting()
     {
