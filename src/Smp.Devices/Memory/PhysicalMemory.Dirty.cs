@@ -14,6 +14,11 @@ public sealed unsafe partial class PhysicalMemory
 {
     private const int PageSize = 4096;
     private readonly byte[] _dirty;
+    // The pages marked since the last snapshot or restore, in marking order, so that restoring costs
+    // O(dirty pages). Appended on a page's 0 → 1 transition; a race between CPUs may list a page
+    // twice (restore skips the second), and if the list ever fills, restore falls back to a scan.
+    private readonly int[] _dirtyList;
+    private int _dirtyListCount;
     private MemorySnapshot? _baseline;
 
     /// <summary>
@@ -32,7 +37,14 @@ public sealed unsafe partial class PhysicalMemory
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void MarkPageDirty(ulong pageNumber)
     {
-        if (pageNumber < (ulong)_dirty.Length) _dirty[pageNumber] = 1;
+        if (pageNumber < (ulong)_dirty.Length && _dirty[pageNumber] == 0) MarkNewDirtyPage((int)pageNumber);
+    }
+
+    private void MarkNewDirtyPage(int page)
+    {
+        _dirty[page] = 1;
+        int i = Interlocked.Increment(ref _dirtyListCount) - 1;
+        if (i < _dirtyList.Length) _dirtyList[i] = page;
     }
 
     /// <summary>
@@ -42,7 +54,7 @@ public sealed unsafe partial class PhysicalMemory
     public void MarkDirty(ulong address, ulong length)
     {
         if (length == 0) return;
-        for (ulong pg = address >> 12; pg <= (address + length - 1) >> 12 && pg < (ulong)_dirty.Length; pg++) _dirty[pg] = 1;
+        for (ulong pg = address >> 12; pg <= (address + length - 1) >> 12 && pg < (ulong)_dirty.Length; pg++) MarkPageDirty(pg);
     }
 
     /// <summary>True when RAM page <paramref name="pageNumber"/> was written since the last snapshot or restore.</summary>
@@ -69,6 +81,7 @@ public sealed unsafe partial class PhysicalMemory
     {
         var snapshot = new MemorySnapshot(this, _ram, RamSize);
         Array.Clear(_dirty);
+        _dirtyListCount = 0;
         _baseline = snapshot;
         FastWritesRevoked?.Invoke();
         return snapshot;
@@ -77,8 +90,8 @@ public sealed unsafe partial class PhysicalMemory
     /// <summary>
     /// Puts RAM back to the contents of <paramref name="snapshot"/>. When RAM has not been restored
     /// to or snapshotted as another snapshot since <paramref name="snapshot"/> was taken, only the
-    /// pages written since the last snapshot or restore are copied (cost ≈ dirty pages × 4 KiB copy
-    /// plus a scan of one byte per page); otherwise all of RAM is copied. Restored pages get a new
+    /// pages written since the last snapshot or restore are copied (cost ≈ dirty pages × 4 KiB copy,
+    /// from a list of the pages marked; a scan of one byte per page only if that list overflowed); otherwise all of RAM is copied. Restored pages get a new
     /// code version, so decoded blocks from them are decoded again; every CPU's fast write paths are
     /// revoked. ROM and MMIO windows are not part of RAM snapshots. Call it only while no CPU runs.
     /// </summary>
@@ -91,7 +104,15 @@ public sealed unsafe partial class PhysicalMemory
         bool incremental = ReferenceEquals(_baseline, snapshot);
         int copied = 0;
         int pages = _dirty.Length;
-        if (incremental)
+        if (incremental && _dirtyListCount <= _dirtyList.Length)
+        {
+            for (int i = 0; i < _dirtyListCount; i++)
+            {
+                int pg = _dirtyList[i];
+                if (_dirty[pg] != 0) { RestorePage(source, pg); _dirty[pg] = 0; copied++; }
+            }
+        }
+        else if (incremental)
         {
             // Scan eight page marks at a time; most words are zero.
             var words = MemoryMarshal.Cast<byte, ulong>(_dirty.AsSpan());
@@ -101,18 +122,19 @@ public sealed unsafe partial class PhysicalMemory
                 for (int k = 0; k < 8; k++)
                 {
                     int pg = w * 8 + k;
-                    if (_dirty[pg] != 0) { RestorePage(source, pg); copied++; }
+                    if (_dirty[pg] != 0) { RestorePage(source, pg); _dirty[pg] = 0; copied++; }
                 }
             }
             for (int pg = words.Length * 8; pg < pages; pg++)
-                if (_dirty[pg] != 0) { RestorePage(source, pg); copied++; }
+                if (_dirty[pg] != 0) { RestorePage(source, pg); _dirty[pg] = 0; copied++; }
         }
         else
         {
             for (int pg = 0; pg < pages; pg++) RestorePage(source, pg);
             copied = pages;
+            Array.Clear(_dirty);
         }
-        Array.Clear(_dirty);
+        _dirtyListCount = 0;
         _baseline = snapshot;
         LastRestorePages = copied;
         PagesRestored += copied;

@@ -30,6 +30,7 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
         _codePage = new byte[ramBytes >> 12];
         _pageVersion = new uint[ramBytes >> 12];
         _dirty = new byte[ramBytes >> 12];
+        _dirtyList = new int[(ramBytes >> 12) + 64];
     }
 
     /// <summary>Size of RAM in bytes; RAM occupies [0, RamSize) except where ROM or MMIO windows cover it.</summary>

