@@ -23,6 +23,9 @@ internal static class ExitCodes
     /// <summary>Reserved: the instruction budget (<c>--max-instructions</c>) ran out; a report is printed.</summary>
     public const int BudgetExhausted = 6;
 
+    /// <summary>Every CPU went idle (halted with nothing pending, or waiting for SIPI) with no event due: the guest can never continue.</summary>
+    public const int MachineIdle = 10;
+
     /// <summary>Reserved: a stress campaign found violations (IST clobbering, lost or doubled NMIs).</summary>
     public const int StressViolations = 8;
 

@@ -30,6 +30,18 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void RequestExit() => _attention = true;
 
+    private bool _stopRequested;
+
+    /// <summary>
+    /// Makes <see cref="Run"/> return after the current instruction (the platform uses it when a port
+    /// write needs the CPU's actor: a BIOS trap, the debug-exit port). The next <see cref="Run"/> continues normally.
+    /// </summary>
+    public void RequestStop()
+    {
+        _stopRequested = true;
+        _attention = true;
+    }
+
     /// <summary>
     /// Executes up to <paramref name="budget"/> instructions, fewer if the CPU halts, shuts down or
     /// waits for SIPI. Guest faults are delivered to the guest; they never escape.
@@ -38,6 +50,7 @@ public sealed unsafe partial class CpuCore
     public long Run(long budget)
     {
         long used = 0;
+        _stopRequested = false;
         // Interrupt sources and NMI/INIT signals may have changed since the last quantum.
         _attention = true;
         while (used < budget)
@@ -46,6 +59,7 @@ public sealed unsafe partial class CpuCore
             if (_attention)
             {
                 _attention = false;
+                if (_stopRequested) { _stopRequested = false; break; }
                 if (ServiceEvents()) { used++; continue; }
                 if (State != RunState.Running) break;
                 if (_stepMode) { used += StepOne(); continue; }
@@ -57,10 +71,11 @@ public sealed unsafe partial class CpuCore
 
     private long RunBlock(long limit)
     {
-        _blockProgress = 0;
+        DecodedBlock? block = null;
+        ulong startRip = Rip;
         try
         {
-            var block = FetchBlock();
+            block = FetchBlock();
             _blockUops = block.Uops;
             int n = block.Count < limit ? block.Count : (int)limit;
             int done = ExecuteUops(block.Uops, n);
@@ -69,31 +84,47 @@ public sealed unsafe partial class CpuCore
         }
         catch (CpuFault f) when (ReferenceEquals(f, _fault))
         {
-            InstructionsRetired += _blockProgress;
+            // Rip is the faulting instruction; the ones before it in the block retired.
+            int retired = block == null ? 0 : RetiredBefore(block, startRip);
+            InstructionsRetired += retired;
             DeliverFault();
-            return _blockProgress + 1;
+            return retired + 1;
         }
     }
 
-    // The hot loop, kept free of exception handling so the JIT can keep its state in registers.
-    // _blockProgress tells the fault path how many instructions of the block retired.
+    private int RetiredBefore(DecodedBlock block, ulong startRip)
+    {
+        ulong ip = startRip, mask = _ipMask;
+        int k = 0;
+        while (k < block.Count && ip != Rip) ip = (ip + block.Uops[k++].Length) & mask;
+        return k;
+    }
+
+    // The hot loop, kept free of exception handling so the JIT keeps its state in registers. Only the
+    // last instruction of a block, or one that calls RequestExit, may change NextRip (branches end
+    // blocks; so do REP restarts and everything marked endsBlock), so RIP is carried in a register
+    // rather than read back from NextRip, which would chain every instruction through a store-to-load.
     private int ExecuteUops(Uop[] uops, int n)
     {
         ulong ipMask = _ipMask;
+        ulong rip = Rip;
         int i = 0;
-        while (i < n)
+        while (true)
         {
             ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
-            NextRip = (Rip + u.Length) & ipMask;
+            ulong next = (rip + u.Length) & ipMask;
+            Rip = rip;
+            NextRip = next;
             u.Exec(this, ref u);
-            Rip = NextRip;
-            _blockProgress = ++i;
-            if (_attention) break;
+            i++;
+            if (_attention || i >= n)
+            {
+                Rip = NextRip;
+                return i;
+            }
+            rip = next;
         }
-        return i;
     }
-
-    private int _blockProgress;
 
     /// <summary>
     /// Executes exactly one instruction with every per-instruction check (used while single-stepping,
@@ -148,10 +179,12 @@ public sealed unsafe partial class CpuCore
         ulong pa = (_fetchPhysPage << 12) | (la & 0xFFF);
         int slot = (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));
         var b = _blocks[slot];
-        if (b != null && b.PhysicalAddress == pa && b.Bitness == Bitness && b.Version == Memory.PageVersion(pa >> 12))
-            return b;
-        b = DecodeBlock(la, pa);
-        if (b.Cacheable) _blocks[slot] = b;
+        if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || b.Version != Memory.PageVersion(pa >> 12))
+        {
+            b = DecodeBlock(la, pa);
+            if (b.Cacheable) _blocks[slot] = b;
+        }
+        if (_watch != null) TrackWatchedFunctions(b, la);
         return b;
     }
 
@@ -166,6 +199,7 @@ public sealed unsafe partial class CpuCore
             Bitness = Bitness,
             Version = Memory.PageVersion(ppn),
             Cacheable = true,
+            StartsWatchedFunction = _watch != null && _watch.Contains(la),
         };
 
         // Bytes available without leaving the page or, outside 64-bit mode, passing the CS limit.
@@ -196,6 +230,8 @@ public sealed unsafe partial class CpuCore
             UopBuilder.Build(in instr, ref block.Uops[count]);
             count++;
             if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID) break;
+            // A watched function's entry starts a block of its own, so entering it is seen at fetch.
+            if (_watch != null && _watch.Contains(Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL)) break;
         }
         block.Count = count;
         return block;
@@ -203,7 +239,11 @@ public sealed unsafe partial class CpuCore
 
     private DecodedBlock DecodeStraddling(ulong la)
     {
-        var block = new DecodedBlock { PhysicalAddress = ulong.MaxValue, Bitness = Bitness, Cacheable = false };
+        var block = new DecodedBlock
+        {
+            PhysicalAddress = ulong.MaxValue, Bitness = Bitness, Cacheable = false,
+            StartsWatchedFunction = _watch != null && _watch.Contains(la),
+        };
         // Read up to 15 bytes linearly (each byte translated for execution; the second page may #PF).
         var bytes = new byte[15];
         int n = 0;

@@ -70,6 +70,12 @@ public abstract class CpuObserver
     /// <summary>IRET returned from <paramref name="fromRip"/> (the IRET itself) to <paramref name="toRip"/>.</summary>
     public virtual void Iret(CpuCore cpu, ulong fromRip, ulong toRip) { }
 
+    /// <summary>The CPU entered the watched function at <paramref name="address"/> (<see cref="CpuCore.Watch"/>) with RSP = <paramref name="rsp"/>.</summary>
+    public virtual void FunctionEntered(CpuCore cpu, ulong address, ulong rsp) { }
+
+    /// <summary>The watched function entered at <paramref name="address"/> returned (its frame was popped).</summary>
+    public virtual void FunctionReturned(CpuCore cpu, ulong address) { }
+
     /// <summary>HLT stopped the CPU.</summary>
     public virtual void Halted(CpuCore cpu) { }
 

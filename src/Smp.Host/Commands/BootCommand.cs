@@ -23,13 +23,17 @@ internal static class BootCommand
                 HelpName = "S",
             },
         };
-        foreach (var option in MachineOptions.Trace())
-        {
-            command.Add(option);
-        }
+        var trace = TraceCliOptions.AddTo(command);
 
-        command.SetAction(_ => context.Guard("smp boot", () =>
-            context.NotImplemented("smp boot", "the built-in kernel arrives with issue 5")));
+        command.SetAction(parseResult => context.Guard("smp boot", () =>
+        {
+            if (trace.ReadValidated(parseResult, "smp boot", context.Err) is null)
+            {
+                return ExitCodes.Usage;
+            }
+
+            return context.NotImplemented("smp boot", "the built-in kernel arrives with issue 5");
+        }));
         return command;
     }
 }

@@ -1,8 +1,9 @@
 using System.CommandLine;
+using Smp.Host.Guest;
 
 namespace Smp.Host.Commands;
 
-/// <summary><c>smp image</c>: writes the built-in kernel as a raw disk image.</summary>
+/// <summary><c>smp image</c>: writes the built-in kernel as a raw disk image and its System.map next to it.</summary>
 internal static class ImageCommand
 {
     /// <summary>Creates the command.</summary>
@@ -10,19 +11,44 @@ internal static class ImageCommand
     /// <returns>The command.</returns>
     public static Command Create(CliContext context)
     {
+        var output = new Option<FileInfo>("--out")
+        {
+            Description = "The image file to write (overwritten if it exists); the symbol table goes to FILE.map.",
+            HelpName = "FILE",
+            Required = true,
+        };
         var command = new Command(
             "image",
             "Write the built-in kernel as a raw disk image that boots unchanged under smp run, QEMU and Bochs.")
         {
-            new Option<FileInfo>("--out")
-            {
-                Description = "The image file to write (overwritten if it exists).",
-                HelpName = "FILE",
-                Required = true,
-            },
+            output,
         };
-        command.SetAction(_ => context.Guard("smp image", () =>
-            context.NotImplemented("smp image", "the built-in kernel arrives with issue 5")));
+        command.SetAction(result => context.Guard("smp image", () =>
+            Write(context, result.GetValue(output)!)));
         return command;
+    }
+
+    /// <summary>Builds the kernel and writes FILE and FILE.map.</summary>
+    /// <param name="context">Where to report.</param>
+    /// <param name="file">The image path.</param>
+    /// <returns>The exit code: 0, or <see cref="ExitCodes.Usage"/> when the file cannot be written.</returns>
+    internal static int Write(CliContext context, FileInfo file)
+    {
+        var image = KernelImage.Build();
+        var map = file.FullName + ".map";
+        try
+        {
+            File.WriteAllBytes(file.FullName, image.Disk);
+            File.WriteAllText(map, image.SystemMap());
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
+        {
+            context.Err.WriteLine($"smp image: cannot write '{file.FullName}' ({ex.Message.TrimEnd('.')}).");
+            return ExitCodes.Usage;
+        }
+
+        context.Err.WriteLine(
+            $"smp image: wrote {file.FullName} ({image.Disk.Length} bytes, {image.Disk.Length / 512} sectors) and {map} ({image.Symbols.Count} symbols).");
+        return ExitCodes.Ok;
     }
 }

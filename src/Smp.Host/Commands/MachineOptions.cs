@@ -58,46 +58,7 @@ internal static class MachineOptions
         return 0;
     }
 
-    private static Uri? ParseEndpoint(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-        {
-            return uri;
-        }
-
-        result.AddError($"--otlp expects an absolute http:// or https:// URL, not '{text}'");
-        return null;
-    }
-
-    /// <summary>The trace output options: <c>--trace</c>, <c>--otlp</c>, <c>--chrome-trace</c>, <c>--timeline</c>.</summary>
-    /// <returns>The options, in help order.</returns>
-    public static Option[] Trace()
-    {
-        var otlp = new Option<Uri>("--otlp")
-        {
-            Description = "Export the OpenTelemetry trace (one span per CPU, simulated timestamps) to this OTLP endpoint, e.g. http://localhost:4318.",
-            HelpName = "URL",
-            CustomParser = ParseEndpoint,
-        };
-        return
-        [
-            new Option<FileInfo>("--trace")
-            {
-                Description = "Write the trace as an OTLP-JSON file: INIT/SIPI, mode switches, GDT/IDT/TSS loads, exceptions, function spans.",
-                HelpName = "FILE",
-            },
-            otlp,
-            new Option<FileInfo>("--chrome-trace")
-            {
-                Description = "Write the trace in Chrome/Perfetto trace-event format (open it in ui.perfetto.dev).",
-                HelpName = "FILE",
-            },
-            new Option<FileInfo>("--timeline")
-            {
-                Description = "Write a self-contained HTML timeline with one lane per CPU, to open in a browser.",
-                HelpName = "FILE.html",
-            },
-        ];
-    }
+    /// <summary>The trace options (see <see cref="TraceCliOptions"/>), in help order.</summary>
+    /// <returns>The options.</returns>
+    public static Option[] Trace() => new TraceCliOptions().All;
 }

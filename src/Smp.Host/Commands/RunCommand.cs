@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Smp.Devices.Platform;
+using Smp.Devices.Platform.Actors;
+using Smp.Host.Firmware;
 
 namespace Smp.Host.Commands;
 
@@ -18,30 +21,147 @@ internal static class RunCommand
             HelpName = "N",
             CustomParser = ParseBudget,
         };
+        var disk = new Option<FileInfo>("--disk")
+        {
+            Description = "The raw disk image to boot (its first sector is the boot sector). It is never written.",
+            HelpName = "IMAGE",
+            Required = true,
+        };
+        var cpus = MachineOptions.Cpus(1);
+        var memory = MachineOptions.Memory();
+        var seed = new Option<ulong>("--seed")
+        {
+            Description = "Seed for every random choice of the run; the same seed and options reproduce the run bit for bit.",
+            HelpName = "S",
+        };
         var command = new Command(
             "run",
             "Boot a raw disk image through the BIOS. The run ends when the guest writes port 0xF4 " +
             "(exit code (value << 1) | 1, as QEMU's isa-debug-exit), on a triple fault " +
             $"(exit code {ExitCodes.GuestShutdown}), or when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}).")
         {
-            new Option<FileInfo>("--disk")
-            {
-                Description = "The raw disk image to boot (its first sector is the boot sector).",
-                HelpName = "IMAGE",
-                Required = true,
-            },
-            MachineOptions.Cpus(4),
-            MachineOptions.Memory(),
+            disk,
+            cpus,
+            memory,
             maxInstructions,
+            seed,
         };
-        foreach (var option in MachineOptions.Trace())
+        var trace = TraceCliOptions.AddTo(command);
+
+        command.SetAction(parse => context.Guard("smp run", () =>
         {
-            command.Add(option);
+            if (trace.ReadValidated(parse, "smp run", context.Err) is null)
+            {
+                return ExitCodes.Usage;
+            }
+
+            return Run(
+                context,
+                parse.GetValue(disk)!,
+                parse.GetValue(cpus),
+                parse.GetValue(memory),
+                parse.GetResult(maxInstructions) is null ? long.MaxValue : parse.GetValue(maxInstructions),
+                parse.GetValue(seed));
+        }));
+        return command;
+    }
+
+    private static int Run(CliContext context, FileInfo disk, int cpus, int memoryMiB, long budget, ulong seed)
+    {
+        byte[] image;
+        try
+        {
+            image = File.ReadAllBytes(disk.FullName); // read-only: guests' writes go to the BIOS's overlay
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            context.Err.WriteLine($"smp run: cannot read the disk image '{disk.FullName}': {ex.Message}");
+            return ExitCodes.Usage;
         }
 
-        command.SetAction(_ => context.Guard("smp run", () =>
-            context.NotImplemented("smp run", "booting disk images needs the CPU core and the BIOS of the coming issues")));
-        return command;
+        if (image.Length < 512)
+        {
+            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' is {image.Length} bytes, shorter than one 512-byte sector.");
+            return ExitCodes.Usage;
+        }
+
+        if (image[510] != 0x55 || image[511] != 0xAA)
+        {
+            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' has no boot signature (0xAA55 at offset 510).");
+            return ExitCodes.Usage;
+        }
+
+        var firmware = FirmwareProviders.Current;
+        var sink = new Com1Sink(context.Out);
+        var config = new MachineConfig
+        {
+            Cpus = cpus,
+            MemoryMiB = memoryMiB,
+            Seed = seed,
+            MaxInstructions = budget,
+            RomImage = firmware.Rom,
+            Disk = image,
+            BiosServices = firmware.CreateServices,
+            Console = sink.Write,
+        };
+        MachineResult result;
+        try
+        {
+            using var machine = new Machine(config);
+            result = machine.Run();
+        }
+        catch (OutOfMemoryException)
+        {
+            context.Err.WriteLine($"smp run: cannot allocate {memoryMiB} MiB of guest memory on this host.");
+            return ExitCodes.Usage;
+        }
+        finally
+        {
+            sink.Flush();
+        }
+
+        switch (result.Reason)
+        {
+            case StopReason.DebugExit:
+                return result.ExitCode ?? ExitCodes.Ok;
+            case StopReason.Shutdown:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                return ExitCodes.GuestShutdown;
+            case StopReason.BudgetExhausted:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                return ExitCodes.BudgetExhausted;
+            case StopReason.AllIdle:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                return ExitCodes.MachineIdle;
+            default:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                return ExitCodes.InternalError;
+        }
+    }
+
+    /// <summary>COM1 bytes to standard output, byte for byte (the process's raw stdout, or one char per byte in tests).</summary>
+    private sealed class Com1Sink(TextWriter writer)
+    {
+        private readonly Stream? _raw = ReferenceEquals(writer, Console.Out) ? Console.OpenStandardOutput() : null;
+
+        public void Write(byte value)
+        {
+            if (_raw is not null)
+            {
+                _raw.WriteByte(value);
+                if (value == (byte)'\n') _raw.Flush();
+            }
+            else
+            {
+                writer.Write((char)value);
+            }
+        }
+
+        public void Flush()
+        {
+            _raw?.Flush();
+            writer.Flush();
+        }
     }
 
     private static long ParseBudget(ArgumentResult result)

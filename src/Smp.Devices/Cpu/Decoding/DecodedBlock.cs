@@ -25,6 +25,9 @@ public sealed class DecodedBlock
     /// <summary>The page version at decode time.</summary>
     public uint Version;
 
+    /// <summary>True when the block's first instruction is a watched function entry (<see cref="CpuCore.Watch"/>).</summary>
+    public bool StartsWatchedFunction;
+
     /// <summary>False for a one-off block (an instruction straddling two pages) that must not be reused.</summary>
     public bool Cacheable;
 }

@@ -98,18 +98,13 @@ internal static class Alu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Msb<TS>(ulong v) where TS : struct, IOperandSize => ((v >> (TS.Bits - 1)) & 1) != 0;
 
-    /// <summary>
-    /// Whether operand 0 (the r/m destination) is a register. <see cref="Reg.None"/> and AH share the
-    /// number 16, so for 8-bit operands the decoded operand kind decides; wider sizes test R0.
-    /// </summary>
+    /// <summary>Whether operand 0 (the r/m destination) is a register (AH–BH have their own numbers, never <see cref="Reg.None"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Op0IsRegister<TS>(ref Uop u) where TS : struct, IOperandSize =>
-        TS.Bits == 8 ? u.Instr.Op0Kind == OpKind.Register : u.R0 != Reg.None;
+    public static bool Op0IsRegister<TS>(ref Uop u) where TS : struct, IOperandSize => u.R0 != Reg.None;
 
     /// <summary>Whether operand 1 (an r/m source) is a register; see <see cref="Op0IsRegister{TS}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Op1IsRegister<TS>(ref Uop u) where TS : struct, IOperandSize =>
-        TS.Bits == 8 ? u.Instr.Op1Kind == OpKind.Register : u.R1 != Reg.None;
+    public static bool Op1IsRegister<TS>(ref Uop u) where TS : struct, IOperandSize => u.R1 != Reg.None;
 
     /// <summary>Reads operand 0 as an r/m source (MUL, DIV...).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

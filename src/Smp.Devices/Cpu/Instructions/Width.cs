@@ -65,18 +65,13 @@ internal static class W
         else c.Write64(la, v);
     }
 
-    /// <summary>
-    /// True when operand 0 of <paramref name="u"/> is a register. For 8-bit operands the register
-    /// number 16 means AH (the same value as <see cref="Reg.None"/>), so the Iced operand kind decides.
-    /// </summary>
+    /// <summary>True when operand 0 of <paramref name="u"/> is a register (AH–BH have their own numbers, never <see cref="Reg.None"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Op0IsReg<T>(ref Uop u) where T : struct, IWidth =>
-        T.Bytes == 1 ? u.Instr.Op0Kind == OpKind.Register : u.R0 != Reg.None;
+    internal static bool Op0IsReg<T>(ref Uop u) where T : struct, IWidth => u.R0 != Reg.None;
 
     /// <summary>True when operand 1 of <paramref name="u"/> is a register (see <see cref="Op0IsReg{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Op1IsReg<T>(ref Uop u) where T : struct, IWidth =>
-        T.Bytes == 1 ? u.Instr.Op1Kind == OpKind.Register : u.R1 != Reg.None;
+    internal static bool Op1IsReg<T>(ref Uop u) where T : struct, IWidth => u.R1 != Reg.None;
 
     /// <summary>Writes an address-sized register (SI, DI, CX by address size): 16 bits merge, 32 zero-extend, 64 whole.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,0 +1,206 @@
+using Smp.Actors;
+using Smp.Devices.Cpu;
+using Smp.Devices.Platform.Apic;
+using Smp.Devices.Platform.Firmware;
+
+namespace Smp.Devices.Platform.Actors;
+
+/// <summary>
+/// One logical CPU: owns a <see cref="CpuCore"/> and its <see cref="LocalApic"/>. Each <see cref="RunQuantum"/>
+/// runs the core until its clock reaches the quantum's end, then the actor tells itself the next one. A CPU
+/// in HLT (nothing deliverable), wait-for-SIPI, shutdown, or waiting for a <see cref="BiosReturn"/> sends
+/// nothing and costs nothing; a message that wakes it brings its clock forward to the message's time
+/// (<see cref="CpuCore.AdvanceIdleCycles"/>), so the TSC and the APIC timer stay on the global clock.
+/// </summary>
+public sealed class CpuActor : Actor
+{
+    private const string ApicTimerKey = "apic-timer", DeviceTimerKey = "device";
+
+    private readonly int _index;
+    private readonly CpuCore _core;
+    private readonly LocalApic _apic;
+    private readonly CpuWiring _wiring;
+    private readonly CpuPortView _ports;
+    private bool _scheduled, _waitingBios, _reportedSleep;
+    private long _apicTimerAt = -1, _deviceTimerAt = -1;
+
+    /// <summary>Creates the actor for CPU <paramref name="index"/>; it attaches <paramref name="apic"/> and a port view to <paramref name="core"/>.</summary>
+    /// <param name="index">The CPU index (0 is the BSP).</param>
+    /// <param name="core">The core.</param>
+    /// <param name="apic">Its local APIC.</param>
+    /// <param name="wiring">The actors and devices it talks to.</param>
+    public CpuActor(int index, CpuCore core, LocalApic apic, CpuWiring wiring)
+    {
+        _index = index;
+        _core = core;
+        _apic = apic;
+        _wiring = wiring;
+        _ports = new CpuPortView(core, wiring, wiring.ClockedPlatform);
+        core.Ports = _ports;
+        core.LocalApicMmio = apic;
+        core.LocalApicRegisters = apic;
+        core.InterruptSource = apic;
+        apic.Core = core;
+        apic.Clock = () => core.SimulatedNanoseconds;
+        apic.IpiSent += ipi => wiring.Bus?.Tell(ipi);
+        apic.RoutingChanged += () => wiring.Bus?.Tell(new LocalApicState(index, apic.Id, apic.Ldr, apic.Dfr, apic.Tpr, apic.HardwareEnabled, apic.X2ApicMode));
+        apic.NmiRequested += core.InjectNmi;
+        if (wiring.LevelEoi is { } eoi) apic.LevelEoi += eoi;
+
+        Receive<RunQuantum>(_ =>
+        {
+            _scheduled = false;
+            RunSlice();
+        });
+        Receive<FixedInterrupt>(m =>
+        {
+            _apic.AcceptInterrupt(m.Vector, m.LevelTriggered);
+            Wake();
+        });
+        Receive<NmiIpi>(_ =>
+        {
+            _core.InjectNmi();
+            Wake();
+        });
+        Receive<InitIpi>(_ =>
+        {
+            SyncClock();
+            _core.Init();
+            _apic.InitReset();
+            _waitingBios = false;
+            Wake();
+        });
+        Receive<InitDeassert>(_ => { });
+        Receive<StartupIpi>(m =>
+        {
+            SyncClock();
+            if (_core.StartupIpi(m.Vector)) Wake();
+        });
+        Receive<ApicTimerDue>(_ =>
+        {
+            _apicTimerAt = -1;
+            Wake();
+        });
+        Receive<DeviceEventDue>(_ =>
+        {
+            _deviceTimerAt = -1;
+            AdvanceDevices(Context.Now);
+            Wake();
+        });
+        Receive<ExtIntChanged>(m =>
+        {
+            _apic.SetLint0(m.Level);
+            Wake();
+        });
+        Receive<BiosReturn>(m =>
+        {
+            if (!_waitingBios) return;
+            _waitingBios = false;
+            m.Registers.ApplyTo(_core);
+            Wake();
+        });
+    }
+
+    /// <summary>The CPU index.</summary>
+    public int Index => _index;
+
+    private void Wake()
+    {
+        _reportedSleep = false;
+        if (!_scheduled && !_waitingBios) RunSlice();
+    }
+
+    // A sleeping CPU's clock catches up with the global clock when it wakes.
+    private void SyncClock()
+    {
+        long behind = Context.Now - _core.SimulatedNanoseconds;
+        if (behind <= 0) return;
+        ulong cycles = (ulong)(((UInt128)(ulong)behind * (ulong)_core.FrequencyHz + 999_999_999UL) / 1_000_000_000UL);
+        _core.AdvanceIdleCycles(cycles);
+    }
+
+    private void AdvanceDevices(long now)
+    {
+        if (_wiring.ClockedPlatform is not { } platform) return;
+        lock (_wiring.DeviceLock) platform.AdvanceTo(now);
+    }
+
+    private void RunSlice()
+    {
+        var control = _wiring.Control;
+        if (_waitingBios || control.Stopping) return;
+        SyncClock();
+        long until = Context.QuantumEnd;
+        long now = _core.SimulatedNanoseconds;
+        AdvanceDevices(now);
+        _apic.PollTimer(now);
+        if (now < until)
+        {
+            long cycles = (long)((UInt128)(ulong)(until - now) * (ulong)_core.FrequencyHz / 1_000_000_000UL);
+            long wanted = Math.Max(1, cycles / Math.Max(1, _core.CyclesPerInstruction));
+            long granted = control.Reserve(wanted);
+            if (granted == 0)
+            {
+                Context.System.RequestStop();
+                return;
+            }
+
+            long used = _core.Run(granted);
+            control.Settle(granted, used);
+        }
+
+        if (_ports.PendingTrap is { } port)
+        {
+            _ports.PendingTrap = null;
+            _waitingBios = true;
+            _wiring.Bios?.Tell(new BiosCall(_index, port, BiosRegisters.Capture(_core)));
+            return;
+        }
+
+        if (control.Stopping)
+        {
+            Context.System.RequestStop();
+            return;
+        }
+
+        switch (_core.State)
+        {
+            case RunState.Running:
+                _scheduled = true;
+                Self.Tell(new RunQuantum(until));
+                break;
+            case RunState.Shutdown:
+                if (!_reportedSleep)
+                {
+                    string reason = _core.ShutdownReason ?? "shutdown";
+                    control.RequestShutdown(_index, reason);
+                    _wiring.Monitor?.Tell(new CpuShutdown(_index, reason));
+                    Context.System.RequestStop();
+                }
+
+                _reportedSleep = true;
+                break;
+            default:
+                if (!_reportedSleep && _core.State == RunState.Halted) _wiring.Monitor?.Tell(new CpuHalted(_index));
+                _reportedSleep = true;
+                ArmWakeups();
+                break;
+        }
+    }
+
+    // A sleeping CPU is woken by messages; its own timed events become self-messages.
+    private void ArmWakeups()
+    {
+        if (_apic.TimerDeadline is { } deadline && deadline != _apicTimerAt)
+        {
+            _apicTimerAt = deadline;
+            Timers.StartSingle(ApicTimerKey, new ApicTimerDue(), Math.Max(0, deadline - Context.Now));
+        }
+
+        if (_wiring.ClockedPlatform?.NextEventTime is { } next && next != _deviceTimerAt)
+        {
+            _deviceTimerAt = next;
+            Timers.StartSingle(DeviceTimerKey, new DeviceEventDue(), Math.Max(0, next - Context.Now));
+        }
+    }
+}

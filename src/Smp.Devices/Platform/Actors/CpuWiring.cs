@@ -1,0 +1,32 @@
+using Smp.Actors;
+using Smp.Devices.Memory;
+
+namespace Smp.Devices.Platform.Actors;
+
+/// <summary>What a <see cref="CpuActor"/> is connected to. Null references are simply not used (tests).</summary>
+public sealed class CpuWiring
+{
+    /// <summary>The APIC bus actor (receives <see cref="Ipi"/> and <see cref="LocalApicState"/>).</summary>
+    public IActorRef? Bus { get; init; }
+
+    /// <summary>The BIOS actor (receives <see cref="Firmware.BiosCall"/>).</summary>
+    public IActorRef? Bios { get; init; }
+
+    /// <summary>The machine monitor (receives <see cref="CpuHalted"/> and <see cref="CpuShutdown"/>).</summary>
+    public IActorRef? Monitor { get; init; }
+
+    /// <summary>The shared budget and stop state.</summary>
+    public RunControl Control { get; init; } = new(long.MaxValue);
+
+    /// <summary>The device ports (the platform's <see cref="PortBus"/>), or null for none.</summary>
+    public IPortBus? Ports { get; init; }
+
+    /// <summary>The platform whose clocked devices this CPU advances (the BSP's only), or null.</summary>
+    public PcPlatform? ClockedPlatform { get; init; }
+
+    /// <summary>Serialises device access between CPU actors (the parallel dispatcher runs them concurrently).</summary>
+    public object DeviceLock { get; init; } = new();
+
+    /// <summary>Called with the vector of a level-triggered EOI (the machine forwards it to the I/O APIC).</summary>
+    public Action<int>? LevelEoi { get; init; }
+}

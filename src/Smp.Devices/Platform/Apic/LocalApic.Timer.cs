@@ -1,0 +1,94 @@
+namespace Smp.Devices.Platform.Apic;
+
+// The APIC timer on simulated time (SDM Vol. 3A §10.5.4): initial count, current count, divide
+// configuration; one-shot and periodic modes. One tick = divide × 1 ns (a 1 GHz APIC clock, as QEMU).
+public sealed partial class LocalApic
+{
+    private uint _initialCount, _divideConfig;
+    private long _timerStart, _timerDeadline = -1;
+
+    /// <summary>The simulated time at which the timer next expires, or null when it is not counting.</summary>
+    public long? TimerDeadline => _timerDeadline >= 0 ? _timerDeadline : null;
+
+    private int TimerMode => (int)((_lvt[LvtTimer] >> 17) & 3);
+
+    // Divide configuration bits 3, 1:0 (Figure 10-10): 111 = 1, else 2^(value + 1).
+    private long Divide
+    {
+        get
+        {
+            uint v = (_divideConfig & 3) | ((_divideConfig >> 1) & 4);
+            return v == 7 ? 1 : 1L << (int)(v + 1);
+        }
+    }
+
+    private long Period => _initialCount * Divide;
+
+    /// <summary>The current-count register computed from simulated time.</summary>
+    public uint CurrentCount
+    {
+        get
+        {
+            if (_initialCount == 0 || _timerDeadline < 0) return 0;
+            long ticks = (Clock() - _timerStart) / Divide;
+            if (ticks < 0) ticks = 0;
+            if (TimerMode == 1) return (uint)(_initialCount - (ticks % _initialCount));
+            return ticks >= _initialCount ? 0 : (uint)(_initialCount - ticks);
+        }
+    }
+
+    /// <summary>
+    /// Fires the timer if its deadline is at or before <paramref name="now"/>: the LVT timer vector goes to the IRR
+    /// (unless masked); a periodic timer re-arms from its deadline, a one-shot timer stops.
+    /// </summary>
+    /// <param name="now">The current simulated time in nanoseconds.</param>
+    /// <returns>True when the timer fired.</returns>
+    public bool PollTimer(long now)
+    {
+        if (_timerDeadline < 0 || now < _timerDeadline) return false;
+        uint lvt = _lvt[LvtTimer];
+        if ((lvt & LvtMasked) == 0) AcceptInterrupt((int)(lvt & 0xFF), false);
+        if (TimerMode == 1 && Period > 0)
+        {
+            // Periodic: reload; expirations missed while the CPU slept coalesce into this one (IRR holds one bit).
+            long periods = (now - _timerDeadline) / Period + 1;
+            _timerStart = _timerDeadline + (periods - 1) * Period;
+            _timerDeadline = _timerStart + Period;
+        }
+        else
+        {
+            _timerDeadline = -1;
+        }
+
+        return true;
+    }
+
+    private void WriteInitialCount(uint value)
+    {
+        _initialCount = value;
+        Arm();
+    }
+
+    private void WriteDivide(uint value)
+    {
+        _divideConfig = value & 0xB;
+        if (_timerDeadline >= 0) _timerDeadline = _timerStart + Period;
+    }
+
+    private void TimerModeChanged()
+    {
+        if (TimerMode >= 2) _timerDeadline = -1; // TSC-deadline (or reserved) mode: not modelled, disarmed
+    }
+
+    private void Arm()
+    {
+        if (_initialCount == 0 || TimerMode >= 2)
+        {
+            _timerDeadline = -1;
+            return;
+        }
+
+        _timerStart = Clock();
+        _timerDeadline = _timerStart + Period;
+    }
+}

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Smp.Host.Telemetry;
+
+namespace Smp.Host.Commands;
+
+/// <summary>
+/// The trace options of <c>smp boot</c> and <c>smp run</c>: <c>--trace</c>, <c>--otlp</c>, <c>--chrome-trace</c>,
+/// <c>--timeline</c>, <c>--trace-detail</c>, <c>--watch</c>; parsed into a <see cref="TraceOptions"/>.
+/// </summary>
+internal sealed class TraceCliOptions
+{
+    /// <summary>Creates the options.</summary>
+    public TraceCliOptions()
+    {
+        OtlpJson = new Option<FileInfo>("--trace")
+        {
+            Description = "Write the trace as an OTLP-JSON file: INIT/SIPI, mode switches, GDT/IDT/TSS loads, exceptions, function spans.",
+            HelpName = "FILE",
+        };
+        Otlp = new Option<Uri>("--otlp")
+        {
+            Description = "Export the OpenTelemetry trace (one span per CPU, simulated timestamps) over OTLP http/protobuf to this endpoint, " +
+                $"e.g. http://localhost:4318 (/v1/traces is appended); without a URL, {OtlpLiveExporter.EndpointVariable} is used.",
+            HelpName = "URL",
+            Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = ParseEndpoint,
+        };
+        ChromeTrace = new Option<FileInfo>("--chrome-trace")
+        {
+            Description = "Write the trace in Chrome/Perfetto trace-event format (open it in ui.perfetto.dev).",
+            HelpName = "FILE",
+        };
+        Timeline = new Option<FileInfo>("--timeline")
+        {
+            Description = "Write a self-contained HTML timeline with one lane per CPU, to open in a browser.",
+            HelpName = "FILE.html",
+        };
+        Detail = new Option<TraceDetail>("--trace-detail")
+        {
+            Description = "How much to trace: phases (spans only), events (plus mode switches, table loads, IPIs, exceptions; the default) or all (plus every IRET).",
+            HelpName = "phases|events|all",
+            DefaultValueFactory = _ => TraceDetail.Events,
+            CustomParser = ParseDetail,
+        };
+        Watch = new Option<string[]>("--watch")
+        {
+            Description = "Also trace this guest symbol as a function span (repeatable); the Linux boot path is watched by default.",
+            HelpName = "NAME",
+            AllowMultipleArgumentsPerToken = false,
+            CustomParser = ParseWatch,
+        };
+    }
+
+    /// <summary><c>--trace FILE</c>.</summary>
+    public Option<FileInfo> OtlpJson { get; }
+
+    /// <summary><c>--otlp [URL]</c>.</summary>
+    public Option<Uri> Otlp { get; }
+
+    /// <summary><c>--chrome-trace FILE</c>.</summary>
+    public Option<FileInfo> ChromeTrace { get; }
+
+    /// <summary><c>--timeline FILE.html</c>.</summary>
+    public Option<FileInfo> Timeline { get; }
+
+    /// <summary><c>--trace-detail phases|events|all</c>.</summary>
+    public Option<TraceDetail> Detail { get; }
+
+    /// <summary><c>--watch NAME</c>, repeatable.</summary>
+    public Option<string[]> Watch { get; }
+
+    /// <summary>The options in help order.</summary>
+    public Option[] All => [OtlpJson, Otlp, ChromeTrace, Timeline, Detail, Watch];
+
+    /// <summary>Creates the options and adds them to <paramref name="command"/>.</summary>
+    /// <param name="command">The command.</param>
+    /// <returns>The options, to read the parse result with.</returns>
+    public static TraceCliOptions AddTo(Command command)
+    {
+        var options = new TraceCliOptions();
+        foreach (var option in options.All)
+        {
+            command.Add(option);
+        }
+
+        return options;
+    }
+
+    /// <summary>Reads the options of a parse result.</summary>
+    /// <param name="result">The parse result.</param>
+    /// <returns>The trace options.</returns>
+    public TraceOptions Read(ParseResult result) => new(
+        result.GetValue(OtlpJson)?.FullName,
+        result.GetValue(Otlp),
+        result.GetValue(ChromeTrace)?.FullName,
+        result.GetValue(Timeline)?.FullName,
+        result.GetValue(Detail),
+        result.GetValue(Watch) ?? []);
+
+    /// <summary>
+    /// Reads and checks the options: returns the options, or writes one sentence on <paramref name="err"/>
+    /// and returns null (the caller exits with <see cref="ExitCodes.Usage"/>).
+    /// </summary>
+    /// <param name="result">The parse result.</param>
+    /// <param name="command">The command's name for the message.</param>
+    /// <param name="err">Standard error.</param>
+    /// <returns>The options, or null after an error.</returns>
+    public TraceOptions? ReadValidated(ParseResult result, string command, TextWriter err)
+    {
+        var options = Read(result);
+        if (options.Validate() is { } problem)
+        {
+            err.WriteLine($"{command}: {problem} Run 'smp --help' for usage.");
+            return null;
+        }
+
+        return options;
+    }
+
+    private static Uri? ParseEndpoint(ArgumentResult result)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            var fromEnvironment = Environment.GetEnvironmentVariable(OtlpLiveExporter.EndpointVariable);
+            if (string.IsNullOrWhiteSpace(fromEnvironment))
+            {
+                result.AddError($"--otlp without a URL needs {OtlpLiveExporter.EndpointVariable} to be set");
+                return null;
+            }
+
+            return CheckEndpoint(result, fromEnvironment.Trim(), OtlpLiveExporter.EndpointVariable);
+        }
+
+        return CheckEndpoint(result, result.Tokens[0].Value, "--otlp");
+    }
+
+    private static Uri? CheckEndpoint(ArgumentResult result, string text, string source)
+    {
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            && !string.IsNullOrEmpty(uri.Host))
+        {
+            return uri;
+        }
+
+        result.AddError($"{source} expects an absolute http:// or https:// URL, not '{text}'");
+        return null;
+    }
+
+    private static TraceDetail ParseDetail(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        switch (text.ToLowerInvariant())
+        {
+            case "phases":
+                return TraceDetail.Phases;
+            case "events":
+                return TraceDetail.Events;
+            case "all":
+                return TraceDetail.All;
+            default:
+                result.AddError($"--trace-detail expects phases, events or all, not '{text}'");
+                return TraceDetail.Events;
+        }
+    }
+
+    private static string[] ParseWatch(ArgumentResult result)
+    {
+        var names = new List<string>();
+        foreach (var token in result.Tokens)
+        {
+            var name = token.Value;
+            if (name.Length == 0 || name.Any(char.IsWhiteSpace) || name.StartsWith('-'))
+            {
+                result.AddError($"--watch expects a symbol name, not '{name}'");
+                return [];
+            }
+
+            names.Add(name);
+        }
+
+        return [.. names];
+    }
+}

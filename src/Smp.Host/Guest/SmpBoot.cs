@@ -1,0 +1,203 @@
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Smp.Host.Guest;
+
+/// <summary>
+/// arch/x86/kernel/smpboot.c and kernel/smp.c: the BSP copies the trampoline (setup_real_mode), then boots
+/// each further CPU of the MADT one at a time (do_boot_cpu) and waits for its online bit; the AP side
+/// (start_secondary, smp_callin) ends in cpu_idle.
+/// </summary>
+internal sealed partial class Kernel64Builder
+{
+    private const ulong TrampolineHeader = KernelLayout.Trampoline + KernelLayout.TrampolineHeader;
+
+    private void EmitSmpBoot()
+    {
+        Begin("smp_prepare_cpus");
+        Call("setup_local_APIC");
+        Call("setup_real_mode");
+        End();
+
+        // setup_real_mode: copy the blob below 1 MiB and fill trampoline_header (fact A4).
+        Begin("setup_real_mode");
+        A.push(rsi);
+        A.push(rdi);
+        A.mov(esi, (uint)KernelLayout.TrampolineImage);
+        A.mov(edi, (uint)KernelLayout.Trampoline);
+        A.mov(ecx, KernelLayout.TrampolineSize);
+        A.rep.movsb();
+        A.lea(rax, __[c.L("secondary_startup_64")]);
+        A.mov(__qword_ptr[TrampolineHeader], rax); // tr_start
+        A.mov(rax, cr3);
+        A.mov(__dword_ptr[TrampolineHeader + 8], eax); // tr_cr3
+        A.mov(ecx, 0xC0000080);
+        A.rdmsr();
+        A.and(eax, ~0x400); // EFER without LMA
+        A.mov(__dword_ptr[TrampolineHeader + 12], eax); // tr_efer
+        A.mov(rax, cr4);
+        A.mov(__dword_ptr[TrampolineHeader + 16], eax); // tr_cr4
+        A.pop(rdi);
+        A.pop(rsi);
+        End();
+
+        Begin("smp_init");
+        A.push(rbx);
+        Print("smp: Bringing up secondary CPUs ...\n");
+        var summary = c.Local();
+        A.cmp(__dword_ptr[KernelLayout.NrCpuIds], 1);
+        A.jbe(summary);
+        Print("x86: Booting SMP configuration:\n.... node  #0, CPUs:  ");
+        A.mov(ebx, 1);
+        var boot = c.Local();
+        var booted = c.Local();
+        c.Bind(boot);
+        A.cmp(ebx, __dword_ptr[KernelLayout.NrCpuIds]);
+        A.jae(booted);
+        A.mov(edi, ebx);
+        Call("do_boot_cpu");
+        A.inc(ebx);
+        A.jmp(boot);
+        c.Bind(booted);
+        Print("\n");
+        c.Bind(summary);
+
+        // Count the online CPUs (clear the lowest set bit until none is left).
+        A.mov(rdx, __qword_ptr[KernelLayout.CpuOnlineMask]);
+        A.xor(ebx, ebx);
+        var count = c.Local();
+        var counted = c.Local();
+        c.Bind(count);
+        A.test(rdx, rdx);
+        A.jz(counted);
+        A.lea(rax, __[rdx - 1]);
+        A.and(rdx, rax);
+        A.inc(ebx);
+        A.jmp(count);
+        c.Bind(counted);
+        Print("smp: Brought up 1 node, ");
+        PrintDec(rbx);
+        var plural = c.Local();
+        var printed = c.Local();
+        A.cmp(ebx, 1);
+        A.jne(plural);
+        Print(" CPU\n");
+        A.jmp(printed);
+        c.Bind(plural);
+        Print(" CPUs\n");
+        c.Bind(printed);
+        A.pop(rbx);
+        End();
+
+        // do_boot_cpu(EDI = cpu): hand-off, warm reset vector, INIT/SIPI/SIPI, wait <= 10 s for online.
+        Begin("do_boot_cpu");
+        A.push(rbx);
+        A.push(r12);
+        A.push(r13);
+        A.mov(r12d, edi);
+
+        // announce_cpu
+        var first = c.Local();
+        A.cmp(r12d, 1);
+        A.je(first);
+        Print(" ");
+        c.Bind(first);
+        Print("#");
+        PrintDec(r12);
+
+        // early_gdt_descr, initial_gs, initial_stack, initial_code for this CPU.
+        A.mov(__word_ptr[KernelLayout.EarlyGdtDescr], KernelLayout.GdtLimit);
+        Scaled(rax, r12, 12, KernelLayout.GdtPages);
+        A.mov(__qword_ptr[KernelLayout.EarlyGdtDescr + 2], rax);
+        Scaled(rax, r12, 12, KernelLayout.PerCpu);
+        A.mov(__qword_ptr[KernelLayout.InitialGs], rax);
+        A.lea(rax, __[r12 + 1]);
+        A.shl(rax, 14);
+        A.add(rax, (int)KernelLayout.KernelStacks);
+        A.mov(__qword_ptr[KernelLayout.InitialStack], rax);
+        A.lea(rax, __[c.L("start_secondary")]);
+        A.mov(__qword_ptr[KernelLayout.InitialCode], rax);
+        A.mov(eax, (uint)KernelLayout.CpuCallinMask);
+        A.@lock.btr(__qword_ptr[rax], r12);
+
+        A.mov(edi, (uint)KernelLayout.Trampoline);
+        Call("smpboot_setup_warm_reset_vector");
+        A.mov(eax, (uint)KernelLayout.CpuToApicId);
+        A.mov(edi, __dword_ptr[rax + r12 * 4]);
+        A.mov(esi, (uint)KernelLayout.Trampoline);
+        Call("wakeup_secondary_cpu_via_init");
+        var delivered = c.Local();
+        A.test(eax, eax);
+        A.jz(delivered);
+        A.mov(rbx, rax);
+        Print("\nsmpboot: APIC delivery error (0x");
+        PrintHex(rbx, 2);
+        Print(")\n");
+        c.Bind(delivered);
+
+        // Wait up to 10 s of TSC time for cpu_online_mask.
+        A.mov(r13, __qword_ptr[KernelLayout.TscKhz]);
+        A.imul(r13, r13, 10_000);
+        ReadTsc();
+        A.mov(rbx, rax);
+        var wait = c.Local();
+        var online = c.Local();
+        c.Bind(wait);
+        A.mov(eax, (uint)KernelLayout.CpuOnlineMask);
+        A.bt(__qword_ptr[rax], r12);
+        A.jc(online);
+        A.pause();
+        ReadTsc();
+        A.sub(rax, rbx);
+        A.cmp(rax, r13);
+        A.jb(wait);
+        Print("\nsmpboot: do_boot_cpu failed(-1) to wakeup CPU#");
+        PrintDec(r12);
+        Print("\n");
+        c.Bind(online);
+        Call("smpboot_restore_warm_reset_vector");
+        A.pop(r13);
+        A.pop(r12);
+        A.pop(rbx);
+        End();
+
+        // smpboot_setup_warm_reset_vector(EDI = start_eip): CMOS 0x0F <- 0x0A, 0x467 <- start_eip.
+        Begin("smpboot_setup_warm_reset_vector");
+        A.mov(al, 0x0F);
+        A.@out(0x70, al);
+        A.mov(al, 0x0A);
+        A.@out(0x71, al);
+        A.mov(eax, edi);
+        A.and(eax, 0xF);
+        A.mov(__word_ptr[0x467], ax);
+        A.mov(eax, edi);
+        A.shr(eax, 4);
+        A.mov(__word_ptr[0x469], ax);
+        End();
+
+        Begin("smpboot_restore_warm_reset_vector");
+        A.mov(al, 0x0F);
+        A.@out(0x70, al);
+        A.xor(eax, eax);
+        A.@out(0x71, al);
+        A.mov(__dword_ptr[0x467], 0);
+        End();
+
+        // start_secondary: entered from secondary_startup_64 on this CPU's own stack and GS_BASE.
+        Begin("start_secondary");
+        A.mov(rdi, __qword_ptr.gs[KernelLayout.PerCpuNumber]);
+        Call("cpu_init");
+        Call("smp_callin");
+        A.mov(rcx, __qword_ptr.gs[KernelLayout.PerCpuNumber]);
+        A.mov(eax, (uint)KernelLayout.CpuOnlineMask);
+        A.@lock.bts(__qword_ptr[rax], rcx); // set_cpu_online
+        Call("cpu_idle");
+        End();
+
+        Begin("smp_callin");
+        Call("setup_local_APIC");
+        A.mov(rcx, __qword_ptr.gs[KernelLayout.PerCpuNumber]);
+        A.mov(eax, (uint)KernelLayout.CpuCallinMask);
+        A.@lock.bts(__qword_ptr[rax], rcx);
+        End();
+    }
+}

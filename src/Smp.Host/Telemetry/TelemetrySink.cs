@@ -1,0 +1,69 @@
+namespace Smp.Host.Telemetry;
+
+/// <summary>
+/// Exports a finished <see cref="BootTrace"/> to every target of a <see cref="TraceOptions"/>: the OTLP-JSON
+/// file, the Chrome trace, the HTML timeline and the live OTLP endpoint. Each target that fails is
+/// reported as one sentence on the error writer; the others still run.
+/// </summary>
+/// <param name="options">The requested targets.</param>
+/// <param name="err">Where to report (standard error).</param>
+public sealed class TelemetrySink(TraceOptions options, TextWriter err)
+{
+    /// <summary>The time limit of the live export's requests.</summary>
+    public TimeSpan OtlpTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Ends <paramref name="trace"/> if needed (at <paramref name="endNs"/>) and exports it everywhere requested.</summary>
+    /// <param name="trace">The run's trace.</param>
+    /// <param name="endNs">Simulated nanoseconds at the end of the run.</param>
+    /// <param name="wallClock">The run's wall-clock duration.</param>
+    /// <returns>True when every export succeeded.</returns>
+    public bool Export(BootTrace trace, long endNs, TimeSpan wallClock)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        trace.End(endNs, wallClock);
+        var ok = true;
+        ok &= Try("--trace", options.OtlpJsonPath, path => OtlpJsonExporter.WriteFile(trace, path));
+        ok &= Try("--chrome-trace", options.ChromeTracePath, path => ChromeTraceExporter.WriteFile(trace, path));
+        ok &= Try("--timeline", options.TimelinePath, path => HtmlTimelineExporter.WriteFile(trace, path));
+        if (options.TracesEndpoint is { } endpoint)
+        {
+            bool sent;
+            try
+            {
+                sent = OtlpLiveExporter.Export(trace, endpoint, OtlpTimeout);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                err.WriteLine($"smp: --otlp could not export the trace to {endpoint}: {ex.Message.TrimEnd('.')}.");
+                return false;
+            }
+
+            if (!sent)
+            {
+                err.WriteLine($"smp: --otlp could not export the trace to {endpoint} (the collector did not accept it).");
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    private bool Try(string option, string? path, Action<string> write)
+    {
+        if (path is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            write(path);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            err.WriteLine($"smp: {option} could not write '{path}': {ex.Message.TrimEnd('.')}.");
+            return false;
+        }
+    }
+}
