@@ -51,6 +51,12 @@ public sealed class CompositeCpuObserver : CpuObserver
     public override void Iret(CpuCore cpu, ulong fromRip, ulong toRip) { foreach (var o in _observers) o.Iret(cpu, fromRip, toRip); }
 
     /// <inheritdoc />
+    public override void FunctionEntered(CpuCore cpu, ulong address, ulong rsp) { foreach (var o in _observers) o.FunctionEntered(cpu, address, rsp); }
+
+    /// <inheritdoc />
+    public override void FunctionReturned(CpuCore cpu, ulong address) { foreach (var o in _observers) o.FunctionReturned(cpu, address); }
+
+    /// <inheritdoc />
     public override void Halted(CpuCore cpu) { foreach (var o in _observers) o.Halted(cpu); }
 
     /// <inheritdoc />

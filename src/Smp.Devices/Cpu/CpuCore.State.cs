@@ -72,6 +72,7 @@ public sealed partial class CpuCore
         _blockUops = null;
         _retiredInBlock = 0;
         LastFault = FirstFault = null;
+        _watchFrames.Clear();   // watched-function frames of the abandoned timeline
         // Derived state: mode and segment bases (UpdateMode forces CPL 0 only in real mode, as the
         // saved state already has), CPL = saved, breakpoint arming + TLB flush + step mode.
         Cpl = state.Cpl;

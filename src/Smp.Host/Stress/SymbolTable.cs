@@ -34,6 +34,14 @@ public sealed class SymbolTable : ISymbolSource
     /// <summary>Builds a table from a source.</summary>
     public SymbolTable(ISymbolSource source) : this(source.Symbols) { }
 
+    /// <summary>Builds a table from the built-in kernel's symbols (<see cref="Guest.KernelImage.Symbols"/>).</summary>
+    public static SymbolTable FromKernel(IEnumerable<Guest.KernelSymbol> symbols)
+    {
+        var list = new List<SymbolInfo>();
+        foreach (var k in symbols) list.Add(new SymbolInfo(k.Name, k.Address, k.Size));
+        return new SymbolTable(list);
+    }
+
     /// <inheritdoc />
     public IEnumerable<SymbolInfo> Symbols => _symbols;
 

@@ -23,6 +23,8 @@ public class BacktraceTests
         Assert.Equal("func_a+0x0/0x40", Symbols.Format(0x40_0000));
         Assert.False(Symbols.IsText(0x40_0220));
         Assert.Equal("0x0000000000400220", Symbols.Format(0x40_0220));
+        var kernel = SymbolTable.FromKernel([new Smp.Host.Guest.KernelSymbol("start_kernel", 0x10_0000, 0x80)]);
+        Assert.Equal("start_kernel+0x7f/0x80", kernel.Format(0x10_007F));
     }
 
     // A task stack with a three-frame frame-pointer chain and stale return addresses between the frames.
