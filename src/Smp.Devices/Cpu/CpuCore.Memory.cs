@@ -289,7 +289,12 @@ public sealed unsafe partial class CpuCore
         if ((pa & ~0xFFFUL) == ApicWindow) return;
         byte* host = Memory.RamPage(pa);
         if (host == null) return;
-        if (ReferenceEquals(tlb, _writeTlb) && Memory.IsCodePage(ppn)) return;
+        if (ReferenceEquals(tlb, _writeTlb))
+        {
+            if (Memory.IsCodePage(ppn)) return;
+            // The first fast-path write to this page since the entry was filled: dirty tracking (snapshots).
+            Memory.MarkPageDirty(ppn);
+        }
         ref var e = ref tlb[(int)((la >> 12) & (TlbSize - 1))];
         e.Tag = (la >> 12) | _tlbUserTag;
         e.Host = host;

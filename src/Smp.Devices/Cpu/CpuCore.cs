@@ -25,6 +25,7 @@ public sealed partial class CpuCore
         ApicId = apicId;
         IsBsp = isBsp;
         _fault = new CpuFault();
+        memory.FastWritesRevoked += RevokeFastWrites;
         Reset();
     }
 

@@ -8,9 +8,10 @@ namespace Smp.Devices.Memory;
 /// (as each core has a direct path to memory), read-only ROM windows, and MMIO windows that
 /// forward to devices. It also keeps, per 4 KiB page, whether decoded code was cached from it and
 /// a version that writes to such pages bump, so every CPU's decode cache notices self- and
-/// cross-modifying code.
+/// cross-modifying code. A per-page dirty bitmap (see <c>PhysicalMemory.Dirty.cs</c>) records the
+/// pages written since the last snapshot or restore, so restoring costs only those pages.
 /// </summary>
-public sealed unsafe class PhysicalMemory : IDisposable
+public sealed unsafe partial class PhysicalMemory : IDisposable
 {
     private readonly byte* _ram;
     private readonly byte[] _codePage;
@@ -28,6 +29,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
         NativeMemory.Clear(_ram, (nuint)ramBytes);
         _codePage = new byte[ramBytes >> 12];
         _pageVersion = new uint[ramBytes >> 12];
+        _dirty = new byte[ramBytes >> 12];
+        _dirtyList = new int[(ramBytes >> 12) + 64];
     }
 
     /// <summary>Size of RAM in bytes; RAM occupies [0, RamSize) except where ROM or MMIO windows cover it.</summary>
@@ -36,7 +39,10 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Host pointer to the first byte of RAM.</summary>
     public byte* RamBase => _ram;
 
-    /// <summary>A span over all of RAM (for loaders, snapshots and tests).</summary>
+    /// <summary>
+    /// A span over all of RAM (for loaders, snapshots and tests). Writes through it (or through
+    /// <see cref="RamBase"/>) bypass dirty tracking: follow them with <see cref="MarkDirty"/>.
+    /// </summary>
     public Span<byte> Ram => new(_ram, checked((int)Math.Min(RamSize, int.MaxValue)));
 
     /// <summary>Maps <paramref name="device"/> at [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>).</summary>
@@ -126,6 +132,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
             if (address >= start && address < end) return;
         if (address + (ulong)size > RamSize) return;
         ulong first = address >> 12, last = (address + (ulong)size - 1) >> 12;
+        MarkPageDirty(first);
+        if (last != first) MarkPageDirty(last);
         if (IsCodePage(first)) InvalidateCodePage(first);
         if (last != first && IsCodePage(last)) InvalidateCodePage(last);
         byte* p = _ram + address;
@@ -143,7 +151,10 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         if (address + (ulong)data.Length > RamSize) throw new ArgumentOutOfRangeException(nameof(address), $"{data.Length} bytes at 0x{address:X} do not fit in RAM.");
         for (ulong pg = address >> 12; pg <= (address + (ulong)Math.Max(data.Length, 1) - 1) >> 12; pg++)
+        {
+            MarkPageDirty(pg);
             if (IsCodePage(pg)) InvalidateCodePage(pg);
+        }
         data.CopyTo(new Span<byte>(_ram + address, data.Length));
     }
 
