@@ -72,7 +72,7 @@ internal sealed partial class Kernel64Builder
         A.mov(__dword_ptr[rbx + ApicIcr2], r12d);
         A.mov(__dword_ptr[rbx + ApicIcr], 0xC500);
         Call("safe_apic_wait_icr_idle");
-        A.mov(edi, options.InitUdelayMicroseconds);
+        A.mov(edi, __dword_ptr[KernelLayout.InitUdelay]);
         Call("udelay");
         A.mov(__dword_ptr[rbx + ApicIcr2], r12d);
         A.mov(__dword_ptr[rbx + ApicIcr], 0x8500);

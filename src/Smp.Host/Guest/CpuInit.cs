@@ -44,6 +44,10 @@ internal sealed partial class Kernel64Builder
         A.shl(rcx, 14);
         A.add(rcx, (int)KernelLayout.KernelStacks);
         A.mov(__qword_ptr[rax + KernelLayout.PerCpuStackTop], rcx);
+        Scaled(rcx, rbx, 16, KernelLayout.NmiFaultPage(0));
+        A.mov(__qword_ptr[rax + KernelLayout.PerCpuNmiFaultPage], rcx);
+        Scaled(rcx, rbx, 7, KernelLayout.IstPte(KernelLayout.NmiFaultPage(0)));
+        A.mov(__qword_ptr[rax + KernelLayout.PerCpuNmiFaultPte], rcx);
         A.mov(edi, ebx);
         Call("init_gdt_page");
         A.inc(ebx);
@@ -71,12 +75,11 @@ internal sealed partial class Kernel64Builder
         Scaled(rbx, r12, 12, KernelLayout.GdtPages);
         Scaled(rdx, r12, 7, KernelLayout.Tss);
 
-        // tss.ist[0..3] = tops of the #DF, NMI, #DB, #MC stacks (gate IST 1..4).
-        Scaled(rax, r12, 14, KernelLayout.IstStacks + KernelLayout.IstStackSize);
-        for (var i = 0; i < 4; i++)
+        // tss.ist[0..3] = tops of the #DF, NMI, #DB, #MC stacks (gate IST 1..4; facts B3, B6).
+        for (var ist = 1; ist <= 4; ist++)
         {
-            A.mov(__qword_ptr[rdx + 0x24 + (i * 8)], rax);
-            A.add(rax, (int)KernelLayout.IstStackSize);
+            Scaled(rax, r12, 16, KernelLayout.IstTop(0, ist));
+            A.mov(__qword_ptr[rdx + 0x24 + ((ist - 1) * 8)], rax);
         }
 
         A.lea(rax, __[r12 + 1]);

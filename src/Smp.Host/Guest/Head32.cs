@@ -4,8 +4,9 @@ namespace Smp.Host.Guest;
 
 /// <summary>
 /// startup_32 of the boot path (arch/x86/boot/compressed/head_64.S's job): identity-map the first 4 GiB
-/// with 2 MiB pages (the top GiB, with the local APIC, uncached), CR4.PAE, CR3, EFER.LME, CR0.PG,
-/// then a far jump to startup_64.
+/// with 2 MiB pages (the top GiB, with the local APIC, uncached) except the IST area, which gets 4 KiB pages
+/// with its guard pages and DB2 hole not present (like Linux's cpu_entry_area, facts B5/B6), CR4.PAE, CR3,
+/// EFER.LME, CR0.PG, then a far jump to startup_64.
 /// </summary>
 internal static class Head32
 {
@@ -30,7 +31,7 @@ internal static class Head32
         a.mov(esp, (uint)KernelLayout.BootSector);
         a.cld();
         a.mov(edi, pml4);
-        a.mov(ecx, 0x6000u / 4);
+        a.mov(ecx, (uint)(KernelLayout.IstPageTables + 0x2000 - KernelLayout.PageTables) / 4);
         a.xor(eax, eax);
         a.rep.stosd();
         a.mov(__dword_ptr[pml4], pdpt | 3);
@@ -60,6 +61,36 @@ internal static class Head32
         a.add(edi, 8);
         a.dec(ecx);
         a.jnz(uncached);
+
+        // The IST area (two 2 MiB slots) through two page tables of 4 KiB pages: P | RW ...
+        const uint pt = (uint)KernelLayout.IstPageTables;
+        const uint firstPde = (uint)(KernelLayout.IstStacks >> 21);
+        a.mov(__dword_ptr[pd + (firstPde * 8)], pt | 3);
+        a.mov(__dword_ptr[pd + ((firstPde + 1) * 8)], (pt + 0x1000) | 3);
+        a.mov(edi, pt);
+        a.mov(eax, (uint)KernelLayout.IstStacks | 3);
+        a.mov(ecx, 1024u);
+        var small = c.Local();
+        c.Bind(small);
+        a.mov(__dword_ptr[edi], eax);
+        a.add(eax, 0x1000);
+        a.add(edi, 8);
+        a.dec(ecx);
+        a.jnz(small);
+
+        // ... then every CPU's guard pages, DB2 hole and NMI demand page not present.
+        a.mov(edi, pt);
+        a.mov(ecx, (uint)KernelLayout.MaxCpus);
+        var guards = c.Local();
+        c.Bind(guards);
+        foreach (var offset in KernelLayout.GuardPageOffsets.Append(KernelLayout.NmiFaultPageOffset))
+        {
+            a.and(__dword_ptr[edi + (int)((offset >> 12) * 8)], ~1);
+        }
+
+        a.add(edi, (int)((KernelLayout.IstStride >> 12) * 8));
+        a.dec(ecx);
+        a.jnz(guards);
 
         a.mov(eax, cr4);
         a.or(eax, 0x20); // PAE

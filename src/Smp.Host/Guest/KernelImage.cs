@@ -33,8 +33,86 @@ public sealed class KernelImage
     /// <summary>Base of the per-CPU areas, each CPU's IA32_GS_BASE (stride <see cref="KernelLayout.PerCpuStride"/>).</summary>
     public ulong PerCpuBase => KernelLayout.PerCpu;
 
-    /// <summary>Base of the IST stacks (stride <see cref="KernelLayout.IstStride"/> per CPU; #DF, NMI, #DB, #MC).</summary>
+    /// <summary>Base of the IST stack groups (stride <see cref="KernelLayout.IstStride"/> per CPU; see <see cref="IstStackRange"/>).</summary>
     public ulong IstStacksBase => KernelLayout.IstStacks;
+
+    /// <summary>Address of <c>init_udelay</c> (u32 µs), the INIT assert → de-assert wait chosen at boot (fact A3).</summary>
+    public ulong InitUdelayAddress => KernelLayout.InitUdelay;
+
+    /// <summary>Per-CPU <c>nmi_count</c> (u64): incremented once by every <c>do_nmi</c> call, i.e. once per NMI handled.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>Its address.</returns>
+    public static ulong NmiCountAddress(int cpu) => KernelLayout.PerCpuArea(cpu) + KernelLayout.PerCpuNmiCount;
+
+    /// <summary>Per-CPU <c>nmi_touch_var</c> (u64), incremented by <c>nmi_handle</c>: a target for a data breakpoint.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>Its address.</returns>
+    public static ulong NmiTouchVarAddress(int cpu) => KernelLayout.PerCpuArea(cpu) + KernelLayout.PerCpuNmiTouchVar;
+
+    /// <summary>Per-CPU #DB count (u64), incremented by <c>do_debug</c>.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>Its address.</returns>
+    public static ulong DebugCountAddress(int cpu) => KernelLayout.PerCpuArea(cpu) + KernelLayout.PerCpuDebugCount;
+
+    /// <summary>Per-CPU #BP count (u64), incremented by <c>do_int3</c>.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>Its address.</returns>
+    public static ulong BreakpointCountAddress(int cpu) => KernelLayout.PerCpuArea(cpu) + KernelLayout.PerCpuBreakpointCount;
+
+    /// <summary>Per-CPU #PF count (u64), incremented by <c>do_page_fault</c>.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>Its address.</returns>
+    public static ulong PageFaultCountAddress(int cpu) => KernelLayout.PerCpuArea(cpu) + KernelLayout.PerCpuPageFaultCount;
+
+    /// <summary>The NMI demand page of <paramref name="cpu"/> (not present between NMIs).</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>The page.</returns>
+    public static AddressRange NmiFaultPage(int cpu) => Page(KernelLayout.NmiFaultPage(cpu));
+
+    /// <summary>The stack a gate's IST field selects on <paramref name="cpu"/> (1 #DF, 2 NMI, 3 #DB, 4 #MC).</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <param name="ist">Gate IST field, 1 to 4.</param>
+    /// <returns>[bottom, top): the top is tss.ist[ist - 1] as cpu_init leaves it.</returns>
+    public static AddressRange IstStackRange(int cpu, int ist) => Page(KernelLayout.IstTop(cpu, ist) - KernelLayout.IstStackSize);
+
+    /// <summary>The NMI stack of <paramref name="cpu"/> (gate IST 2).</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>[bottom, top).</returns>
+    public static AddressRange NmiStackRange(int cpu) => IstStackRange(cpu, 2);
+
+    /// <summary>The #DF stack of <paramref name="cpu"/> (gate IST 1).</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>[bottom, top).</returns>
+    public static AddressRange DfStackRange(int cpu) => IstStackRange(cpu, 1);
+
+    /// <summary>The #MC stack of <paramref name="cpu"/> (gate IST 4).</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>[bottom, top).</returns>
+    public static AddressRange McStackRange(int cpu) => IstStackRange(cpu, 4);
+
+    /// <summary>The #DB stacks of <paramref name="cpu"/>: DB (gate IST 3, first level) then DB1 (a nested #DB
+    /// while the Linux variant has lowered tss.ist[IST_INDEX_DB]; unused by the naive variant).</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>[DB, DB1], each [bottom, top).</returns>
+    public static IReadOnlyList<AddressRange> DbStackRanges(int cpu) =>
+        [IstStackRange(cpu, 3), Page(KernelLayout.IstGroup(cpu) + KernelLayout.Db1StackOffset)];
+
+    /// <summary>The DB2 hole of <paramref name="cpu"/>: never mapped; a third nested #DB pushes its frame here.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>[bottom, top): the top is tss.ist[IST_INDEX_DB] lowered twice.</returns>
+    public static AddressRange GuardHoleRange(int cpu) => Page(KernelLayout.IstGroup(cpu) + KernelLayout.Db2StackOffset);
+
+    /// <summary>Every not-present page of <paramref name="cpu"/>'s exception-stack area (guards and the DB2 hole).</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>The pages, low to high.</returns>
+    public static IReadOnlyList<AddressRange> GuardPages(int cpu) =>
+        KernelLayout.GuardPageOffsets.Select(offset => Page(KernelLayout.IstGroup(cpu) + offset)).ToArray();
+
+    /// <summary>The task (kernel thread) stack of <paramref name="cpu"/>, THREAD_SIZE bytes.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>[bottom, top).</returns>
+    public static AddressRange TaskStackRange(int cpu) =>
+        new(KernelLayout.KernelStackTop(cpu) - KernelLayout.KernelStackSize, KernelLayout.KernelStackTop(cpu));
 
     /// <summary>Address of cpu_online_mask (u64).</summary>
     public ulong CpuOnlineMaskAddress => KernelLayout.CpuOnlineMask;
@@ -117,6 +195,8 @@ public sealed class KernelImage
     /// <summary>The symbol table in System.map form (<c>0000000000012345 T start_kernel</c>).</summary>
     /// <returns>The text, one line per function.</returns>
     public string SystemMap() => SystemMapWriter.Write(Symbols);
+
+    private static AddressRange Page(ulong start) => new(start, start + KernelLayout.IstStackSize);
 
     private static int Offset(ulong address) => (int)(address - KernelLayout.ImageLoad);
 }

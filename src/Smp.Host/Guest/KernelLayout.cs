@@ -2,7 +2,8 @@ namespace Smp.Host.Guest;
 
 /// <summary>
 /// Fixed physical addresses of the built-in kernel. Everything is identity-mapped (the first 4 GiB with
-/// 2 MiB pages), so these are also the virtual addresses. The simulator reads per-CPU state back from here.
+/// 2 MiB pages, except the exception-stack area, mapped with 4 KiB pages so that its guard pages are really
+/// not present), so these are also the virtual addresses. The simulator reads per-CPU state back from here.
 /// </summary>
 public static class KernelLayout
 {
@@ -45,6 +46,10 @@ public static class KernelLayout
     /// <summary>init_top_pgt: PML4 here, PDPT at +0x1000, four page directories at +0x2000 (4 GiB, 2 MiB pages).</summary>
     public const ulong PageTables = 0x100000;
 
+    /// <summary>The two page tables (4 KiB pages) that map <see cref="IstStacks"/> to <see cref="IstStacksEnd"/>;
+    /// page directory entries 2 and 3 point here instead of mapping 2 MiB pages.</summary>
+    public const ulong IstPageTables = 0x106000;
+
     /// <summary>Start of the zeroed kernel BSS.</summary>
     public const ulong BssStart = 0x110000;
 
@@ -53,6 +58,10 @@ public static class KernelLayout
 
     /// <summary>The shared 64-bit IDT (256 gates of 16 bytes).</summary>
     public const ulong Idt = 0x110000;
+
+    /// <summary>debug_idt_table: a copy of the IDT whose #DB gate has IST 0 (fact C3), loaded by <c>do_nmi</c>
+    /// when the NMI interrupted code on a debug stack (Linux variant).</summary>
+    public const ulong DebugIdt = 0x111000;
 
     /// <summary>Per-CPU GDT pages (one page each; 16 entries, TSS descriptor at selector 0x40).</summary>
     public const ulong GdtPages = 0x120000;
@@ -92,6 +101,24 @@ public static class KernelLayout
 
     /// <summary>Per-CPU field: #BP exceptions handled (u64).</summary>
     public const int PerCpuBreakpointCount = 0x28;
+
+    /// <summary>Per-CPU field: <c>nmi_touch_var</c>, a u64 <c>nmi_handle</c> increments on every pass (a data-breakpoint target).</summary>
+    public const int PerCpuNmiTouchVar = 0x48;
+
+    /// <summary>Per-CPU field: <c>nmi_cr2</c>, CR2 saved by <c>do_nmi</c> and restored if a nested #PF changed it.</summary>
+    public const int PerCpuNmiCr2 = 0x50;
+
+    /// <summary>Per-CPU field: <c>update_debug_stack</c>, 1 while <c>do_nmi</c> runs on the debug IDT (Linux variant).</summary>
+    public const int PerCpuUpdateDebugStack = 0x58;
+
+    /// <summary>Per-CPU field: page faults handled by <c>do_page_fault</c> (u64).</summary>
+    public const int PerCpuPageFaultCount = 0x60;
+
+    /// <summary>Per-CPU field: the address of this CPU's NMI demand page (not present until the NMI handler touches it).</summary>
+    public const int PerCpuNmiFaultPage = 0x68;
+
+    /// <summary>Per-CPU field: the address of the PTE of that page.</summary>
+    public const int PerCpuNmiFaultPte = 0x70;
 
     /// <summary>Per-CPU field: this CPU's GDT page.</summary>
     public const int PerCpuGdt = 0x30;
@@ -141,17 +168,57 @@ public static class KernelLayout
     /// <summary>Address of the MADT found (u64, 0 if none).</summary>
     public const ulong AcpiMadt = KernelData + 0x68;
 
+    /// <summary>debug_idt_descr: u16 limit, u64 base of <see cref="DebugIdt"/> (Linux variant).</summary>
+    public const ulong DebugIdtDescr = KernelData + 0x70;
+
+    /// <summary>init_udelay: u32 µs between INIT assert and de-assert, chosen by <c>smp_quirk_init_udelay</c> (fact A3).</summary>
+    public const ulong InitUdelay = KernelData + 0x80;
+
     /// <summary>x86_cpu_to_apicid: u32 per logical CPU.</summary>
     public const ulong CpuToApicId = KernelData + 0x100;
 
-    /// <summary>IST stacks: per CPU four 4 KiB stacks, in order #DF, NMI, #DB, #MC.</summary>
-    public const ulong IstStacks = 0x200000;
+    /// <summary>
+    /// Exception (IST) stacks, as Linux 5.2–5.7's cpu_entry_area (facts B5, B6): per CPU, 4 KiB pages
+    /// guard, DF, guard, NMI, guard, DB2 (never mapped: the hole), guard, DB1, guard, DB, guard, MCE, guard,
+    /// then the NMI demand page. Guards, the DB2 hole and the demand page are not present.
+    /// </summary>
+    public const ulong IstStacks = 0x400000;
 
     /// <summary>Distance between two CPUs' IST stack groups.</summary>
-    public const ulong IstStride = 0x4000;
+    public const ulong IstStride = 0x10000;
+
+    /// <summary>End of the IST area (<see cref="MaxCpus"/> groups).</summary>
+    public const ulong IstStacksEnd = IstStacks + (MaxCpus * IstStride);
 
     /// <summary>Size of one IST stack (EXCEPTION_STKSZ).</summary>
     public const ulong IstStackSize = 0x1000;
+
+    /// <summary>Bottom of the #DF stack in a CPU's group (gate IST 1, tss.ist[0]).</summary>
+    public const ulong DfStackOffset = 0x1000;
+
+    /// <summary>Bottom of the NMI stack (gate IST 2, tss.ist[1]).</summary>
+    public const ulong NmiStackOffset = 0x3000;
+
+    /// <summary>Bottom of the DB2 "stack": an unmapped hole that catches a third nested #DB.</summary>
+    public const ulong Db2StackOffset = 0x5000;
+
+    /// <summary>Bottom of the DB1 stack (nested #DB).</summary>
+    public const ulong Db1StackOffset = 0x7000;
+
+    /// <summary>Bottom of the DB stack (gate IST 3, tss.ist[2]).</summary>
+    public const ulong DbStackOffset = 0x9000;
+
+    /// <summary>Bottom of the #MC stack (gate IST 4, tss.ist[3]).</summary>
+    public const ulong McStackOffset = 0xB000;
+
+    /// <summary>The NMI demand page: not present until <c>do_page_fault</c> maps it for <c>nmi_handle</c>.</summary>
+    public const ulong NmiFaultPageOffset = 0xD000;
+
+    /// <summary>DB_STACK_OFFSET: how far #DB entry lowers tss.ist[IST_INDEX_DB] while <c>do_debug</c> runs (two pages).</summary>
+    public const ulong DbIstShift = 0x2000;
+
+    /// <summary>Offsets (in a CPU's group) of the pages that are never present: guards and the DB2 hole.</summary>
+    public static readonly ulong[] GuardPageOffsets = [0x0000, 0x2000, 0x4000, 0x5000, 0x6000, 0x8000, 0xA000, 0xC000];
 
     /// <summary>Kernel stacks (THREAD_SIZE 16 KiB each).</summary>
     public const ulong KernelStacks = 0x300000;
@@ -178,7 +245,29 @@ public static class KernelLayout
     /// <param name="cpu">Logical CPU number.</param>
     /// <param name="ist">1 to 4.</param>
     /// <returns>The value in tss.ist[ist - 1].</returns>
-    public static ulong IstTop(int cpu, int ist) => IstStacks + ((ulong)cpu * IstStride) + ((ulong)ist * IstStackSize);
+    public static ulong IstTop(int cpu, int ist) => IstGroup(cpu) + ist switch
+    {
+        1 => DfStackOffset,
+        2 => NmiStackOffset,
+        3 => DbStackOffset,
+        4 => McStackOffset,
+        _ => throw new ArgumentOutOfRangeException(nameof(ist), ist, "gate IST fields 1 to 4 are used."),
+    } + IstStackSize;
+
+    /// <summary>The first byte of <paramref name="cpu"/>'s IST group (its #DF guard page).</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>The address.</returns>
+    public static ulong IstGroup(int cpu) => IstStacks + ((ulong)cpu * IstStride);
+
+    /// <summary>The NMI demand page of <paramref name="cpu"/>.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>Its address.</returns>
+    public static ulong NmiFaultPage(int cpu) => IstGroup(cpu) + NmiFaultPageOffset;
+
+    /// <summary>The page-table entry that maps <paramref name="address"/> inside the IST area.</summary>
+    /// <param name="address">An address in [<see cref="IstStacks"/>, <see cref="IstStacksEnd"/>).</param>
+    /// <returns>The PTE's physical address.</returns>
+    public static ulong IstPte(ulong address) => IstPageTables + (((address - IstStacks) >> 12) * 8);
 
     /// <summary>The top of the kernel stack of <paramref name="cpu"/>.</summary>
     /// <param name="cpu">Logical CPU number.</param>

@@ -14,9 +14,23 @@ internal sealed partial class Kernel64Builder
     private void EmitSmpBoot()
     {
         Begin("smp_prepare_cpus");
+        Call("smp_quirk_init_udelay");
         Call("setup_local_APIC");
         Call("setup_real_mode");
         End();
+
+        // smp_quirk_init_udelay: init_udelay keeps a cpu_init_udelay= value; otherwise 0 on Intel family 6,
+        // AMD family >= 0xF and Hygon family >= 0x18, else the MP spec's 10 ms (fact A3). Linux prints nothing.
+        Begin("smp_quirk_init_udelay");
+        if (options.InitUdelayMicroseconds is { } overridden)
+        {
+            A.mov(__dword_ptr[KernelLayout.InitUdelay], overridden);
+            End();
+        }
+        else
+        {
+            EmitInitUdelayRule();
+        }
 
         // setup_real_mode: copy the blob below 1 MiB and fill trampoline_header (fact A4).
         Begin("setup_real_mode");
@@ -198,6 +212,71 @@ internal sealed partial class Kernel64Builder
         A.mov(rcx, __qword_ptr.gs[KernelLayout.PerCpuNumber]);
         A.mov(eax, (uint)KernelLayout.CpuCallinMask);
         A.@lock.bts(__qword_ptr[rax], rcx);
+        End();
+    }
+
+    /// <summary>The body of smp_quirk_init_udelay without an override: CPUID vendor and family decide (fact A3).</summary>
+    private void EmitInitUdelayRule()
+    {
+        A.push(rbx);
+        var decided = c.Local();
+        var legacy = c.Local();
+        var modern = c.Local();
+        A.xor(eax, eax);
+        A.cpuid(); // vendor: EBX, EDX, ECX
+        A.mov(r8d, ebx);
+        A.mov(r9d, edx);
+        A.mov(r10d, ecx);
+        A.mov(eax, 1);
+        A.cpuid(); // family: EAX[11:8], plus the extended family EAX[27:20] when that is 0xF
+        A.mov(r11d, eax);
+        A.shr(r11d, 8);
+        A.and(r11d, 0xF);
+        var baseFamily = c.Local();
+        A.cmp(r11d, 0xF);
+        A.jne(baseFamily);
+        A.shr(eax, 20);
+        A.and(eax, 0xFF);
+        A.add(r11d, eax);
+        c.Bind(baseFamily);
+        (uint Ebx, uint Edx, uint Ecx, int MinFamily, int MaxFamily)[] vendors =
+        [
+            (0x756E6547, 0x49656E69, 0x6C65746E, 6, 6), // GenuineIntel: family 6
+            (0x68747541, 0x69746E65, 0x444D4163, 0xF, int.MaxValue), // AuthenticAMD: family >= 0xF
+            (0x6F677948, 0x6E65476E, 0x656E6975, 0x18, int.MaxValue), // HygonGenuine: family >= 0x18
+        ];
+        for (var i = 0; i < vendors.Length; i++)
+        {
+            var (vebx, vedx, vecx, min, max) = vendors[i];
+            var other = i + 1 < vendors.Length ? c.Local() : legacy;
+            A.cmp(r8d, vebx);
+            A.jne(other);
+            A.cmp(r9d, vedx);
+            A.jne(other);
+            A.cmp(r10d, vecx);
+            A.jne(other);
+            A.cmp(r11d, min);
+            A.jb(legacy);
+            if (max != int.MaxValue)
+            {
+                A.cmp(r11d, max);
+                A.ja(legacy);
+            }
+
+            A.jmp(modern);
+            if (i + 1 < vendors.Length)
+            {
+                c.Bind(other);
+            }
+        }
+
+        c.Bind(legacy);
+        A.mov(__dword_ptr[KernelLayout.InitUdelay], 10000);
+        A.jmp(decided);
+        c.Bind(modern);
+        A.mov(__dword_ptr[KernelLayout.InitUdelay], 0);
+        c.Bind(decided);
+        A.pop(rbx);
         End();
     }
 }

@@ -33,11 +33,6 @@ internal sealed partial class Kernel64Builder
 
     private void EmitTraps()
     {
-        if (options.Handlers != HandlerVariant.Naive)
-        {
-            throw new NotSupportedException($"the {options.Handlers} NMI/#DB handlers are not built yet; only the naive pair exists.");
-        }
-
         Begin("trap_init");
         A.push(rbx);
         for (var vector = 0; vector < 32; vector++)
@@ -64,6 +59,22 @@ internal sealed partial class Kernel64Builder
         Call("set_intr_gate");
         A.mov(__word_ptr[KernelLayout.IdtDescr], 0xFFF);
         A.mov(__qword_ptr[KernelLayout.IdtDescr + 2], (int)KernelLayout.Idt);
+        if (options.Handlers == HandlerVariant.Linux)
+        {
+            // debug_idt_table: the same gates, but #DB with IST 0 (fact C3), for do_nmi over a debug stack.
+            A.push(rsi);
+            A.push(rdi);
+            A.mov(esi, (uint)KernelLayout.Idt);
+            A.mov(edi, (uint)KernelLayout.DebugIdt);
+            A.mov(ecx, 0x1000 / 8);
+            A.rep.movsq();
+            A.pop(rdi);
+            A.pop(rsi);
+            A.and(__byte_ptr[KernelLayout.DebugIdt + 16 + 4], unchecked((sbyte)0xF8));
+            A.mov(__word_ptr[KernelLayout.DebugIdtDescr], 0xFFF);
+            A.mov(__qword_ptr[KernelLayout.DebugIdtDescr + 2], (int)KernelLayout.DebugIdt);
+        }
+
         A.pop(rbx);
         End();
 
@@ -93,17 +104,9 @@ internal sealed partial class Kernel64Builder
         // Entry stubs: push a dummy error code where the CPU pushes none, then the vector.
         for (var vector = 0; vector < 32; vector++)
         {
-            switch (vector)
+            if (vector is 1 or 2 or 3 or 8 or 14)
             {
-                case 1:
-                    EmitCountingHandler(StubName(vector), KernelLayout.PerCpuDebugCount);
-                    continue;
-                case 2:
-                    EmitCountingHandler(StubName(vector), KernelLayout.PerCpuNmiCount);
-                    continue;
-                case 3:
-                    EmitCountingHandler(StubName(vector), KernelLayout.PerCpuBreakpointCount);
-                    continue;
+                continue; // EmitNestingHandlers (TrapsNesting.cs)
             }
 
             c.Function(StubName(vector));
@@ -115,6 +118,8 @@ internal sealed partial class Kernel64Builder
             A.push(vector);
             A.jmp(c.L("asm_exc_common"));
         }
+
+        EmitNestingHandlers();
 
         // asm_exc_common: frame [rbp+8] vector, +16 error, +24 RIP, +32 CS, +40 RFLAGS, +48 RSP.
         Begin("asm_exc_common");
@@ -165,15 +170,6 @@ internal sealed partial class Kernel64Builder
 
         // Spurious APIC vector: no EOI.
         Begin("asm_sysvec_spurious_apic_interrupt");
-        A.leave();
-        A.iretq();
-    }
-
-    /// <summary>The naive handler: count in the per-CPU area and IRET (no nesting protection).</summary>
-    private void EmitCountingHandler(string name, int perCpuCounter)
-    {
-        Begin(name);
-        A.@lock.inc(__qword_ptr.gs[perCpuCounter]);
         A.leave();
         A.iretq();
     }

@@ -17,12 +17,22 @@ public sealed class KernelImageTests
         "smp_callin", "cpu_idle", "setup_per_cpu_areas", "acpi_boot_init", "asm_exc_nmi", "asm_exc_debug",
         "asm_exc_double_fault", "asm_exc_machine_check");
 
-    /// <summary>Entry points that are reached by a jump, not a call, and so build no frame.</summary>
+    /// <summary>The Linux variant's NMI entry labels (fact C2) and the handlers every variant has.</summary>
+    public static readonly TheoryData<string> NestingNames = new(
+        "asm_exc_nmi", "first_nmi", "nested_nmi", "nested_nmi_out", "repeat_nmi", "end_repeat_nmi", "nmi_restore",
+        "do_nmi", "nmi_handle", "asm_exc_debug", "do_debug", "asm_exc_int3", "do_int3", "asm_exc_page_fault",
+        "do_page_fault", "handle_stack_overflow", "asm_exc_double_fault", "do_double_fault", "debug_stack_set_zero",
+        "debug_stack_reset", "smp_quirk_init_udelay");
+
+    /// <summary>Entry points that are reached by a jump or an exception, not a call, and so build no frame.</summary>
     private static readonly HashSet<string> EntryPoints =
     [
         "bootsect_start", "start_of_setup", "protected_mode_jump", "startup_32", "startup_64",
-        "secondary_startup_64", "trampoline_start",
+        "secondary_startup_64", "trampoline_start", "first_nmi", "nested_nmi", "nested_nmi_out", "repeat_nmi",
+        "end_repeat_nmi", "nmi_restore",
     ];
+
+    public static readonly TheoryData<HandlerVariant> Variants = new(HandlerVariant.Naive, HandlerVariant.Linux);
 
     [Fact]
     public void The_disk_is_whole_sectors_with_a_boot_signature()
@@ -65,18 +75,25 @@ public sealed class KernelImageTests
         Assert.Equal(KernelLayout.Head32, Image.Find("startup_32")!.Address);
     }
 
-    [Fact]
-    public void Every_64_bit_function_keeps_a_frame_pointer()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Every_64_bit_function_keeps_a_frame_pointer(HandlerVariant variant)
     {
-        foreach (var symbol in Image.Symbols.Where(s => s.Address >= KernelLayout.Kernel64 && !EntryPoints.Contains(s.Name)))
+        var image = KernelImage.Build(new KernelOptions(variant));
+        foreach (var symbol in image.Symbols.Where(s => s.Address >= KernelLayout.Kernel64 && !EntryPoints.Contains(s.Name)))
         {
-            var first = Decode(symbol.Address);
-            if (symbol.Name.StartsWith("asm_exc_", StringComparison.Ordinal) && first.Mnemonic == Mnemonic.Push && first.Op0Kind != OpKind.Register)
+            var first = Decode(image, symbol.Address);
+            if (symbol.Name.StartsWith("asm_exc_", StringComparison.Ordinal) && first.Mnemonic == Mnemonic.Push && first.Code != Code.Push_r64)
             {
-                continue; // entry stub: push error code/vector, jmp asm_exc_common
+                continue; // entry stub: push error code/vector/orig_ax first
             }
 
-            var second = Decode(symbol.Address + (ulong)first.Length);
+            if (symbol.Name.StartsWith("asm_exc_", StringComparison.Ordinal) && first.Code == Code.Push_r64 && first.Op0Register != Register.RBP)
+            {
+                continue; // entry stub: push regs (the CPU pushed the error code) or Linux's nmi (push rdx)
+            }
+
+            var second = Decode(image, symbol.Address + (ulong)first.Length);
             Assert.True(
                 first.Code == Code.Push_r64 && first.Op0Register == Register.RBP &&
                 second.Mnemonic == Mnemonic.Mov && second.Op0Register == Register.RBP && second.Op1Register == Register.RSP,
@@ -108,23 +125,112 @@ public sealed class KernelImageTests
     public void The_layout_gives_each_cpu_distinct_pages_and_stacks()
     {
         Assert.Equal(KernelLayout.GdtPages + 0x1000, KernelLayout.GdtPage(1));
-        Assert.Equal(KernelLayout.IstStacks + KernelLayout.IstStride + 0x1000, KernelLayout.IstTop(1, 1));
-        Assert.True(KernelLayout.IstTop(KernelLayout.MaxCpus - 1, 4) <= KernelLayout.KernelStacks);
+        Assert.Equal(KernelLayout.IstStacks + KernelLayout.IstStride + 0x2000, KernelLayout.IstTop(1, 1));
+        Assert.True(KernelLayout.IstStacks >= KernelLayout.BssEnd);
+        Assert.True(KernelLayout.IstStacksEnd <= KernelLayout.IstStacks + 0x400000, "two page tables map the IST area");
         Assert.True(KernelLayout.KernelStackTop(KernelLayout.MaxCpus - 1) <= KernelLayout.BssEnd);
         Assert.True(KernelLayout.PerCpuArea(KernelLayout.MaxCpus) <= KernelLayout.KernelData);
         Assert.True(KernelLayout.TssOf(KernelLayout.MaxCpus) <= KernelLayout.PerCpu);
+        Assert.True(KernelLayout.IstPageTables + 0x2000 <= KernelLayout.BssStart);
     }
 
     [Fact]
-    public void The_linux_handler_variant_is_not_built_yet()
+    public void The_db_stacks_step_down_by_db_stack_offset_into_the_hole_as_in_linux_5_2()
     {
-        Assert.Throws<NotSupportedException>(() => KernelImage.Build(new KernelOptions(HandlerVariant.Linux)));
+        for (var cpu = 0; cpu < KernelLayout.MaxCpus; cpu++)
+        {
+            var db = KernelImage.DbStackRanges(cpu);
+            var hole = KernelImage.GuardHoleRange(cpu);
+            Assert.Equal(KernelLayout.IstTop(cpu, 3), db[0].End);
+            Assert.Equal(db[0].End - KernelLayout.DbIstShift, db[1].End);
+            Assert.Equal(db[1].End - KernelLayout.DbIstShift, hole.End);
+            Assert.Contains(hole, KernelImage.GuardPages(cpu));
+            Assert.DoesNotContain(db[1], KernelImage.GuardPages(cpu));
+            Assert.True(KernelImage.NmiStackRange(cpu).End < hole.Start && hole.End < db[1].Start);
+            Assert.True(KernelImage.DfStackRange(cpu).End <= KernelImage.NmiStackRange(cpu).Start);
+            Assert.Equal(KernelLayout.IstPte(KernelLayout.NmiFaultPage(cpu)), KernelLayout.IstPageTables + (ulong)(cpu * 0x80) + (0xD * 8));
+        }
     }
 
-    private static Instruction Decode(ulong address)
+    [Theory]
+    [MemberData(nameof(NestingNames))]
+    public void The_linux_variant_has_every_nesting_symbol(string name)
+    {
+        var symbol = LinuxImage.Find(name);
+
+        Assert.NotNull(symbol);
+        Assert.True(symbol.Size > 0);
+    }
+
+    [Fact]
+    public void The_naive_variant_has_no_nested_nmi_logic_but_the_same_handlers()
+    {
+        Assert.Null(Image.Find("repeat_nmi"));
+        Assert.Null(Image.Find("debug_stack_set_zero"));
+        foreach (var name in new[] { "asm_exc_nmi", "do_nmi", "nmi_handle", "asm_exc_debug", "do_debug", "do_int3", "do_page_fault", "do_double_fault" })
+        {
+            Assert.NotNull(Image.Find(name));
+        }
+    }
+
+    [Fact]
+    public void The_linux_nmi_entry_is_laid_out_in_entry_64_order()
+    {
+        string[] order = ["asm_exc_nmi", "nested_nmi", "nested_nmi_out", "first_nmi", "repeat_nmi", "end_repeat_nmi", "nmi_restore"];
+        var addresses = order.Select(name => LinuxImage.Find(name)!.Address).ToArray();
+
+        Assert.Equal(addresses.Order(), addresses);
+        Assert.Equal(LinuxImage.Find("repeat_nmi")!.Address + LinuxImage.Find("repeat_nmi")!.Size, LinuxImage.Find("end_repeat_nmi")!.Address);
+        var restore = LinuxImage.Find("nmi_restore")!;
+        var last = Disassemble(LinuxImage, restore).ToArray();
+        Assert.Equal(Mnemonic.Iretq, last[^1].Mnemonic);
+        Assert.Equal(Mnemonic.Std, last[^3].Mnemonic);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void The_debug_entry_shifts_the_ist_only_in_the_linux_variant(HandlerVariant variant)
+    {
+        var image = KernelImage.Build(new KernelOptions(variant));
+        var entry = Disassemble(image, image.Find("asm_exc_debug")!).ToArray();
+        var shifts = entry.Where(i => (i.Mnemonic is Mnemonic.Sub or Mnemonic.Add) && i.Op0Kind == OpKind.Memory && i.MemoryDisplacement64 == 0x34).ToArray();
+
+        Assert.Equal(variant == HandlerVariant.Linux ? 2 : 0, shifts.Length);
+        Assert.All(shifts, i => Assert.Equal(KernelLayout.DbIstShift, (ulong)i.GetImmediate(1)));
+    }
+
+    [Fact]
+    public void An_init_udelay_override_is_stored_and_the_default_follows_cpuid()
+    {
+        var overridden = Disassemble(
+            KernelImage.Build(new KernelOptions(InitUdelayMicroseconds: 1234)),
+            KernelImage.Build(new KernelOptions(InitUdelayMicroseconds: 1234)).Find("smp_quirk_init_udelay")!).ToArray();
+        var rule = Disassemble(Image, Image.Find("smp_quirk_init_udelay")!).ToArray();
+
+        Assert.Contains(overridden, i => i.Mnemonic == Mnemonic.Mov && i.Op0Kind == OpKind.Memory && i.MemoryDisplacement64 == KernelLayout.InitUdelay && i.GetImmediate(1) == 1234);
+        Assert.DoesNotContain(overridden, i => i.Mnemonic == Mnemonic.Cpuid);
+        Assert.Contains(rule, i => i.Mnemonic == Mnemonic.Cpuid);
+        Assert.Contains(rule, i => i.Op0Kind == OpKind.Memory && i.MemoryDisplacement64 == KernelLayout.InitUdelay && i.GetImmediate(1) == 10000);
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelImage.Build(new KernelOptions(InitUdelayMicroseconds: -1)));
+    }
+
+    private static readonly KernelImage LinuxImage = KernelImage.Build(new KernelOptions(HandlerVariant.Linux));
+
+    private static IEnumerable<Instruction> Disassemble(KernelImage image, KernelSymbol symbol)
+    {
+        var offset = (int)(symbol.Address - KernelLayout.ImageLoad);
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(image.Disk, offset, (int)symbol.Size));
+        decoder.IP = symbol.Address;
+        while (decoder.IP < symbol.Address + symbol.Size)
+        {
+            yield return decoder.Decode();
+        }
+    }
+
+    private static Instruction Decode(KernelImage image, ulong address)
     {
         var offset = (int)(address - KernelLayout.ImageLoad);
-        var decoder = Decoder.Create(64, new ByteArrayCodeReader(Image.Disk, offset, Image.Disk.Length - offset));
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(image.Disk, offset, image.Disk.Length - offset));
         decoder.IP = address;
         return decoder.Decode();
     }

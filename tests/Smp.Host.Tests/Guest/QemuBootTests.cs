@@ -12,15 +12,17 @@ public sealed partial class QemuBootTests(ITestOutputHelper output) : IDisposabl
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
     [QemuTheory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(4)]
-    [InlineData(8)]
-    [InlineData(64)]
-    public void The_image_brings_up_every_cpu_under_qemu(int cpus)
+    [InlineData(1, HandlerVariant.Naive)]
+    [InlineData(2, HandlerVariant.Naive)]
+    [InlineData(4, HandlerVariant.Naive)]
+    [InlineData(8, HandlerVariant.Naive)]
+    [InlineData(64, HandlerVariant.Naive)]
+    [InlineData(4, HandlerVariant.Linux)]
+    [InlineData(64, HandlerVariant.Linux)]
+    public void The_image_brings_up_every_cpu_under_qemu(int cpus, HandlerVariant handlers)
     {
         var image = Path.Combine(directory, "kernel.img");
-        File.WriteAllBytes(image, KernelImage.Build().Disk);
+        File.WriteAllBytes(image, KernelImage.Build(new KernelOptions(handlers)).Disk);
         var expected = $"smp: Brought up 1 node, {cpus} CPU{(cpus == 1 ? string.Empty : "s")}";
 
         var (log, elapsed) = Qemu.Boot(image, cpus, "smp: Brought up", TimeSpan.FromSeconds(cpus > 8 ? 90 : 30));

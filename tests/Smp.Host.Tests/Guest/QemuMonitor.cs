@@ -6,11 +6,14 @@ namespace Smp.Host.Tests.Guest;
 /// <summary>Boots an image under QEMU with COM1 in a file and the HMP monitor on stdio, then asks the monitor questions.</summary>
 public static class QemuMonitor
 {
+    /// <summary>A pseudo-command: <c>#sleep 500</c> waits 500 ms before the next command.</summary>
+    public const string SleepPrefix = "#sleep ";
+
     /// <summary>Boots, waits for <paramref name="until"/> on COM1, runs <paramref name="commands"/> and quits.</summary>
     /// <param name="image">A raw disk image.</param>
     /// <param name="cpus">CPU count.</param>
     /// <param name="until">COM1 text that means "ready".</param>
-    /// <param name="commands">HMP commands, for example <c>info registers -a</c>.</param>
+    /// <param name="commands">HMP commands, for example <c>info registers -a</c>, or <see cref="SleepPrefix"/> pauses.</param>
     /// <param name="timeout">Overall limit.</param>
     /// <returns>COM1 text and the monitor's output.</returns>
     public static (string Serial, string Monitor) Inspect(string image, int cpus, string until, IEnumerable<string> commands, TimeSpan timeout)
@@ -58,6 +61,13 @@ public static class QemuMonitor
 
         foreach (var command in commands)
         {
+            if (command.StartsWith(SleepPrefix, StringComparison.Ordinal))
+            {
+                process.StandardInput.Flush();
+                Thread.Sleep(int.Parse(command[SleepPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture));
+                continue;
+            }
+
             process.StandardInput.WriteLine(command);
         }
 
