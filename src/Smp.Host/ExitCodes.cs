@@ -31,4 +31,7 @@ internal static class ExitCodes
 
     /// <summary>A bug in the simulator: one sentence on stderr (the stack trace with <c>SMP_DEBUG=1</c>).</summary>
     public const int InternalError = 70;
+
+    /// <summary><c>smp boot</c>: not every CPU came online and idle; the CPUs that did not and their last phase are named.</summary>
+    public const int BootIncomplete = 12;
 }

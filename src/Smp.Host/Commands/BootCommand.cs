@@ -1,39 +1,102 @@
 using System.CommandLine;
+using Smp.Devices.Cpu;
+using Smp.Devices.Platform.Actors;
+using Smp.Host.Guest;
+using Smp.Host.Running;
 
 namespace Smp.Host.Commands;
 
 /// <summary><c>smp boot</c>: boots the built-in Linux-shaped kernel on a simulated multi-CPU PC.</summary>
 internal static class BootCommand
 {
+    // A boot that has not brought every CPU online by then is stuck (the kernel waits 10 s per dead AP).
+    private const long DefaultTimeLimitNs = 30_000_000_000;
+
     /// <summary>Creates the command.</summary>
     /// <param name="context">Where the command writes.</param>
     /// <returns>The command.</returns>
     public static Command Create(CliContext context)
     {
+        var cpus = MachineOptions.Cpus(4);
+        var memory = MachineOptions.Memory();
+        var seed = new Option<ulong>("--seed")
+        {
+            Description = "Seed for every random choice of the run; the same seed and options reproduce the run bit for bit.",
+            HelpName = "S",
+        };
+        var handlers = new Option<string>("--handlers")
+        {
+            Description = "The kernel's NMI/#DB entry code: 'naive' (plain IST handlers) or 'linux' (Linux's nested-NMI scheme and #DB stack shifting).",
+            HelpName = "naive|linux",
+            DefaultValueFactory = _ => "naive",
+        };
+        handlers.AcceptOnlyFromAmong("naive", "linux");
         var command = new Command(
             "boot",
-            "Boot the built-in kernel (start_kernel, smp_init, INIT/SIPI bring-up of every AP) on a simulated PC. " +
-            "The guest's COM1 output goes to stdout.")
+            "Boot the built-in kernel (start_kernel, smp_init, INIT/SIPI bring-up of every AP) on a simulated PC and stop when " +
+            "every CPU is idle. The guest's COM1 output goes to stdout; a per-CPU table (GDT, gs-base, TSS, IST stacks, online " +
+            $"time) goes to stderr. Exit 0 when every CPU came online, {ExitCodes.BootIncomplete} otherwise.")
         {
-            MachineOptions.Cpus(4),
-            MachineOptions.Memory(),
-            new Option<ulong>("--seed")
-            {
-                Description = "Seed for every random choice of the run; the same seed and options reproduce the run bit for bit.",
-                HelpName = "S",
-            },
+            cpus,
+            memory,
+            seed,
+            handlers,
         };
         var trace = TraceCliOptions.AddTo(command);
 
-        command.SetAction(parseResult => context.Guard("smp boot", () =>
+        command.SetAction(parse => context.Guard("smp boot", () =>
         {
-            if (trace.ReadValidated(parseResult, "smp boot", context.Err) is null)
+            var traceOptions = trace.ReadValidated(parse, "smp boot", context.Err);
+            if (traceOptions is null) return ExitCodes.Usage;
+            var kernel = KernelImage.Build(new KernelOptions(parse.GetValue(handlers) == "linux" ? HandlerVariant.Linux : HandlerVariant.Naive));
+            int n = parse.GetValue(cpus);
+            var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), kernel.Disk, "built-in kernel",
+                kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray(), traceOptions,
+                MaxSimulatedTime: DefaultTimeLimitNs);
+            var sink = new Com1Sink(context.Out);
+            GuestSessionResult result;
+            try
             {
-                return ExitCodes.Usage;
+                result = GuestSession.Run(options, sink.Write, context.Err);
+            }
+            finally
+            {
+                sink.Flush();
             }
 
-            return context.NotImplemented("smp boot", "the built-in kernel arrives with issue 5");
+            return Report(context.Err, result, n);
         }));
         return command;
+    }
+
+    private static int Report(TextWriter err, GuestSessionResult result, int cpus)
+    {
+        var machine = result.Machine;
+        err.WriteLine();
+        BootTable.Write(err, result);
+        err.WriteLine($"simulated {BootTable.FormatTime(machine.SimulatedNanoseconds)}, {machine.Instructions:N0} instructions, " +
+            $"wall {result.WallClock.TotalMilliseconds:F0} ms, stop: {machine.Reason}");
+        if (machine.Reason == StopReason.Shutdown)
+        {
+            err.WriteLine($"smp boot: {machine.Report()}");
+            return ExitCodes.GuestShutdown;
+        }
+
+        var missing = result.Cpus.Where(c => result.Trackers[c.Cpu].FirstEntry("cpu_idle") is null || c.State != RunState.Halted).ToList();
+        if (missing.Count == 0 && machine.Reason == StopReason.AllIdle)
+        {
+            err.WriteLine($"smp boot: all {cpus} CPUs online and idle.");
+            return ExitCodes.Ok;
+        }
+
+        foreach (var cpu in missing)
+        {
+            var phase = result.Trackers[cpu.Cpu].LastPhase;
+            err.WriteLine($"smp boot: CPU {cpu.Cpu} (APIC {cpu.ApicId}) did not come up: last phase {phase ?? "none (never started)"}, " +
+                $"state {cpu.State}, {cpu.Mode} at RIP 0x{cpu.Rip:x}.");
+        }
+
+        if (missing.Count == 0) err.WriteLine($"smp boot: the run stopped before every CPU was idle ({machine.Reason}).");
+        return ExitCodes.BootIncomplete;
     }
 }

@@ -1,0 +1,48 @@
+using Smp.Devices.Cpu;
+using Smp.Host.Stress;
+
+namespace Smp.Host.Running;
+
+/// <summary>
+/// What one CPU holds at the end of a run, read from its registers and from guest memory (not from
+/// the guest's log): GDT, gs-base, TSS and the IST stack tops stored in that TSS.
+/// </summary>
+/// <param name="Cpu">CPU index.</param>
+/// <param name="ApicId">Initial APIC ID.</param>
+/// <param name="IsBsp">Whether it is the bootstrap processor.</param>
+/// <param name="GdtBase">GDTR base.</param>
+/// <param name="GdtLimit">GDTR limit.</param>
+/// <param name="GsBase">GS base (IA32_GS_BASE in 64-bit mode).</param>
+/// <param name="TssBase">TR's base (the TSS).</param>
+/// <param name="Ist">IST1–IST7 read from the 64-bit TSS (0 when unreadable).</param>
+/// <param name="State">Run state.</param>
+/// <param name="Mode">Operating mode.</param>
+/// <param name="Rip">Instruction pointer.</param>
+internal sealed record CpuReadback(int Cpu, int ApicId, bool IsBsp, ulong GdtBase, ushort GdtLimit, ulong GsBase, ulong TssBase,
+    IReadOnlyList<ulong> Ist, RunState State, CpuMode Mode, ulong Rip)
+{
+    // 64-bit TSS: ist[0..6] at 0x24..0x54 (x86-smp-facts B2).
+    private const ulong Ist1Offset = 0x24;
+
+    /// <summary>Reads CPU <paramref name="index"/>'s values.</summary>
+    public static CpuReadback Of(int index, CpuCore cpu)
+    {
+        var view = new GuestMemoryView(cpu);
+        var ist = new ulong[7];
+        bool longTss = cpu.LongModeActive && cpu.Tr.Base != 0;
+        for (int i = 0; i < 7 && longTss; i++)
+            ist[i] = view.TryRead64(cpu.Tr.Base + Ist1Offset + (ulong)i * 8, out var v) ? v : 0;
+        return new CpuReadback(index, cpu.ApicId, cpu.IsBsp, cpu.Gdtr.Base, cpu.Gdtr.Limit, cpu.Segs[Seg.GS].Base, cpu.Tr.Base,
+            ist, cpu.State, cpu.Mode, cpu.Rip);
+    }
+
+    /// <summary>The attributes a trace carries for this CPU at the end of the run.</summary>
+    public IEnumerable<KeyValuePair<string, object?>> TraceAttributes()
+    {
+        yield return new("gdt.base", (long)GdtBase);
+        yield return new("gdt.limit", (long)GdtLimit);
+        yield return new("gs.base", (long)GsBase);
+        yield return new("tss.base", (long)TssBase);
+        for (int i = 0; i < Ist.Count; i++) yield return new($"ist.{i + 1}", (long)Ist[i]);
+    }
+}

@@ -1,0 +1,36 @@
+using Smp.Devices.Cpu;
+using Smp.Host.Telemetry;
+
+namespace Smp.Host.Running;
+
+/// <summary>
+/// Follows one CPU through the watched guest functions: the last phase it reached (for "CPU 3 did
+/// not come up, last in trampoline_start"), when it first entered each function (the online time
+/// is the first entry into <c>cpu_idle</c>), and function spans for a trace when one is recorded.
+/// </summary>
+internal sealed class FunctionTracker(int cpuIndex, IReadOnlyDictionary<ulong, string> names, BootTrace? trace) : CpuObserver
+{
+    private readonly Dictionary<string, long> _firstEntry = [];
+
+    /// <summary>The last watched function this CPU entered, or null before any.</summary>
+    public string? LastPhase { get; private set; }
+
+    /// <summary>Simulated time of the first entry into <paramref name="symbol"/>, or null if never entered.</summary>
+    public long? FirstEntry(string symbol) => _firstEntry.TryGetValue(symbol, out var t) ? t : null;
+
+    /// <inheritdoc />
+    public override void FunctionEntered(CpuCore cpu, ulong address, ulong rsp)
+    {
+        if (!names.TryGetValue(address, out var name)) return;
+        long now = cpu.SimulatedNanoseconds;
+        LastPhase = name;
+        _firstEntry.TryAdd(name, now);
+        trace?.FunctionEntered(cpuIndex, name, now, rsp);
+    }
+
+    /// <inheritdoc />
+    public override void FunctionReturned(CpuCore cpu, ulong address)
+    {
+        if (names.TryGetValue(address, out var name)) trace?.FunctionReturned(cpuIndex, name, cpu.SimulatedNanoseconds);
+    }
+}

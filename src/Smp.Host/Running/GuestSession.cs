@@ -1,0 +1,89 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
+using Smp.Devices.Cpu;
+using Smp.Devices.Platform;
+using Smp.Host.Firmware;
+using Smp.Host.Telemetry;
+
+namespace Smp.Host.Running;
+
+/// <summary>What to run: a disk image on a machine, with the guest's symbols when known and tracing options.</summary>
+/// <param name="Cpus">Logical CPUs.</param>
+/// <param name="MemoryMiB">RAM in MiB.</param>
+/// <param name="Seed">Run seed (trace IDs and any random choice derive from it).</param>
+/// <param name="Disk">The disk image bytes (never written).</param>
+/// <param name="ImageName">Name of the image for reports and traces.</param>
+/// <param name="Symbols">Guest function symbols (name, address), or empty when unknown.</param>
+/// <param name="Trace">Telemetry options.</param>
+/// <param name="MaxInstructions">Instruction budget over all CPUs.</param>
+/// <param name="MaxSimulatedTime">Simulated-time limit in ns, or null.</param>
+internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, byte[] Disk, string ImageName,
+    IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null);
+
+/// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
+/// <param name="Machine">The machine's own result (stop reason, exit code, per-CPU summary).</param>
+/// <param name="Cpus">Per-CPU read-back from registers and guest memory.</param>
+/// <param name="Trackers">Per-CPU function trackers (last phase, first-entry times).</param>
+/// <param name="WallClock">Host time the run took.</param>
+internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<CpuReadback> Cpus, IReadOnlyList<FunctionTracker> Trackers, TimeSpan WallClock);
+
+/// <summary>
+/// Runs one guest on a <see cref="Machine"/> with the observers a user asked for: function tracking
+/// from the guest's symbols (always, it is cheap), and a <see cref="BootTrace"/> exported at the end
+/// when any trace option is on. Shared by <c>smp boot</c> and <c>smp run</c>.
+/// </summary>
+internal static class GuestSession
+{
+    /// <summary>Runs the guest; the COM1 bytes go to <paramref name="console"/>, trace export errors to <paramref name="err"/>.</summary>
+    public static GuestSessionResult Run(GuestSessionOptions options, Action<byte> console, TextWriter err)
+    {
+        var firmware = FirmwareProviders.Current;
+        var trace = options.Trace.CreateTrace(new TraceMachine(options.Cpus, options.MemoryMiB, options.ImageName, options.Seed));
+        var watchNames = options.Trace.WatchList().Resolve(options.Symbols);
+        var apicIds = Enumerable.Range(0, options.Cpus).Select(i => (uint)i).ToArray();
+        var config = new MachineConfig
+        {
+            Cpus = options.Cpus,
+            MemoryMiB = options.MemoryMiB,
+            Seed = options.Seed,
+            MaxInstructions = options.MaxInstructions,
+            MaxSimulatedTime = options.MaxSimulatedTime,
+            RomImage = firmware.Rom,
+            Disk = options.Disk,
+            BiosServices = firmware.CreateServices,
+            Console = console,
+            Observer = trace is null ? null : new MachineTelemetry(trace, apicIds),
+        };
+
+        var wall = Stopwatch.StartNew();
+        using var machine = new Machine(config);
+        var watch = watchNames.Count > 0 ? new SymbolWatch(watchNames.Keys) : null;
+        var trackers = new FunctionTracker[machine.Cores.Count];
+        for (int i = 0; i < machine.Cores.Count; i++)
+        {
+            var core = machine.Cores[i];
+            trackers[i] = new FunctionTracker(i, watchNames, trace);
+            CompositeCpuObserver.Attach(core, trackers[i]);
+            if (trace is not null)
+            {
+                var view = new Stress.GuestMemoryView(core);
+                CompositeCpuObserver.Attach(core, new TraceCpuObserver(trace, () => core.SimulatedNanoseconds, _ => i,
+                    (c, a) => view.TryRead64(a, out var v) ? v : null));
+                if (core.IsBsp) trace.CpuStarted(i, (int)apicIds[i], CpuRole.Bsp, 0, "reset");
+            }
+            core.Watch = watch;
+        }
+
+        var result = machine.Run();
+        wall.Stop();
+        var cpus = machine.Cores.Select((c, i) => CpuReadback.Of(i, c)).ToArray();
+        if (trace is not null)
+        {
+            foreach (var cpu in cpus)
+                if (trace.CpuSpan(cpu.Cpu) is not null) trace.SetCpuAttributes(cpu.Cpu, cpu.TraceAttributes());
+            trace.SetMachineAttribute("stop.reason", result.Reason.ToString());
+            new TelemetrySink(options.Trace, err).Export(trace, result.SimulatedNanoseconds, wall.Elapsed);
+        }
+
+        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed);
+    }
+}
