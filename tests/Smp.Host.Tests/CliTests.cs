@@ -96,16 +96,6 @@ public sealed class CliTests
         AssertOneSentenceWithoutStackTrace(stderr);
     }
 
-    [Fact]
-    public void Boot_is_not_implemented_until_issue_5_lands()
-    {
-        var (code, stdout, stderr) = Smp("boot", "--cpus", "2");
-
-        Assert.Equal(ExitCodes.NotImplemented, code);
-        Assert.Equal(string.Empty, stdout);
-        Assert.Equal("smp boot: not implemented yet (the built-in kernel arrives with issue 5).", stderr.Trim());
-    }
-
     [Theory]
     [InlineData("stress", "--seeds", "1..10", "--shard", "1/2")]
     [InlineData("bench", "boot")]

@@ -61,17 +61,19 @@ public sealed class TraceCliTests
     }
 
     [Fact]
-    public void Valid_trace_options_reach_the_command_which_is_not_built_yet()
+    public void Valid_trace_options_pass_validation_and_the_command_reports_its_own_error()
     {
         var directory = Directory.CreateTempSubdirectory("smp-cli-");
         try
         {
             var file = Path.Combine(directory.FullName, "boot.json");
-            var (code, _, stderr) = Smp("boot", "--trace", file, "--otlp", "http://127.0.0.1:4318", "--trace-detail", "ALL", "--watch", "my_func", "--watch", "other");
+            var missing = Path.Combine(directory.FullName, "missing.img");
+            var (code, _, stderr) = Smp("run", "--disk", missing, "--trace", file, "--otlp", "http://127.0.0.1:4318", "--trace-detail", "ALL", "--watch", "my_func", "--watch", "other");
 
-            Assert.Equal(ExitCodes.NotImplemented, code);
-            Assert.Contains("not implemented yet", stderr);
-            Assert.False(File.Exists(file), "validation must not leave files behind");
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains("missing.img", stderr);
+            Assert.DoesNotContain("--trace", stderr);
+            Assert.False(File.Exists(file), "a run that never started writes no trace");
         }
         finally
         {
