@@ -171,4 +171,29 @@ public sealed class BiosSystemTests
         long expected = (long)new TimeSpan(13, 45, 40).Ticks * 1_193_182 / (65536L * TimeSpan.TicksPerSecond);
         Assert.Equal((uint)expected, (r.Ecx & 0xFFFF) << 16 | (r.Edx & 0xFFFF));
     }
+
+    [Fact]
+    public void TimerHandlerCountsTicksWrapsAtMidnightAndInt1AReportsTheRollover()
+    {
+        byte[] image = Build(a =>
+        {
+            a.mov(eax, __dword_ptr[0x46C]); a.mov(__dword_ptr[Results], eax);
+            a.@int(0x08); a.@int(0x08); a.@int(0x08);        // three IRQ0s, as the PIT would deliver them
+            a.mov(eax, __dword_ptr[0x46C]); a.mov(__dword_ptr[Results + 4], eax);
+            a.mov(__dword_ptr[0x46C], 0x1800AF);             // one tick before midnight
+            a.@int(0x08);
+            a.mov(eax, __dword_ptr[0x46C]); a.mov(__dword_ptr[Results + 8], eax);
+            a.mov(ah, 0x00); a.@int(0x1A); a.mov(__byte_ptr[Results + 12], al);
+            a.mov(ah, 0x00); a.@int(0x1A); a.mov(__byte_ptr[Results + 13], al);
+            Exit(a, 10);
+        });
+        using var m = new BiosMachine(new DiskImage(image));
+        m.Run();
+
+        Assert.Equal(21, m.ExitCode);
+        Assert.Equal(m.Dword(Results) + 3, m.Dword(Results + 4));
+        Assert.Equal(0u, m.Dword(Results + 8));
+        Assert.Equal(1, m.Byte(Results + 12));   // the rollover flag, then cleared by the read
+        Assert.Equal(0, m.Byte(Results + 13));
+    }
 }
