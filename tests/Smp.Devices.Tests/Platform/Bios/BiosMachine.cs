@@ -49,6 +49,25 @@ internal sealed class BiosMachine : IDisposable
         Assert.True(Cpu.State != RunState.Running, $"the guest did not halt within {budget} instructions: {Cpu}");
     }
 
+    /// <summary>
+    /// Runs with the PIC as the CPU's interrupt source: whenever the CPU halts without having exited, simulated time
+    /// jumps to the platform's next device event (a PIT tick), at most <paramref name="maxEvents"/> times.
+    /// </summary>
+    public void RunWithTimer(int maxEvents, long budget = 20_000_000)
+    {
+        Cpu.InterruptSource = new PicSource(Platform.Pic);
+        long used = 0;
+        for (int events = 0; used < budget;)
+        {
+            used += Cpu.Run(Math.Min(100_000, budget - used));
+            if (ExitCode is not null) break;
+            if (Cpu.State != RunState.Halted) continue;
+            if (events++ == maxEvents || Platform.NextEventTime is not long next) break;
+            Platform.AdvanceTo(next);
+        }
+        Assert.NotNull(ExitCode);
+    }
+
     public ushort Word(ulong address) => (ushort)Memory.Read(address, 2);
     public uint Dword(ulong address) => (uint)Memory.Read(address, 4);
     public byte Byte(ulong address) => (byte)Memory.Read(address, 1);
@@ -61,6 +80,13 @@ internal sealed class BiosMachine : IDisposable
     }
 
     public void Dispose() => Memory.Dispose();
+
+    private sealed class PicSource(Pic8259Pair pic) : IInterruptSource
+    {
+        public bool HasPendingInterrupt => pic.HasInterrupt;
+
+        public int AcknowledgeInterrupt() => pic.Acknowledge();
+    }
 
     private sealed class TrapPorts(BiosMachine m) : IPortDevice
     {

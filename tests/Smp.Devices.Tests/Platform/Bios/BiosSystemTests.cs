@@ -196,4 +196,31 @@ public sealed class BiosSystemTests
         Assert.Equal(1, m.Byte(Results + 12));   // the rollover flag, then cleared by the read
         Assert.Equal(0, m.Byte(Results + 13));
     }
+
+    [Fact]
+    public void WithIrq0UnmaskedThePitTicksTheBdaClockThroughThePic()
+    {
+        byte[] image = Build(a =>
+        {
+            Label wait = a.CreateLabel();
+            a.mov(eax, __dword_ptr[0x46C]); a.mov(__dword_ptr[Results], eax);
+            a.add(eax, 5); a.mov(ebx, eax);
+            a.mov(al, 0xFA); a.@out(0x21, al);              // unmask IRQ0 (and keep the cascade)
+            a.sti();
+            a.Label(ref wait);
+            a.hlt();
+            a.cmp(__dword_ptr[0x46C], ebx);
+            a.jb(wait);
+            a.cli();
+            a.mov(eax, __dword_ptr[0x46C]); a.mov(__dword_ptr[Results + 4], eax);
+            Exit(a, 11);
+        });
+        using var m = new BiosMachine(new DiskImage(image));
+        m.RunWithTimer(maxEvents: 20);
+
+        Assert.Equal(23, m.ExitCode);
+        Assert.Equal(m.Dword(Results) + 5, m.Dword(Results + 4));
+        Assert.Equal(0, m.Platform.Pic.MasterIsr);       // every tick was EOId
+        Assert.Equal(0x08, m.Platform.Pic.MasterVectorBase);
+    }
 }
