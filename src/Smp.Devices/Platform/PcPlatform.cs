@@ -90,7 +90,12 @@ public sealed class PcPlatform
     public MpTable Mp { get; }
 
     /// <summary>The earliest simulated time at which a device changes an interrupt line by itself (the PIT), or null.</summary>
-    public long? NextEventTime => Pit.NextEventTime;
+    public long? NextEventTime => Pit.NextEventTime is { } t && Irq0CanInterrupt ? t : null;
+
+    // IRQ0 reaches a CPU only through an unmasked PIC input 0 or an unmasked I/O APIC pin 2. While
+    // both are masked, PIT edges wake nobody, so they are not machine events: an idle machine stays
+    // idle (the PIT's counters are still computed from the clock whenever the guest reads them).
+    private bool Irq0CanInterrupt => (Pic.MasterImr & 1) == 0 || (IoApic.RedirectionEntry(2) & (1UL << 16)) == 0;
 
     /// <summary>Drives ISA interrupt line <paramref name="irq"/> (0–15) on both interrupt controllers.</summary>
     public void SetIsaIrq(int irq, bool level)

@@ -26,5 +26,5 @@ internal interface IFirmwareProvider
 internal static class FirmwareProviders
 {
     /// <summary>The firmware in use.</summary>
-    public static IFirmwareProvider Current { get; } = new FallbackFirmware();
+    public static IFirmwareProvider Current { get; } = new SmpBiosFirmware();
 }

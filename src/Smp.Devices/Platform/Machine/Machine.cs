@@ -150,8 +150,7 @@ public sealed class Machine : IDisposable
         {
             RunResult.Failed => StopReason.ActorFailure,
             RunResult.TimeLimitReached => StopReason.TimeLimit,
-            RunResult.Idle when Config.MaxSimulatedTime is null => StopReason.AllIdle,
-            RunResult.Idle => StopReason.TimeLimit,
+            RunResult.Idle => StopReason.AllIdle,
             _ => StopReason.None,
         });
         return Summarize();
@@ -162,7 +161,8 @@ public sealed class Machine : IDisposable
     public MachineResult Summarize()
     {
         var cpus = new CpuSummary[Cores.Count];
-        long time = System.Now;
+        // An idle machine ends when its last CPU went idle, not where the scheduler's clock stopped looking.
+        long time = Control.Reason == StopReason.AllIdle ? 0 : System.Now;
         for (int i = 0; i < cpus.Length; i++)
         {
             var c = Cores[i];
