@@ -107,9 +107,13 @@ public sealed class PcPlatform
     /// <summary>Moves every clocked device to simulated time <paramref name="ns"/>.</summary>
     public void AdvanceTo(long ns)
     {
+        if (ns == _advancedTo) return; // a burst of port accesses at one instant (polling loops)
+        _advancedTo = ns;
         Rtc.AdvanceTo(ns);
         Pit.AdvanceTo(ns);
     }
+
+    private long _advancedTo = -1;
 
     /// <summary>
     /// Maps the I/O APIC window into <paramref name="memory"/> and copies the ACPI and MP tables into RAM.

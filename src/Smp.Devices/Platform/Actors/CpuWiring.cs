@@ -25,7 +25,7 @@ public sealed class CpuWiring
     public PcPlatform? ClockedPlatform { get; init; }
 
     /// <summary>Serialises device access between CPU actors (the parallel dispatcher runs them concurrently).</summary>
-    public object DeviceLock { get; init; } = new();
+    public Lock DeviceLock { get; init; } = new();
 
     /// <summary>Told of INIT and SIPI acceptance (telemetry), or null.</summary>
     public IMachineObserver? Observer { get; init; }

@@ -31,7 +31,7 @@ public enum StopReason
 /// </summary>
 public sealed class RunControl
 {
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private long _remaining;
 
     /// <summary>Creates the control with <paramref name="instructionBudget"/> instructions over all CPUs.</summary>

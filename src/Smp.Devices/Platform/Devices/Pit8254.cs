@@ -53,7 +53,13 @@ public sealed class Pit8254 : IPortDevice
     }
 
     /// <summary>The tick count of the 1.193182 MHz clock at simulated time <paramref name="ns"/>.</summary>
-    public static long Tick(long ns) => (long)((Int128)ns * FrequencyHz / 1_000_000_000);
+    public static long Tick(long ns)
+    {
+        // Exact floor(ns × F / 1e9) without 128-bit division (port 0x61 polling calls this per IN):
+        // split ns into whole seconds and the remainder, whose product with F fits in 64 bits.
+        long seconds = ns / 1_000_000_000, rest = ns % 1_000_000_000;
+        return (seconds * FrequencyHz) + (rest * FrequencyHz / 1_000_000_000);
+    }
 
     /// <summary>The earliest simulated time (ns) at which the clock has reached <paramref name="tick"/>.</summary>
     public static long TimeOfTick(long tick) => (long)(((Int128)tick * 1_000_000_000 + FrequencyHz - 1) / FrequencyHz);

@@ -117,7 +117,7 @@ public sealed class Machine : IDisposable
     public RunControl Control { get; }
 
     /// <summary>The lock that serialises device access between CPU actors.</summary>
-    public object DeviceLock { get; } = new();
+    public Lock DeviceLock { get; } = new();
 
     /// <summary>The CPU cores, by index (0 is the BSP).</summary>
     public IReadOnlyList<CpuCore> Cores { get; }

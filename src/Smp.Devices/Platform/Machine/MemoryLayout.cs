@@ -17,7 +17,7 @@ public static class MemoryLayout
     /// <param name="romImage">The BIOS ROM, at most <see cref="MaxRomSize"/> bytes; it ends at 1 MiB.</param>
     /// <param name="deviceLock">The lock that serialises device access.</param>
     /// <returns>The address space (dispose it with the machine).</returns>
-    public static PhysicalMemory Build(PcPlatform platform, byte[] romImage, object deviceLock)
+    public static PhysicalMemory Build(PcPlatform platform, byte[] romImage, Lock deviceLock)
     {
         ArgumentNullException.ThrowIfNull(romImage);
         if (romImage.Length == 0 || romImage.Length > MaxRomSize)

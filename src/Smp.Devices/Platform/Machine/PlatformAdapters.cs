@@ -32,7 +32,7 @@ internal sealed class VgaWindow : IMmioDevice
 }
 
 /// <summary>Serialises a device's MMIO accesses with the machine's device lock.</summary>
-internal sealed class LockedMmio(IMmioDevice inner, object gate) : IMmioDevice
+internal sealed class LockedMmio(IMmioDevice inner, Lock gate) : IMmioDevice
 {
     public ulong Read(ulong address, int size)
     {
@@ -46,7 +46,7 @@ internal sealed class LockedMmio(IMmioDevice inner, object gate) : IMmioDevice
 }
 
 /// <summary>The PIC pair as the BSP's LINT0 ExtINT source.</summary>
-internal sealed class PicExtIntSource(Pic8259Pair pic, object gate) : IExtIntSource
+internal sealed class PicExtIntSource(Pic8259Pair pic, Lock gate) : IExtIntSource
 {
     public bool HasInterrupt => pic.HasInterrupt;
 
