@@ -256,9 +256,8 @@ public sealed class CrossCheckTests(ITestOutputHelper output) : IDisposable
             a.mov(eax, esi);
             a.shr(eax, 20);
             Hex(a, 2);
-            // INT 15h AH=88h: KiB above 1 MiB. The BIOSes cap it differently with 128 MiB: SeaBIOS returns 63 MiB
-            // (0xFC00, "real machines mostly return max. 63M"), ours the CMOS 0x30/0x31 value 0xFFFF. Print only
-            // that it reports at least the 15 MiB every BIOS must.
+            // INT 15h AH=88h: KiB above 1 MiB. Both BIOSes cap it at 63 MiB (0xFC00) above 64 MiB of RAM, a
+            // convention of real BIOSes, not an architectural rule; print only the 15 MiB every BIOS must report.
             a.mov(ah, 0x88);
             a.@int(0x15);
             a.cmp(ax, 0x3C00);

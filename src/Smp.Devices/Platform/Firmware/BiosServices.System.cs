@@ -23,8 +23,8 @@ public sealed partial class BiosServices
         }
         switch (r.Ah)
         {
-            case 0x88: // KiB of extended memory above 1 MiB, capped at 0xFFFF (the value QEMU puts in CMOS 0x30/0x31)
-                SetAx(ref r, (uint)Math.Min((_map.RamBelow4G - OneMiB) / 1024, 0xFFFF));
+            case 0x88: // KiB of extended memory above 1 MiB; above 64 MiB real BIOSes (and SeaBIOS) report 63 MiB
+                SetAx(ref r, (uint)Math.Min((_map.RamBelow4G - OneMiB) / 1024, 63 * 1024));
                 r.Carry = false;
                 return;
             case 0x86: Succeed(ref r); return; // wait: returns at once (simulated time moves only with instructions)

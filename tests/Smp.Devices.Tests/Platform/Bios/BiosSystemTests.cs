@@ -74,7 +74,7 @@ public sealed class BiosSystemTests
         Assert.Equal(0x0700, m.Word(Results + 8));    // BX: (128 − 16) MiB / 64 KiB
         Assert.Equal(0x3C00, m.Word(Results + 10));   // CX
         Assert.Equal(0x0700, m.Word(Results + 12));   // DX
-        Assert.Equal(0xFFFF, m.Word(Results + 14));   // 88h: 127 MiB in KiB, capped
+        Assert.Equal(0xFC00, m.Word(Results + 14));   // 88h: 127 MiB in KiB, capped at 63 MiB as SeaBIOS
         Assert.Equal(0, m.Word(Results + 16) & 1);
         Assert.Equal(0x86, m.Word(Results + 18) >> 8);
         Assert.Equal(1, m.Word(Results + 20) & 1);
