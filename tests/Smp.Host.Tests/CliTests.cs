@@ -98,7 +98,6 @@ public sealed class CliTests
 
     [Theory]
     [InlineData("stress", "--seeds", "1..10", "--shard", "1/2")]
-    [InlineData("bench", "boot")]
     [InlineData("bench", "stress")]
     public void Commands_not_built_yet_exit_with_the_not_implemented_code(params string[] args)
     {
