@@ -14,89 +14,89 @@ internal static unsafe class DataTransferExchange
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.Xchg_rm8_r8, &Xchg<W.B1>);
-        HandlerTable.Register(Code.Xchg_rm16_r16, &Xchg<W.B2>);
-        HandlerTable.Register(Code.Xchg_rm32_r32, &Xchg<W.B4>);
-        HandlerTable.Register(Code.Xchg_rm64_r64, &Xchg<W.B8>);
-        HandlerTable.Register(Code.Xchg_r16_AX, &Xchg<W.B2>);
-        HandlerTable.Register(Code.Xchg_r32_EAX, &Xchg<W.B4>);
-        HandlerTable.Register(Code.Xchg_r64_RAX, &Xchg<W.B8>);
+        HandlerTable.Register(Code.Xchg_rm8_r8, &Xchg<Size8>);
+        HandlerTable.Register(Code.Xchg_rm16_r16, &Xchg<Size16>);
+        HandlerTable.Register(Code.Xchg_rm32_r32, &Xchg<Size32>);
+        HandlerTable.Register(Code.Xchg_rm64_r64, &Xchg<Size64>);
+        HandlerTable.Register(Code.Xchg_r16_AX, &Xchg<Size16>);
+        HandlerTable.Register(Code.Xchg_r32_EAX, &Xchg<Size32>);
+        HandlerTable.Register(Code.Xchg_r64_RAX, &Xchg<Size64>);
 
-        HandlerTable.Register(Code.Xadd_rm8_r8, &Xadd<W.B1>);
-        HandlerTable.Register(Code.Xadd_rm16_r16, &Xadd<W.B2>);
-        HandlerTable.Register(Code.Xadd_rm32_r32, &Xadd<W.B4>);
-        HandlerTable.Register(Code.Xadd_rm64_r64, &Xadd<W.B8>);
+        HandlerTable.Register(Code.Xadd_rm8_r8, &Xadd<Size8>);
+        HandlerTable.Register(Code.Xadd_rm16_r16, &Xadd<Size16>);
+        HandlerTable.Register(Code.Xadd_rm32_r32, &Xadd<Size32>);
+        HandlerTable.Register(Code.Xadd_rm64_r64, &Xadd<Size64>);
 
-        HandlerTable.Register(Code.Cmpxchg_rm8_r8, &Cmpxchg<W.B1>);
-        HandlerTable.Register(Code.Cmpxchg_rm16_r16, &Cmpxchg<W.B2>);
-        HandlerTable.Register(Code.Cmpxchg_rm32_r32, &Cmpxchg<W.B4>);
-        HandlerTable.Register(Code.Cmpxchg_rm64_r64, &Cmpxchg<W.B8>);
+        HandlerTable.Register(Code.Cmpxchg_rm8_r8, &Cmpxchg<Size8>);
+        HandlerTable.Register(Code.Cmpxchg_rm16_r16, &Cmpxchg<Size16>);
+        HandlerTable.Register(Code.Cmpxchg_rm32_r32, &Cmpxchg<Size32>);
+        HandlerTable.Register(Code.Cmpxchg_rm64_r64, &Cmpxchg<Size64>);
 
         HandlerTable.Register(Code.Cmpxchg8b_m64, &Cmpxchg8b);
         HandlerTable.Register(Code.Cmpxchg16b_m128, &Cmpxchg16b);
     }
 
-    private static void Xchg<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Xchg<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
-        ulong b = W.Get<T>(c, u.R1);
-        if (W.Op0IsReg<T>(ref u))
+        ulong b = T.Get(c, u.R1);
+        if ((u.R0 != Reg.None))
         {
-            ulong a = W.Get<T>(c, u.R0);
-            W.Set<T>(c, u.R0, b);
-            W.Set<T>(c, u.R1, a);
+            ulong a = T.Get(c, u.R0);
+            T.Set(c, u.R0, b);
+            T.Set(c, u.R1, a);
         }
         else
         {
             ulong la = c.OperandAddress(ref u, T.Bytes, true);
-            ulong a = W.Load<T>(c, la);
-            W.Store<T>(c, la, b);
-            W.Set<T>(c, u.R1, a);
+            ulong a = T.Read(c, la);
+            T.Write(c, la, b);
+            T.Set(c, u.R1, a);
         }
     }
 
     // XADD: TEMP ← SRC + DEST; SRC ← DEST; DEST ← TEMP; flags as ADD.
-    private static void Xadd<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Xadd<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
-        ulong src = W.Get<T>(c, u.R1);
-        if (W.Op0IsReg<T>(ref u))
+        ulong src = T.Get(c, u.R1);
+        if ((u.R0 != Reg.None))
         {
-            ulong dst = W.Get<T>(c, u.R0), sum = dst + src;
-            W.Set<T>(c, u.R1, dst);
-            W.Set<T>(c, u.R0, sum); // when both name one register it ends with the sum
-            c.SetFlagsAdd(T.SizeIndex, dst, src, sum);
+            ulong dst = T.Get(c, u.R0), sum = dst + src;
+            T.Set(c, u.R1, dst);
+            T.Set(c, u.R0, sum); // when both name one register it ends with the sum
+            c.SetFlagsAdd(T.Index, dst, src, sum);
         }
         else
         {
             ulong la = c.OperandAddress(ref u, T.Bytes, true);
-            ulong dst = W.Load<T>(c, la), sum = dst + src;
-            W.Store<T>(c, la, sum);
-            W.Set<T>(c, u.R1, dst);
-            c.SetFlagsAdd(T.SizeIndex, dst, src, sum);
+            ulong dst = T.Read(c, la), sum = dst + src;
+            T.Write(c, la, sum);
+            T.Set(c, u.R1, dst);
+            c.SetFlagsAdd(T.Index, dst, src, sum);
         }
     }
 
     // CMPXCHG (SDM Vol. 2A): flags as CMP accumulator, DEST. Equal: DEST ← SRC. Not equal: accumulator ← DEST,
     // and a memory destination is written back with its own value (the processor always writes it).
     // A register destination is left alone on a mismatch (as Bochs: no zero-extension of a 32-bit DEST).
-    private static void Cmpxchg<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Cmpxchg<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
-        ulong acc = W.Get<T>(c, Reg.RAX);
-        ulong src = W.Get<T>(c, u.R1);
+        ulong acc = T.Get(c, Reg.RAX);
+        ulong src = T.Get(c, u.R1);
         ulong dst;
-        if (W.Op0IsReg<T>(ref u))
+        if ((u.R0 != Reg.None))
         {
-            dst = W.Get<T>(c, u.R0);
-            if (acc == dst) W.Set<T>(c, u.R0, src);
-            else W.Set<T>(c, Reg.RAX, dst);
+            dst = T.Get(c, u.R0);
+            if (acc == dst) T.Set(c, u.R0, src);
+            else T.Set(c, Reg.RAX, dst);
         }
         else
         {
             ulong la = c.OperandAddress(ref u, T.Bytes, true);
-            dst = W.Load<T>(c, la);
-            W.Store<T>(c, la, acc == dst ? src : dst);
-            if (acc != dst) W.Set<T>(c, Reg.RAX, dst);
+            dst = T.Read(c, la);
+            T.Write(c, la, acc == dst ? src : dst);
+            if (acc != dst) T.Set(c, Reg.RAX, dst);
         }
-        c.SetFlagsSub(T.SizeIndex, acc, dst, acc - dst);
+        c.SetFlagsSub(T.Index, acc, dst, acc - dst);
     }
 
     // CMPXCHG8B: compare EDX:EAX with m64; equal → m64 ← ECX:EBX, ZF = 1; else EDX:EAX ← m64, ZF = 0 (m64 rewritten).

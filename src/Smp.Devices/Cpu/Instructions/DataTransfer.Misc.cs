@@ -12,12 +12,12 @@ internal static unsafe class DataTransferMisc
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.Lea_r16_m, &Lea<W.B2>);
-        HandlerTable.Register(Code.Lea_r32_m, &Lea<W.B4>);
-        HandlerTable.Register(Code.Lea_r64_m, &Lea<W.B8>);
+        HandlerTable.Register(Code.Lea_r16_m, &Lea<Size16>);
+        HandlerTable.Register(Code.Lea_r32_m, &Lea<Size32>);
+        HandlerTable.Register(Code.Lea_r64_m, &Lea<Size64>);
         HandlerTable.Register(Code.Xlat_m8, &Xlat);
-        HandlerTable.Register(Code.Bound_r16_m1616, &Bound<W.B2>);
-        HandlerTable.Register(Code.Bound_r32_m3232, &Bound<W.B4>);
+        HandlerTable.Register(Code.Bound_r16_m1616, &Bound<Size16>);
+        HandlerTable.Register(Code.Bound_r32_m3232, &Bound<Size32>);
 
         // NOPs never touch memory, so a memory operand never faults (SDM Vol. 2B NOP, PREFETCHh).
         HandlerTable.Register(&Nop, false, Code.Nopw, Code.Nopd, Code.Nopq, Code.Nop_rm16, Code.Nop_rm32, Code.Nop_rm64, Code.Pause,
@@ -56,7 +56,7 @@ internal static unsafe class DataTransferMisc
 
     // LEA: the effective address computed at the address size (AddrMask), then truncated or
     // zero-extended to the operand size (SDM Vol. 2A LEA, Table 3-54).
-    private static void Lea<T>(CpuCore c, ref Uop u) where T : struct, IWidth => W.Set<T>(c, u.R0, c.EffectiveAddress(ref u));
+    private static void Lea<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize => T.Set(c, u.R0, c.EffectiveAddress(ref u));
 
     // XLAT: AL ← [seg:rBX + zero-extended AL] at the address size. Iced reports AL as the index, so the
     // address is formed here rather than by EffectiveAddress (which would add all of RAX).
@@ -67,7 +67,7 @@ internal static unsafe class DataTransferMisc
     }
 
     // BOUND (SDM Vol. 2A): signed compare of the register with the lower and upper bounds in memory; #BR if outside.
-    private static void Bound<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Bound<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong la = c.OperandAddress(ref u, 2 * T.Bytes, false);
         long lower, upper, index;

@@ -11,24 +11,24 @@ internal static unsafe class InputOutput
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.In_AL_imm8, &InImm<W.B1>);
-        HandlerTable.Register(Code.In_AX_imm8, &InImm<W.B2>);
-        HandlerTable.Register(Code.In_EAX_imm8, &InImm<W.B4>);
-        HandlerTable.Register(Code.In_AL_DX, &InDx<W.B1>);
-        HandlerTable.Register(Code.In_AX_DX, &InDx<W.B2>);
-        HandlerTable.Register(Code.In_EAX_DX, &InDx<W.B4>);
-        HandlerTable.Register(Code.Out_imm8_AL, &OutImm<W.B1>);
-        HandlerTable.Register(Code.Out_imm8_AX, &OutImm<W.B2>);
-        HandlerTable.Register(Code.Out_imm8_EAX, &OutImm<W.B4>);
-        HandlerTable.Register(Code.Out_DX_AL, &OutDx<W.B1>);
-        HandlerTable.Register(Code.Out_DX_AX, &OutDx<W.B2>);
-        HandlerTable.Register(Code.Out_DX_EAX, &OutDx<W.B4>);
-        HandlerTable.Register(Code.Insb_m8_DX, &Ins<W.B1>);
-        HandlerTable.Register(Code.Insw_m16_DX, &Ins<W.B2>);
-        HandlerTable.Register(Code.Insd_m32_DX, &Ins<W.B4>);
-        HandlerTable.Register(Code.Outsb_DX_m8, &Outs<W.B1>);
-        HandlerTable.Register(Code.Outsw_DX_m16, &Outs<W.B2>);
-        HandlerTable.Register(Code.Outsd_DX_m32, &Outs<W.B4>);
+        HandlerTable.Register(Code.In_AL_imm8, &InImm<Size8>);
+        HandlerTable.Register(Code.In_AX_imm8, &InImm<Size16>);
+        HandlerTable.Register(Code.In_EAX_imm8, &InImm<Size32>);
+        HandlerTable.Register(Code.In_AL_DX, &InDx<Size8>);
+        HandlerTable.Register(Code.In_AX_DX, &InDx<Size16>);
+        HandlerTable.Register(Code.In_EAX_DX, &InDx<Size32>);
+        HandlerTable.Register(Code.Out_imm8_AL, &OutImm<Size8>);
+        HandlerTable.Register(Code.Out_imm8_AX, &OutImm<Size16>);
+        HandlerTable.Register(Code.Out_imm8_EAX, &OutImm<Size32>);
+        HandlerTable.Register(Code.Out_DX_AL, &OutDx<Size8>);
+        HandlerTable.Register(Code.Out_DX_AX, &OutDx<Size16>);
+        HandlerTable.Register(Code.Out_DX_EAX, &OutDx<Size32>);
+        HandlerTable.Register(Code.Insb_m8_DX, &Ins<Size8>);
+        HandlerTable.Register(Code.Insw_m16_DX, &Ins<Size16>);
+        HandlerTable.Register(Code.Insd_m32_DX, &Ins<Size32>);
+        HandlerTable.Register(Code.Outsb_DX_m8, &Outs<Size8>);
+        HandlerTable.Register(Code.Outsw_DX_m16, &Outs<Size16>);
+        HandlerTable.Register(Code.Outsd_DX_m32, &Outs<Size32>);
     }
 
     /// <summary>
@@ -55,29 +55,29 @@ internal static unsafe class InputOutput
         if ((bits & mask) != 0) c.RaiseFault(Vector.GP, 0);
     }
 
-    private static void InImm<T>(CpuCore c, ref Uop u) where T : struct, IWidth => In<T>(c, (ushort)(byte)u.Imm);
+    private static void InImm<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize => In<T>(c, (ushort)(byte)u.Imm);
 
-    private static void InDx<T>(CpuCore c, ref Uop u) where T : struct, IWidth => In<T>(c, c.Get16(Reg.RDX));
+    private static void InDx<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize => In<T>(c, c.Get16(Reg.RDX));
 
-    private static void In<T>(CpuCore c, ushort port) where T : struct, IWidth
+    private static void In<T>(CpuCore c, ushort port) where T : struct, IOperandSize
     {
         CheckIoPermission(c, port, T.Bytes);
-        W.Set<T>(c, Reg.RAX, c.Ports.In(port, T.Bytes));
+        T.Set(c, Reg.RAX, c.Ports.In(port, T.Bytes));
     }
 
-    private static void OutImm<T>(CpuCore c, ref Uop u) where T : struct, IWidth => Out<T>(c, (ushort)(byte)u.Imm);
+    private static void OutImm<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize => Out<T>(c, (ushort)(byte)u.Imm);
 
-    private static void OutDx<T>(CpuCore c, ref Uop u) where T : struct, IWidth => Out<T>(c, c.Get16(Reg.RDX));
+    private static void OutDx<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize => Out<T>(c, c.Get16(Reg.RDX));
 
-    private static void Out<T>(CpuCore c, ushort port) where T : struct, IWidth
+    private static void Out<T>(CpuCore c, ushort port) where T : struct, IOperandSize
     {
         CheckIoPermission(c, port, T.Bytes);
-        c.Ports.Out(port, T.Bytes, (uint)W.Get<T>(c, Reg.RAX));
+        c.Ports.Out(port, T.Bytes, (uint)T.Get(c, Reg.RAX));
     }
 
     // Probes ES:rDI for a write before the port is read, so a #GP/#PF never follows a port read that
     // has side effects (as Bochs does for INS).
-    private static ulong InsDestination<T>(CpuCore c, ulong di) where T : struct, IWidth
+    private static ulong InsDestination<T>(CpuCore c, ulong di) where T : struct, IOperandSize
     {
         ulong la = c.LinearAddress(Seg.ES, di, T.Bytes, true);
         c.Translate(la, AccessKind.Write);
@@ -86,7 +86,7 @@ internal static unsafe class InputOutput
     }
 
     // INS: ES:[rDI] ← port DX, rDI ± size; REP repeats rCX times (see StringOps for the restart rules).
-    private static void Ins<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Ins<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong am = StringOps.AddressMask(ref u), step = StringOps.Step<T>(c);
         ushort port = c.Get16(Reg.RDX);
@@ -95,8 +95,8 @@ internal static unsafe class InputOutput
         {
             CheckIoPermission(c, port, T.Bytes);
             ulong la = InsDestination<T>(c, di);
-            W.Store<T>(c, la, c.Ports.In(port, T.Bytes));
-            W.SetAddressSized(c, Reg.RDI, di + step, am);
+            T.Write(c, la, c.Ports.In(port, T.Bytes));
+            AddressSized.Set(c, Reg.RDI, di + step, am);
             return;
         }
         ulong count = c.R[Reg.RCX] & am;
@@ -109,20 +109,20 @@ internal static unsafe class InputOutput
             {
                 if (budget-- == 0) { StringOps.Yield(c); return; }
                 ulong la = InsDestination<T>(c, di);
-                W.Store<T>(c, la, c.Ports.In(port, T.Bytes));
+                T.Write(c, la, c.Ports.In(port, T.Bytes));
                 di = (di + step) & am;
                 count--;
             }
         }
         finally
         {
-            W.SetAddressSized(c, Reg.RDI, di, am);
-            W.SetAddressSized(c, Reg.RCX, count, am);
+            AddressSized.Set(c, Reg.RDI, di, am);
+            AddressSized.Set(c, Reg.RCX, count, am);
         }
     }
 
     // OUTS: port DX ← seg:[rSI], rSI ± size (segment override allowed).
-    private static void Outs<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Outs<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong am = StringOps.AddressMask(ref u), step = StringOps.Step<T>(c);
         ushort port = c.Get16(Reg.RDX);
@@ -131,9 +131,9 @@ internal static unsafe class InputOutput
         if (!StringOps.Repeated(ref u))
         {
             CheckIoPermission(c, port, T.Bytes);
-            ulong v = W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false));
+            ulong v = T.Read(c, c.LinearAddress(seg, si, T.Bytes, false));
             c.Ports.Out(port, T.Bytes, (uint)v);
-            W.SetAddressSized(c, Reg.RSI, si + step, am);
+            AddressSized.Set(c, Reg.RSI, si + step, am);
             return;
         }
         ulong count = c.R[Reg.RCX] & am;
@@ -145,7 +145,7 @@ internal static unsafe class InputOutput
             while (count != 0)
             {
                 if (budget-- == 0) { StringOps.Yield(c); return; }
-                ulong v = W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false));
+                ulong v = T.Read(c, c.LinearAddress(seg, si, T.Bytes, false));
                 c.Ports.Out(port, T.Bytes, (uint)v);
                 si = (si + step) & am;
                 count--;
@@ -153,8 +153,8 @@ internal static unsafe class InputOutput
         }
         finally
         {
-            W.SetAddressSized(c, Reg.RSI, si, am);
-            W.SetAddressSized(c, Reg.RCX, count, am);
+            AddressSized.Set(c, Reg.RSI, si, am);
+            AddressSized.Set(c, Reg.RCX, count, am);
         }
     }
 }

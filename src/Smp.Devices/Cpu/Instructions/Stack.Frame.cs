@@ -9,29 +9,29 @@ internal static unsafe class StackFrame
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.Pushfw, &Pushf<W.B2>);
-        HandlerTable.Register(Code.Pushfd, &Pushf<W.B4>);
-        HandlerTable.Register(Code.Pushfq, &Pushf<W.B8>);
+        HandlerTable.Register(Code.Pushfw, &Pushf<Size16>);
+        HandlerTable.Register(Code.Pushfd, &Pushf<Size32>);
+        HandlerTable.Register(Code.Pushfq, &Pushf<Size64>);
         // POPF can change TF, IF, AC: the block ends so the loop re-examines events.
-        HandlerTable.Register(Code.Popfw, &Popf<W.B2>, endsBlock: true);
-        HandlerTable.Register(Code.Popfd, &Popf<W.B4>, endsBlock: true);
-        HandlerTable.Register(Code.Popfq, &Popf<W.B8>, endsBlock: true);
-        HandlerTable.Register(Code.Enterw_imm16_imm8, &Enter<W.B2>);
-        HandlerTable.Register(Code.Enterd_imm16_imm8, &Enter<W.B4>);
-        HandlerTable.Register(Code.Enterq_imm16_imm8, &Enter<W.B8>);
-        HandlerTable.Register(Code.Leavew, &Leave<W.B2>);
-        HandlerTable.Register(Code.Leaved, &Leave<W.B4>);
-        HandlerTable.Register(Code.Leaveq, &Leave<W.B8>);
+        HandlerTable.Register(Code.Popfw, &Popf<Size16>, endsBlock: true);
+        HandlerTable.Register(Code.Popfd, &Popf<Size32>, endsBlock: true);
+        HandlerTable.Register(Code.Popfq, &Popf<Size64>, endsBlock: true);
+        HandlerTable.Register(Code.Enterw_imm16_imm8, &Enter<Size16>);
+        HandlerTable.Register(Code.Enterd_imm16_imm8, &Enter<Size32>);
+        HandlerTable.Register(Code.Enterq_imm16_imm8, &Enter<Size64>);
+        HandlerTable.Register(Code.Leavew, &Leave<Size16>);
+        HandlerTable.Register(Code.Leaved, &Leave<Size32>);
+        HandlerTable.Register(Code.Leaveq, &Leave<Size64>);
     }
 
     // PUSHF: the image has VM and RF cleared (SDM Vol. 2B PUSHF). VM86 is not supported, so no IOPL check.
-    private static void Pushf<T>(CpuCore c, ref Uop u) where T : struct, IWidth =>
+    private static void Pushf<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize =>
         c.Push(T.Bytes, c.GetRflags() & ~(Rflags.RF | Rflags.VM));
 
     // POPF (SDM Vol. 2B POPF, Operation): real mode or CPL 0 may change every writable flag including IOPL and IF;
     // 0 < CPL <= IOPL may change IF but not IOPL; CPL > IOPL changes neither (no fault). VIP, VIF, VM are never
     // changed; RF is cleared by the 32/64-bit forms; the 16-bit form changes only bits 15:0.
-    private static void Popf<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Popf<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong rsp = c.R[Reg.RSP];
         ulong v = c.PopAt(ref rsp, T.Bytes);
@@ -53,7 +53,7 @@ internal static unsafe class StackFrame
     // ENTER imm16, imm8 (SDM Vol. 2A ENTER, Operation): push rBP, copy NestingLevel − 1 frame pointers from the
     // enclosing frame, push the new frame pointer, then rBP ← FrameTemp and rSP ← rSP − AllocSize. The frame
     // pointer walk uses rBP at the stack width; all stores go to a working RSP committed at the end.
-    private static void Enter<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Enter<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong alloc = u.Imm & 0xFFFF;
         int level = (int)(u.Imm2 & 31);
@@ -67,7 +67,7 @@ internal static unsafe class StackFrame
             for (int i = 1; i < level; i++)
             {
                 rbp = (rbp - (ulong)T.Bytes) & mask;
-                ulong v = W.Load<T>(c, c.StackAddress(rbp, T.Bytes, false));
+                ulong v = T.Read(c, c.StackAddress(rbp, T.Bytes, false));
                 c.PushAt(ref rsp, T.Bytes, v);
             }
             c.PushAt(ref rsp, T.Bytes, frameTemp);
@@ -75,16 +75,16 @@ internal static unsafe class StackFrame
         ulong final = (rsp - alloc) & mask;
         // The final stack pointer is checked as for a write there (#SS, #PF), though nothing is stored (as Bochs).
         if (alloc != 0) c.Translate(c.StackAddress(final, T.Bytes, true), AccessKind.Write);
-        W.Set<T>(c, Reg.RBP, frameTemp);
+        T.Set(c, Reg.RBP, frameTemp);
         c.CommitStackPointer(final);
     }
 
     // LEAVE: rSP ← rBP (at the stack width), then rBP ← Pop().
-    private static void Leave<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Leave<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong rsp = c.R[Reg.RBP] & c.StackPointerMask;
         ulong v = c.PopAt(ref rsp, T.Bytes);
         c.CommitStackPointer(rsp);
-        W.Set<T>(c, Reg.RBP, v);
+        T.Set(c, Reg.RBP, v);
     }
 }

@@ -25,26 +25,26 @@ internal static unsafe class StringOps
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.Movsb_m8_m8, &Movs<W.B1>);
-        HandlerTable.Register(Code.Movsw_m16_m16, &Movs<W.B2>);
-        HandlerTable.Register(Code.Movsd_m32_m32, &Movs<W.B4>);
-        HandlerTable.Register(Code.Movsq_m64_m64, &Movs<W.B8>);
-        HandlerTable.Register(Code.Stosb_m8_AL, &Stos<W.B1>);
-        HandlerTable.Register(Code.Stosw_m16_AX, &Stos<W.B2>);
-        HandlerTable.Register(Code.Stosd_m32_EAX, &Stos<W.B4>);
-        HandlerTable.Register(Code.Stosq_m64_RAX, &Stos<W.B8>);
-        HandlerTable.Register(Code.Lodsb_AL_m8, &Lods<W.B1>);
-        HandlerTable.Register(Code.Lodsw_AX_m16, &Lods<W.B2>);
-        HandlerTable.Register(Code.Lodsd_EAX_m32, &Lods<W.B4>);
-        HandlerTable.Register(Code.Lodsq_RAX_m64, &Lods<W.B8>);
-        HandlerTable.Register(Code.Cmpsb_m8_m8, &Cmps<W.B1>);
-        HandlerTable.Register(Code.Cmpsw_m16_m16, &Cmps<W.B2>);
-        HandlerTable.Register(Code.Cmpsd_m32_m32, &Cmps<W.B4>);
-        HandlerTable.Register(Code.Cmpsq_m64_m64, &Cmps<W.B8>);
-        HandlerTable.Register(Code.Scasb_AL_m8, &Scas<W.B1>);
-        HandlerTable.Register(Code.Scasw_AX_m16, &Scas<W.B2>);
-        HandlerTable.Register(Code.Scasd_EAX_m32, &Scas<W.B4>);
-        HandlerTable.Register(Code.Scasq_RAX_m64, &Scas<W.B8>);
+        HandlerTable.Register(Code.Movsb_m8_m8, &Movs<Size8>);
+        HandlerTable.Register(Code.Movsw_m16_m16, &Movs<Size16>);
+        HandlerTable.Register(Code.Movsd_m32_m32, &Movs<Size32>);
+        HandlerTable.Register(Code.Movsq_m64_m64, &Movs<Size64>);
+        HandlerTable.Register(Code.Stosb_m8_AL, &Stos<Size8>);
+        HandlerTable.Register(Code.Stosw_m16_AX, &Stos<Size16>);
+        HandlerTable.Register(Code.Stosd_m32_EAX, &Stos<Size32>);
+        HandlerTable.Register(Code.Stosq_m64_RAX, &Stos<Size64>);
+        HandlerTable.Register(Code.Lodsb_AL_m8, &Lods<Size8>);
+        HandlerTable.Register(Code.Lodsw_AX_m16, &Lods<Size16>);
+        HandlerTable.Register(Code.Lodsd_EAX_m32, &Lods<Size32>);
+        HandlerTable.Register(Code.Lodsq_RAX_m64, &Lods<Size64>);
+        HandlerTable.Register(Code.Cmpsb_m8_m8, &Cmps<Size8>);
+        HandlerTable.Register(Code.Cmpsw_m16_m16, &Cmps<Size16>);
+        HandlerTable.Register(Code.Cmpsd_m32_m32, &Cmps<Size32>);
+        HandlerTable.Register(Code.Cmpsq_m64_m64, &Cmps<Size64>);
+        HandlerTable.Register(Code.Scasb_AL_m8, &Scas<Size8>);
+        HandlerTable.Register(Code.Scasw_AX_m16, &Scas<Size16>);
+        HandlerTable.Register(Code.Scasd_EAX_m32, &Scas<Size32>);
+        HandlerTable.Register(Code.Scasq_RAX_m64, &Scas<Size64>);
     }
 
     /// <summary>The address-size mask of a string instruction, from Iced's string operand kinds (…SI/ESI/RSI, …DI/EDI/RDI).</summary>
@@ -67,7 +67,7 @@ internal static unsafe class StringOps
 
     /// <summary>The per-element step: +size, or −size when DF = 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ulong Step<T>(CpuCore c) where T : struct, IWidth =>
+    internal static ulong Step<T>(CpuCore c) where T : struct, IOperandSize =>
         (c.RflagsBits & Rflags.DF) != 0 ? (ulong)-T.Bytes : (ulong)T.Bytes;
 
     /// <summary>
@@ -81,16 +81,16 @@ internal static unsafe class StringOps
         c.RequestExit();
     }
 
-    private static void Movs<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Movs<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong am = AddressMask(ref u), step = Step<T>(c);
         int seg = u.Seg;
         ulong si = c.R[Reg.RSI] & am, di = c.R[Reg.RDI] & am;
         if (!Repeated(ref u))
         {
-            W.Store<T>(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false)));
-            W.SetAddressSized(c, Reg.RSI, si + step, am);
-            W.SetAddressSized(c, Reg.RDI, di + step, am);
+            T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
+            AddressSized.Set(c, Reg.RSI, si + step, am);
+            AddressSized.Set(c, Reg.RDI, di + step, am);
             return;
         }
         ulong count = c.R[Reg.RCX] & am;
@@ -100,7 +100,7 @@ internal static unsafe class StringOps
             while (count != 0)
             {
                 if (budget-- == 0) { Yield(c); return; }
-                W.Store<T>(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false)));
+                T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
                 si = (si + step) & am;
                 di = (di + step) & am;
                 count--;
@@ -108,21 +108,21 @@ internal static unsafe class StringOps
         }
         finally
         {
-            W.SetAddressSized(c, Reg.RSI, si, am);
-            W.SetAddressSized(c, Reg.RDI, di, am);
-            W.SetAddressSized(c, Reg.RCX, count, am);
+            AddressSized.Set(c, Reg.RSI, si, am);
+            AddressSized.Set(c, Reg.RDI, di, am);
+            AddressSized.Set(c, Reg.RCX, count, am);
         }
     }
 
-    private static void Stos<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Stos<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong am = AddressMask(ref u), step = Step<T>(c);
-        ulong v = W.Get<T>(c, Reg.RAX);
+        ulong v = T.Get(c, Reg.RAX);
         ulong di = c.R[Reg.RDI] & am;
         if (!Repeated(ref u))
         {
-            W.Store<T>(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), v);
-            W.SetAddressSized(c, Reg.RDI, di + step, am);
+            T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), v);
+            AddressSized.Set(c, Reg.RDI, di + step, am);
             return;
         }
         ulong count = c.R[Reg.RCX] & am;
@@ -132,27 +132,27 @@ internal static unsafe class StringOps
             while (count != 0)
             {
                 if (budget-- == 0) { Yield(c); return; }
-                W.Store<T>(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), v);
+                T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), v);
                 di = (di + step) & am;
                 count--;
             }
         }
         finally
         {
-            W.SetAddressSized(c, Reg.RDI, di, am);
-            W.SetAddressSized(c, Reg.RCX, count, am);
+            AddressSized.Set(c, Reg.RDI, di, am);
+            AddressSized.Set(c, Reg.RCX, count, am);
         }
     }
 
-    private static void Lods<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Lods<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong am = AddressMask(ref u), step = Step<T>(c);
         int seg = u.Seg;
         ulong si = c.R[Reg.RSI] & am;
         if (!Repeated(ref u))
         {
-            W.Set<T>(c, Reg.RAX, W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false)));
-            W.SetAddressSized(c, Reg.RSI, si + step, am);
+            T.Set(c, Reg.RAX, T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
+            AddressSized.Set(c, Reg.RSI, si + step, am);
             return;
         }
         ulong count = c.R[Reg.RCX] & am;
@@ -162,20 +162,20 @@ internal static unsafe class StringOps
             while (count != 0)
             {
                 if (budget-- == 0) { Yield(c); return; }
-                W.Set<T>(c, Reg.RAX, W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false)));
+                T.Set(c, Reg.RAX, T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
                 si = (si + step) & am;
                 count--;
             }
         }
         finally
         {
-            W.SetAddressSized(c, Reg.RSI, si, am);
-            W.SetAddressSized(c, Reg.RCX, count, am);
+            AddressSized.Set(c, Reg.RSI, si, am);
+            AddressSized.Set(c, Reg.RCX, count, am);
         }
     }
 
     // CMPS: flags of [seg:rSI] − [ES:rDI]. REPE stops when they differ (ZF = 0), REPNE when they are equal.
-    private static void Cmps<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Cmps<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong am = AddressMask(ref u), step = Step<T>(c);
         int seg = u.Seg;
@@ -183,11 +183,11 @@ internal static unsafe class StringOps
         bool repe = u.Instr.HasRepePrefix, repne = u.Instr.HasRepnePrefix;
         if (!repe && !repne)
         {
-            ulong a = W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false));
-            ulong b = W.Load<T>(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
-            W.SetAddressSized(c, Reg.RSI, si + step, am);
-            W.SetAddressSized(c, Reg.RDI, di + step, am);
-            c.SetFlagsSub(T.SizeIndex, a, b, a - b);
+            ulong a = T.Read(c, c.LinearAddress(seg, si, T.Bytes, false));
+            ulong b = T.Read(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
+            AddressSized.Set(c, Reg.RSI, si + step, am);
+            AddressSized.Set(c, Reg.RDI, di + step, am);
+            c.SetFlagsSub(T.Index, a, b, a - b);
             return;
         }
         ulong count = c.R[Reg.RCX] & am;
@@ -197,35 +197,35 @@ internal static unsafe class StringOps
             while (count != 0)
             {
                 if (budget-- == 0) { Yield(c); return; }
-                ulong a = W.Load<T>(c, c.LinearAddress(seg, si, T.Bytes, false));
-                ulong b = W.Load<T>(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
+                ulong a = T.Read(c, c.LinearAddress(seg, si, T.Bytes, false));
+                ulong b = T.Read(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
                 si = (si + step) & am;
                 di = (di + step) & am;
                 count--;
-                c.SetFlagsSub(T.SizeIndex, a, b, a - b);
+                c.SetFlagsSub(T.Index, a, b, a - b);
                 if ((a == b) != repe) break;
             }
         }
         finally
         {
-            W.SetAddressSized(c, Reg.RSI, si, am);
-            W.SetAddressSized(c, Reg.RDI, di, am);
-            W.SetAddressSized(c, Reg.RCX, count, am);
+            AddressSized.Set(c, Reg.RSI, si, am);
+            AddressSized.Set(c, Reg.RDI, di, am);
+            AddressSized.Set(c, Reg.RCX, count, am);
         }
     }
 
     // SCAS: flags of accumulator − [ES:rDI], with the same REPE/REPNE termination as CMPS.
-    private static void Scas<T>(CpuCore c, ref Uop u) where T : struct, IWidth
+    private static void Scas<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
         ulong am = AddressMask(ref u), step = Step<T>(c);
-        ulong acc = W.Get<T>(c, Reg.RAX);
+        ulong acc = T.Get(c, Reg.RAX);
         ulong di = c.R[Reg.RDI] & am;
         bool repe = u.Instr.HasRepePrefix, repne = u.Instr.HasRepnePrefix;
         if (!repe && !repne)
         {
-            ulong b = W.Load<T>(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
-            W.SetAddressSized(c, Reg.RDI, di + step, am);
-            c.SetFlagsSub(T.SizeIndex, acc, b, acc - b);
+            ulong b = T.Read(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
+            AddressSized.Set(c, Reg.RDI, di + step, am);
+            c.SetFlagsSub(T.Index, acc, b, acc - b);
             return;
         }
         ulong count = c.R[Reg.RCX] & am;
@@ -235,17 +235,17 @@ internal static unsafe class StringOps
             while (count != 0)
             {
                 if (budget-- == 0) { Yield(c); return; }
-                ulong b = W.Load<T>(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
+                ulong b = T.Read(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
                 di = (di + step) & am;
                 count--;
-                c.SetFlagsSub(T.SizeIndex, acc, b, acc - b);
+                c.SetFlagsSub(T.Index, acc, b, acc - b);
                 if ((acc == b) != repe) break;
             }
         }
         finally
         {
-            W.SetAddressSized(c, Reg.RDI, di, am);
-            W.SetAddressSized(c, Reg.RCX, count, am);
+            AddressSized.Set(c, Reg.RDI, di, am);
+            AddressSized.Set(c, Reg.RCX, count, am);
         }
     }
 }

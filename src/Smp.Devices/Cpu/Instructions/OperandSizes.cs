@@ -4,7 +4,7 @@ using Iced.Intel;
 namespace Smp.Devices.Cpu.Instructions;
 
 /// <summary>
-/// An operand size as a type: ALU handlers are generic over it so one routine serves 8, 16, 32 and
+/// An operand size as a type: handlers of every family are generic over it so one routine serves 8, 16, 32 and
 /// 64 bits and the JIT specialises each instantiation (every member is a constant or a direct call).
 /// </summary>
 internal interface IOperandSize
