@@ -61,12 +61,13 @@ internal static class GuestSession
         for (int i = 0; i < machine.Cores.Count; i++)
         {
             var core = machine.Cores[i];
+            int index = i; // the lambdas below run after the loop: capture this CPU's index, not the loop variable
             trackers[i] = new FunctionTracker(i, watchNames, trace);
             CompositeCpuObserver.Attach(core, trackers[i]);
             if (trace is not null)
             {
                 var view = new Stress.GuestMemoryView(core);
-                CompositeCpuObserver.Attach(core, new TraceCpuObserver(trace, () => core.SimulatedNanoseconds, _ => i,
+                CompositeCpuObserver.Attach(core, new TraceCpuObserver(trace, () => core.SimulatedNanoseconds, _ => index,
                     (c, a) => view.TryRead64(a, out var v) ? v : null));
                 if (core.IsBsp) trace.CpuStarted(i, (int)apicIds[i], CpuRole.Bsp, 0, "reset");
             }
