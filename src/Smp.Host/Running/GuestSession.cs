@@ -24,7 +24,9 @@ internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, 
 /// <param name="Cpus">Per-CPU read-back from registers and guest memory.</param>
 /// <param name="Trackers">Per-CPU function trackers (last phase, first-entry times).</param>
 /// <param name="WallClock">Host time the run took.</param>
-internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<CpuReadback> Cpus, IReadOnlyList<FunctionTracker> Trackers, TimeSpan WallClock);
+/// <param name="Trace">The recorded (and already exported) trace, or null when no trace option was on.</param>
+internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<CpuReadback> Cpus, IReadOnlyList<FunctionTracker> Trackers, TimeSpan WallClock,
+    BootTrace? Trace = null);
 
 /// <summary>
 /// Runs one guest on a <see cref="Machine"/> with the observers a user asked for: function tracking
@@ -85,6 +87,6 @@ internal static class GuestSession
             new TelemetrySink(options.Trace, err).Export(trace, result.SimulatedNanoseconds, wall.Elapsed);
         }
 
-        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed);
+        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed, trace);
     }
 }
