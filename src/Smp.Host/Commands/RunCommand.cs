@@ -3,7 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Smp.Devices.Platform;
 using Smp.Devices.Platform.Actors;
-using Smp.Host.Firmware;
+using Smp.Host.Running;
 
 namespace Smp.Host.Commands;
 
@@ -34,6 +34,11 @@ internal static class RunCommand
             Description = "Seed for every random choice of the run; the same seed and options reproduce the run bit for bit.",
             HelpName = "S",
         };
+        var symbols = new Option<FileInfo>("--symbols")
+        {
+            Description = "The guest's System.map ('ADDRESS TYPE NAME' lines): watched functions (--watch and the boot-path defaults) become trace spans.",
+            HelpName = "FILE.map",
+        };
         var command = new Command(
             "run",
             "Boot a raw disk image through the BIOS. The run ends when the guest writes port 0xF4 " +
@@ -45,14 +50,23 @@ internal static class RunCommand
             memory,
             maxInstructions,
             seed,
+            symbols,
         };
         var trace = TraceCliOptions.AddTo(command);
 
         command.SetAction(parse => context.Guard("smp run", () =>
         {
-            if (trace.ReadValidated(parse, "smp run", context.Err) is null)
+            var traceOptions = trace.ReadValidated(parse, "smp run", context.Err);
+            if (traceOptions is null)
             {
                 return ExitCodes.Usage;
+            }
+
+            IReadOnlyList<KeyValuePair<string, ulong>> symbolTable = [];
+            if (parse.GetValue(symbols) is { } map)
+            {
+                if (ReadSystemMap(context, map) is not { } table) return ExitCodes.Usage;
+                symbolTable = table;
             }
 
             return Run(
@@ -61,12 +75,50 @@ internal static class RunCommand
                 parse.GetValue(cpus),
                 parse.GetValue(memory),
                 parse.GetResult(maxInstructions) is null ? long.MaxValue : parse.GetValue(maxInstructions),
-                parse.GetValue(seed));
+                parse.GetValue(seed),
+                symbolTable,
+                traceOptions);
         }));
         return command;
     }
 
-    private static int Run(CliContext context, FileInfo disk, int cpus, int memoryMiB, long budget, ulong seed)
+    /// <summary>
+    /// Reads a System.map (<c>ffffffff81000000 T _text</c> per line, as <c>nm</c> prints): every symbol with its
+    /// address. Null (after a message) when the file cannot be read or a line is not of that shape.
+    /// </summary>
+    internal static IReadOnlyList<KeyValuePair<string, ulong>>? ReadSystemMap(CliContext context, FileInfo map)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(map.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            context.Err.WriteLine($"smp run: cannot read the symbol file '{map.FullName}': {ex.Message}");
+            return null;
+        }
+
+        var result = new List<KeyValuePair<string, ulong>>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var fields = lines[i].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 0) continue;
+            if (fields.Length < 3 || fields[1].Length != 1
+                || !ulong.TryParse(fields[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var address))
+            {
+                context.Err.WriteLine($"smp run: '{map.FullName}' line {i + 1} is not a System.map line ('ADDRESS TYPE NAME'): '{lines[i].Trim()}'.");
+                return null;
+            }
+
+            result.Add(new(fields[2], address));
+        }
+
+        return result;
+    }
+
+    private static int Run(CliContext context, FileInfo disk, int cpus, int memoryMiB, long budget, ulong seed,
+        IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions)
     {
         byte[] image;
         try
@@ -91,24 +143,13 @@ internal static class RunCommand
             return ExitCodes.Usage;
         }
 
-        var firmware = FirmwareProviders.Current;
         var sink = new Com1Sink(context.Out);
-        var config = new MachineConfig
-        {
-            Cpus = cpus,
-            MemoryMiB = memoryMiB,
-            Seed = seed,
-            MaxInstructions = budget,
-            RomImage = firmware.Rom,
-            Disk = image,
-            BiosServices = firmware.CreateServices,
-            Console = sink.Write,
-        };
+        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, disk.Name, symbols, traceOptions, MaxInstructions: budget);
         MachineResult result;
         try
         {
-            using var machine = new Machine(config);
-            result = machine.Run();
+            // The session wires tracing (when a trace option is on) and function tracking from --symbols.
+            result = GuestSession.Run(options, sink.Write, context.Err).Machine;
         }
         catch (OutOfMemoryException)
         {
@@ -136,31 +177,6 @@ internal static class RunCommand
             default:
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 return ExitCodes.InternalError;
-        }
-    }
-
-    /// <summary>COM1 bytes to standard output, byte for byte (the process's raw stdout, or one char per byte in tests).</summary>
-    private sealed class Com1Sink(TextWriter writer)
-    {
-        private readonly Stream? _raw = ReferenceEquals(writer, Console.Out) ? Console.OpenStandardOutput() : null;
-
-        public void Write(byte value)
-        {
-            if (_raw is not null)
-            {
-                _raw.WriteByte(value);
-                if (value == (byte)'\n') _raw.Flush();
-            }
-            else
-            {
-                writer.Write((char)value);
-            }
-        }
-
-        public void Flush()
-        {
-            _raw?.Flush();
-            writer.Flush();
         }
     }
 

@@ -1,5 +1,6 @@
 using Smp.Devices.Cpu;
 using Smp.Host.Stress;
+using Smp.Host.Telemetry;
 
 namespace Smp.Host.Running;
 
@@ -39,10 +40,11 @@ internal sealed record CpuReadback(int Cpu, int ApicId, bool IsBsp, ulong GdtBas
     /// <summary>The attributes a trace carries for this CPU at the end of the run.</summary>
     public IEnumerable<KeyValuePair<string, object?>> TraceAttributes()
     {
-        yield return new("gdt.base", (long)GdtBase);
-        yield return new("gdt.limit", (long)GdtLimit);
-        yield return new("gs.base", (long)GsBase);
-        yield return new("tss.base", (long)TssBase);
-        for (int i = 0; i < Ist.Count; i++) yield return new($"ist.{i + 1}", (long)Ist[i]);
+        // Hex strings, as the trace's own LGDT/LTR/WRMSR attributes (OTLP integers are signed).
+        yield return new("gdt.base", TraceAttribute.Hex(GdtBase));
+        yield return new("gdt.limit", TraceAttribute.Hex(GdtLimit));
+        yield return new("gs.base", TraceAttribute.Hex(GsBase));
+        yield return new("tss.base", TraceAttribute.Hex(TssBase));
+        for (int i = 0; i < Ist.Count; i++) yield return new($"ist.{i + 1}", TraceAttribute.Hex(Ist[i]));
     }
 }

@@ -25,7 +25,8 @@ internal sealed class FunctionTracker(int cpuIndex, IReadOnlyDictionary<ulong, s
         long now = cpu.SimulatedNanoseconds;
         LastPhase = name;
         _firstEntry.TryAdd(name, now);
-        trace?.FunctionEntered(cpuIndex, name, now, rsp);
+        // The mode at entry tells a real-mode trampoline_start from a 64-bit function.
+        trace?.FunctionEntered(cpuIndex, name, now, rsp).SetAttribute("cpu.mode", cpu.Mode.ToString());
     }
 
     /// <inheritdoc />

@@ -24,7 +24,9 @@ internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, 
 /// <param name="Cpus">Per-CPU read-back from registers and guest memory.</param>
 /// <param name="Trackers">Per-CPU function trackers (last phase, first-entry times).</param>
 /// <param name="WallClock">Host time the run took.</param>
-internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<CpuReadback> Cpus, IReadOnlyList<FunctionTracker> Trackers, TimeSpan WallClock);
+/// <param name="Trace">The recorded (and already exported) trace, or null when no trace option was on.</param>
+internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<CpuReadback> Cpus, IReadOnlyList<FunctionTracker> Trackers, TimeSpan WallClock,
+    BootTrace? Trace = null);
 
 /// <summary>
 /// Runs one guest on a <see cref="Machine"/> with the observers a user asked for: function tracking
@@ -61,12 +63,13 @@ internal static class GuestSession
         for (int i = 0; i < machine.Cores.Count; i++)
         {
             var core = machine.Cores[i];
+            int index = i; // the lambdas below run after the loop: capture this CPU's index, not the loop variable
             trackers[i] = new FunctionTracker(i, watchNames, trace);
             CompositeCpuObserver.Attach(core, trackers[i]);
             if (trace is not null)
             {
                 var view = new Stress.GuestMemoryView(core);
-                CompositeCpuObserver.Attach(core, new TraceCpuObserver(trace, () => core.SimulatedNanoseconds, _ => i,
+                CompositeCpuObserver.Attach(core, new TraceCpuObserver(trace, () => core.SimulatedNanoseconds, _ => index,
                     (c, a) => view.TryRead64(a, out var v) ? v : null));
                 if (core.IsBsp) trace.CpuStarted(i, (int)apicIds[i], CpuRole.Bsp, 0, "reset");
             }
@@ -84,6 +87,6 @@ internal static class GuestSession
             new TelemetrySink(options.Trace, err).Export(trace, result.SimulatedNanoseconds, wall.Elapsed);
         }
 
-        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed);
+        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed, trace);
     }
 }

@@ -97,7 +97,9 @@ public static class OtlpJsonExporter
         json.WriteNumber("kind", 1); // SPAN_KIND_INTERNAL
         json.WriteString("startTimeUnixNano", UnixNanos(span.StartNs));
         json.WriteString("endTimeUnixNano", UnixNanos(span.IsOpen ? Math.Max(span.StartNs, trace.Root.EndNs) : span.EndNs));
-        WriteAttributes(json, span.Attributes);
+        // The host's wall-clock time is the one value that differs between two runs of the same seed: the file
+        // leaves it out so that the same run gives the same bytes (the live export and the timeline keep it).
+        WriteAttributes(json, span.Attributes.Where(a => a.Key != WallClockAttribute).ToList());
         if (span.Events.Count > 0)
         {
             json.WriteStartArray("events");
@@ -132,6 +134,9 @@ public static class OtlpJsonExporter
         json.WriteEndObject();
         json.WriteEndObject();
     }
+
+    /// <summary>The machine span's wall-clock attribute, left out of the file (it is not deterministic).</summary>
+    public const string WallClockAttribute = "run.wall_clock_ms";
 
     private static string UnixNanos(long timeNs) => BootTrace.ToUnixNanos(timeNs).ToString(CultureInfo.InvariantCulture);
 

@@ -14,7 +14,7 @@ public sealed class SymbolWatchList
         "start_of_setup", "main", "go_to_protected_mode", "protected_mode_jump", "startup_32", "startup_64",
         "extract_kernel", "secondary_startup_64", "x86_64_start_kernel", "x86_64_start_reservations",
         // Generic kernel init on the BSP.
-        "start_kernel", "setup_arch", "trap_init", "cpu_init", "rest_init", "kernel_init", "kernel_init_freeable",
+        "start_kernel", "setup_arch", "trap_init", "tsc_init", "pit_calibrate_tsc", "cpu_init", "rest_init", "kernel_init", "kernel_init_freeable",
         "smp_prepare_cpus", "smp_init", "bringup_nonboot_cpus", "cpu_up", "native_cpu_up", "do_boot_cpu",
         "wakeup_secondary_cpu_via_init", "smp_cpus_done",
         // The AP's path to idle.

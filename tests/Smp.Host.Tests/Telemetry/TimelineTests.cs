@@ -85,7 +85,7 @@ public sealed partial class TimelineTests(ITestOutputHelper output)
         }
     }
 
-    private static string? FindChromium()
+    internal static string? FindChromium()
     {
         foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome" })
         {
@@ -102,7 +102,7 @@ public sealed partial class TimelineTests(ITestOutputHelper output)
         return null;
     }
 
-    private static string RunChromium(string chromium, string workDirectory, params string[] arguments)
+    internal static string RunChromium(string chromium, string workDirectory, params string[] arguments)
     {
         var start = new ProcessStartInfo(chromium)
         {
@@ -133,14 +133,14 @@ public sealed partial class TimelineTests(ITestOutputHelper output)
     }
 
     [GeneratedRegex("<body[^>]*>")]
-    private static partial Regex BodyTag();
+    internal static partial Regex BodyTag();
 
     [GeneratedRegex("data-lane=\"(cpu[0-9]+)\"")]
-    private static partial Regex LaneAttribute();
+    internal static partial Regex LaneAttribute();
 
     [GeneratedRegex("<g class=\"bar[^\"]*\" data-k=\"s[0-9]+\"")]
-    private static partial Regex SpanBar();
+    internal static partial Regex SpanBar();
 
     [GeneratedRegex("class=\"ipi\" data-k=\"i[0-9]+\"")]
-    private static partial Regex IpiArrow();
+    internal static partial Regex IpiArrow();
 }
