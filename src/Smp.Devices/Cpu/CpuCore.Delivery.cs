@@ -39,6 +39,7 @@ public sealed partial class CpuCore
             try
             {
                 DeliverOnce(vector, kind, errorCode, hasErrorCode, returnRip, instructionBreakpoint);
+                _lastTransfer = Decoding.Transfer.Event;
                 return;
             }
             catch (CpuFault f) when (ReferenceEquals(f, _fault))

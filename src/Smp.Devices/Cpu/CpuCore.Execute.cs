@@ -80,6 +80,7 @@ public sealed unsafe partial class CpuCore
             int n = block.Count < limit ? block.Count : (int)limit;
             int done = ExecuteUops(block.Uops, n);
             InstructionsRetired += done;
+            _lastTransfer = done == block.Count ? block.LastTransfer : Transfer.None;
             return done;
         }
         catch (CpuFault f) when (ReferenceEquals(f, _fault))
@@ -142,6 +143,7 @@ public sealed unsafe partial class CpuCore
             u.Exec(this, ref u);
             Rip = NextRip;
             InstructionsRetired++;
+            _lastTransfer = block.Count == 1 ? block.LastTransfer : Transfer.None;
             AfterInstruction();
         }
         catch (CpuFault f) when (ReferenceEquals(f, _fault))
@@ -234,6 +236,7 @@ public sealed unsafe partial class CpuCore
             if (_watch != null && _watch.Contains(Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL)) break;
         }
         block.Count = count;
+        block.LastTransfer = count > 0 ? TransferOf(in block.Uops[count - 1].Instr) : Transfer.None;
         return block;
     }
 
@@ -257,6 +260,7 @@ public sealed unsafe partial class CpuCore
             {
                 UopBuilder.Build(in instr, ref block.Uops[0]);
                 block.Count = 1;
+                block.LastTransfer = TransferOf(in instr);
                 block.Cacheable = false;
                 return block;
             }

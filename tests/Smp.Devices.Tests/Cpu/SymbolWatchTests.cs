@@ -54,4 +54,19 @@ public class SymbolWatchTests
         Assert.Equal(["enter f", "enter g", "return g", "return f", "enter idle"], rec.Log);
         Assert.Single(m.Cpu.OpenFunctions);
     }
+
+    [Fact]
+    public void A_jump_into_the_next_never_returning_function_ends_the_previous_one()
+    {
+        using var m = TestMachine.LongMode();
+        ulong a1 = TestMachine.CodeBase + 0x100, a2 = TestMachine.CodeBase + 0x200;
+        m.Load(TestMachine.CodeBase, a => a.jmp(a1));
+        m.Load(a1, a => { a.mov(rsp, (long)TestMachine.StackTop - 0x100); a.jmp(a2); });   // a stack switch is not a return
+        m.Load(a2, a => a.hlt());
+        var rec = new Recorder { Names = { [a1] = "startup", [a2] = "start_secondary" } };
+        m.Cpu.Observer = rec;
+        m.Cpu.Watch = new SymbolWatch([a1, a2]);
+        m.Run();
+        Assert.Equal(["enter startup", "return startup", "enter start_secondary"], rec.Log);
+    }
 }

@@ -25,6 +25,9 @@ public sealed class DecodedBlock
     /// <summary>The page version at decode time.</summary>
     public uint Version;
 
+    /// <summary>How the block's last instruction transfers control (a call, a return, ...); used to tell calls from jumps for watched functions.</summary>
+    public Transfer LastTransfer;
+
     /// <summary>True when the block's first instruction is a watched function entry (<see cref="CpuCore.Watch"/>).</summary>
     public bool StartsWatchedFunction;
 
