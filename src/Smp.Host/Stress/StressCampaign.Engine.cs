@@ -150,18 +150,31 @@ internal sealed partial class StressCampaign
             for (int k = 0; k < _armed.Count; k++) _armed[k] = (_armed[k].Remaining - used, _armed[k].Kind);
         }
 
-        // Fires what is due (everything, when the CPU sleeps: a sleeping CPU's count does not advance).
-        public bool FireDue(CpuCore core, bool all)
+        // Fires what is due. A sleeping CPU's count does not advance, so it takes its next injection
+        // at once — one at a time, so that NMIs planned apart are not collapsed into one latch.
+        public bool FireDue(CpuCore core, bool idle)
         {
+            if (idle)
+            {
+                if (_armed.Count > 0)
+                {
+                    Inject(core, _armed[0].Kind);
+                    _armed.RemoveAt(0);
+                    return true;
+                }
+                if (_nextTimed >= _timed.Count) return false;
+                Inject(core, _timed[_nextTimed++].Kind);
+                return true;
+            }
             bool fired = false;
-            while (_nextTimed < _timed.Count && (all || _timed[_nextTimed].At <= Units))
+            while (_nextTimed < _timed.Count && _timed[_nextTimed].At <= Units)
             {
                 Inject(core, _timed[_nextTimed++].Kind);
                 fired = true;
             }
             for (int k = 0; k < _armed.Count; k++)
             {
-                if (!all && _armed[k].Remaining > 0) continue;
+                if (_armed[k].Remaining > 0) continue;
                 Inject(core, _armed[k].Kind);
                 _armed.RemoveAt(k--);
                 fired = true;

@@ -104,11 +104,11 @@ internal static class StressScenarios
         switch (name)
         {
             case "nmi-burst":
-                // 1–4 NMIs to one CPU or spread, at random points of the first 600 instructions.
+                // 1–4 NMIs to one CPU or spread, at random points of the first 160 instructions (an NMI handler run is about that long).
                 int count = 1 + rng.Below(4);
                 bool spread = cpus > 1 && rng.Below(3) == 0;
                 for (int i = 0; i < count; i++)
-                    timed.Add(new TimedInjection(spread ? rng.Below(cpus) : cpu, rng.Below(600), InjectionKind.Nmi));
+                    timed.Add(new TimedInjection(spread ? rng.Below(cpus) : cpu, rng.Below(160), InjectionKind.Nmi));
                 break;
             case "nmi-after-bp-iret":
                 // The second NMI is latched while the kprobe #BP handler inside nmi_handle runs its last
