@@ -83,8 +83,7 @@ internal static class StressCommand
             var results = StressRun.Run(spec, progress.Update);
             progress.Finish();
             var r = StressReport.Of(spec, results);
-            PrintFindings(context.Out, results);
-            context.Out.Write(r.Summary());
+            context.Out.Write(Render(results, r));
             if (reportFile is not null)
             {
                 using var stream = File.Create(reportFile.FullName);
@@ -93,6 +92,15 @@ internal static class StressCommand
             return r.ViolationCount > 0 ? ExitCodes.StressViolations : ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The standard output of a campaign: one line per violation, the first oopses, then the summary table.</summary>
+    internal static string Render(IReadOnlyList<SeedResult> results, StressReport report)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        PrintFindings(output, results);
+        output.Write(report.Summary());
+        return output.ToString();
     }
 
     private static void PrintFindings(TextWriter output, IReadOnlyList<SeedResult> results)

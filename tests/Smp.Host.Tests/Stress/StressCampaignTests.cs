@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Smp.Host.Commands;
 using Smp.Host.Guest;
 using Smp.Host.Stress;
 
@@ -96,6 +98,92 @@ public sealed class StressCampaignTests(StressCampaignFixture fixture) : IClassF
         RunSeeds(fixture.Naive, "all", 1, 12);
         AssertSame(naive, fixture.Naive.Run(13, "all"));
         Assert.True(fixture.Naive.LastRestoredPages < 64, $"restore copied {fixture.Naive.LastRestoredPages} pages");
+    }
+
+    [Fact]
+    public void A_seed_reports_the_same_json_alone_and_inside_a_longer_campaign()
+    {
+        var spec = new StressCampaignSpec(HandlerVariant.Naive, 2, "all", 3, 3);
+        var alone = StressReport.Of(spec, [fixture.Naive.Run(3, "all")]);
+        var longer = StressReport.Of(spec with { First = 1, Last = 6 }, RunSeeds(fixture.Naive, "all", 1, 6));
+
+        Assert.NotEmpty(alone.Violations);
+        var inCampaign = longer.Violations.Where(v => v.GetProperty("seed").GetUInt64() == 3).Select(v => v.GetRawText());
+        Assert.Equal(alone.Violations.Select(v => v.GetRawText()), inCampaign);
+    }
+
+    private static (int ExitCode, string Out, string Err) Smp(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = SmpCli.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static byte[] Json(StressReport report)
+    {
+        var stream = new MemoryStream();
+        report.WriteJson(stream);
+        return stream.ToArray();
+    }
+
+    [Fact]
+    public void A_failing_seed_replays_to_a_byte_identical_report()
+    {
+        string dir = Directory.CreateTempSubdirectory("smp-stress").FullName;
+        try
+        {
+            string file = Path.Combine(dir, "replay.json");
+            var (code, stdout, stderr) = Smp("stress", "--handlers", "naive", "--seeds", "3..3", "--scenario", "nmi-after-bp-iret", "--report", file);
+
+            Assert.Equal(ExitCodes.StressViolations, code);
+            Assert.Contains("seed 3 nmi-after-bp-iret CPU", stdout);
+            Assert.Contains("BUG: IST stack clobbered", stdout);
+            Assert.Contains("  IstClobber                1", stdout);
+            Assert.Equal("\r[##############################] 1/1 seeds, 1 violations\n", stderr);
+            // The fresh process's boot and the shared campaign (which ran other seeds before) give the same bytes.
+            RunSeeds(fixture.Naive, "all", 20, 25);
+            var spec = new StressCampaignSpec(HandlerVariant.Naive, 2, "nmi-after-bp-iret", 3, 3);
+            var results = new[] { fixture.Naive.Run(3, "nmi-after-bp-iret") };
+            var report = StressReport.Of(spec, results);
+            Assert.Equal(File.ReadAllBytes(file), Json(report));
+            Assert.Equal(stdout, StressCommand.Render(results, report));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Shard_reports_merge_into_the_whole_campaign()
+    {
+        string dir = Directory.CreateTempSubdirectory("smp-stress").FullName;
+        try
+        {
+            var spec = new StressCampaignSpec(HandlerVariant.Naive, 2, "all", 1, 9);
+            string s1 = Path.Combine(dir, "s1.json"), s2 = Path.Combine(dir, "s2.json"), merged = Path.Combine(dir, "m.json");
+            var whole = StressReport.Of(spec, spec.Seeds().Select(s => fixture.Naive.Run(s, "all")).ToList());
+            foreach (var (index, file) in new[] { (1, s1), (2, s2) })
+            {
+                var part = spec with { ShardIndex = index, ShardCount = 2 };
+                File.WriteAllBytes(file, Json(StressReport.Of(part, part.Seeds().Select(s => fixture.Naive.Run(s, "all")).ToList())));
+            }
+            var (code, stdout, _) = Smp("stress", "--merge", s2, s1, "--report", merged);
+
+            Assert.Equal(ExitCodes.StressViolations, code);
+            Assert.Contains("seeds 1..9, shard 1/2,2/2", stdout);
+            using var a = JsonDocument.Parse(Json(whole));
+            using var b = JsonDocument.Parse(File.ReadAllBytes(merged));
+            Assert.True(whole.ViolationCount > 0);
+            Assert.Equal(a.RootElement.GetProperty("totals").GetRawText(), b.RootElement.GetProperty("totals").GetRawText());
+            Assert.Equal(a.RootElement.GetProperty("violations").GetRawText(), b.RootElement.GetProperty("violations").GetRawText());
+            Assert.Equal(["1/2", "2/2"], b.RootElement.GetProperty("campaign").GetProperty("shards").EnumerateArray().Select(s => s.GetString()));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static void AssertSame(SeedResult a, SeedResult b)
