@@ -16,8 +16,9 @@ namespace Smp.Host.Stress;
 /// its flags at rest (not scheduled, not waiting for the BIOS, sleep reported), which is also the state a
 /// scenario leaves them in, because stress scenarios drive the cores synchronously
 /// (<see cref="CpuCore.Run"/> with exact instruction counts) and never send a message: the actor
-/// system, its clock and the <see cref="Devices.Platform.Actors.RunControl"/> are untouched, so a machine
-/// restored from a snapshot can be resumed with <see cref="Machine.Run"/> as the boot left it.</para>
+/// system, its clock and the <see cref="Devices.Platform.Actors.RunControl"/> are untouched and stay exactly
+/// as the boot left them (a later checkpoint/restore feature that resumes the actor machine itself will
+/// also need to reset the run control's stop state, which ended the boot as <c>AllIdle</c>).</para>
 /// <para><b>Time:</b> the cores' clocks (cycle counters, TSC offsets, instructions retired) are part of
 /// the CPU state, so after a restore each scenario starts at exactly the captured time and instruction
 /// count, whatever ran before; replaying one seed is therefore byte-identical in any campaign.</para>
