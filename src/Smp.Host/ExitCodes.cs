@@ -3,7 +3,7 @@ namespace Smp.Host;
 /// <summary>
 /// The process exit codes of <c>smp</c>, in one place. Besides these, <c>smp run</c> exits with the
 /// guest's own code when it writes the isa-debug-exit port 0xF4: (value &lt;&lt; 1) | 1, an odd
-/// number, as QEMU does. The simulator's own codes beyond 3 are even so they cannot be
+/// number, as QEMU does. The simulator's own codes beyond 2 are even so they cannot be
 /// mistaken for a guest's.
 /// </summary>
 internal static class ExitCodes
@@ -14,19 +14,16 @@ internal static class ExitCodes
     /// <summary>Bad command line: unknown command or option, missing or malformed value.</summary>
     public const int Usage = 2;
 
-    /// <summary>The command exists but is not built yet.</summary>
-    public const int NotImplemented = 3;
-
-    /// <summary>Reserved: the guest shut the machine down (triple fault); a report is printed.</summary>
+    /// <summary>The guest shut the machine down (triple fault); a report is printed.</summary>
     public const int GuestShutdown = 4;
 
-    /// <summary>Reserved: the instruction budget (<c>--max-instructions</c>) ran out; a report is printed.</summary>
+    /// <summary>The instruction budget (<c>--max-instructions</c>) ran out; a report is printed.</summary>
     public const int BudgetExhausted = 6;
 
     /// <summary>Every CPU went idle (halted with nothing pending, or waiting for SIPI) with no event due: the guest can never continue.</summary>
     public const int MachineIdle = 10;
 
-    /// <summary>Reserved: a stress campaign found violations (IST clobbering, lost or doubled NMIs).</summary>
+    /// <summary>A stress campaign found violations (IST clobbering, lost or doubled NMIs).</summary>
     public const int StressViolations = 8;
 
     /// <summary>A bug in the simulator: one sentence on stderr (the stack trace with <c>SMP_DEBUG=1</c>).</summary>

@@ -87,6 +87,8 @@ public sealed class CliTests
     [InlineData("stress", "--handlers", "clever")]
     [InlineData("stress", "--seeds", "9..1")]
     [InlineData("stress", "--shard", "3/2")]
+    [InlineData("stress", "--scenario", "everything")]
+    [InlineData("stress", "--cpus", "65")]
     [InlineData("bench", "gpu")]
     public void Bad_values_are_usage_errors_in_one_sentence(params string[] args)
     {
@@ -94,18 +96,6 @@ public sealed class CliTests
 
         Assert.Equal(ExitCodes.Usage, code);
         AssertOneSentenceWithoutStackTrace(stderr);
-    }
-
-    [Theory]
-    [InlineData("stress", "--seeds", "1..10", "--shard", "1/2")]
-    [InlineData("bench", "stress")]
-    public void Commands_not_built_yet_exit_with_the_not_implemented_code(params string[] args)
-    {
-        var (code, stdout, stderr) = Smp(args);
-
-        Assert.Equal(ExitCodes.NotImplemented, code);
-        Assert.Equal(string.Empty, stdout);
-        Assert.Contains("not implemented yet", stderr);
     }
 
     [Fact]

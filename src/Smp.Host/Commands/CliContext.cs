@@ -24,16 +24,6 @@ internal sealed record CliContext(TextWriter Out, TextWriter Err)
         }
     }
 
-    /// <summary>Prints a command that is not built yet and returns <see cref="ExitCodes.NotImplemented"/>.</summary>
-    /// <param name="command">The command, for example <c>smp boot</c>.</param>
-    /// <param name="when">When it will exist, for example <c>the built-in kernel arrives with issue 5</c>.</param>
-    /// <returns><see cref="ExitCodes.NotImplemented"/>.</returns>
-    public int NotImplemented(string command, string when)
-    {
-        Err.WriteLine($"{command}: not implemented yet ({when}).");
-        return ExitCodes.NotImplemented;
-    }
-
     /// <summary>Prints one sentence about an unexpected exception (plus the stack trace when <c>SMP_DEBUG=1</c>).</summary>
     /// <param name="command">The command that failed.</param>
     /// <param name="exception">The exception.</param>

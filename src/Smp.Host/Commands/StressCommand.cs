@@ -1,46 +1,169 @@
 using System.CommandLine;
+using System.Text.Json;
+using Smp.Host.Guest;
+using Smp.Host.Stress;
 
 namespace Smp.Host.Commands;
 
 /// <summary><c>smp stress</c>: seeded NMI/#DB nesting campaigns with an IST monitor.</summary>
 internal static class StressCommand
 {
+    // Full oopses printed on stdout (all of them are in the JSON report).
+    private const int OopsesPrinted = 3;
+
     /// <summary>Creates the command.</summary>
     /// <param name="context">Where the command writes.</param>
     /// <returns>The command.</returns>
     public static Command Create(CliContext context)
     {
+        var cpus = MachineOptions.Cpus(2);
         var handlers = new Option<string>("--handlers")
         {
             Description = "Which guest NMI/#DB handler pair to test: 'naive' (expected to fail) or 'linux' (nested-NMI logic and #DB IST shifting).",
             DefaultValueFactory = _ => "linux",
         };
         handlers.AcceptOnlyFromAmong("naive", "linux");
+        var seeds = new Option<SeedRange>("--seeds")
+        {
+            Description = "The seeds to run, inclusive: A..B (a single seed replays one scenario).",
+            HelpName = "A..B",
+            CustomParser = SeedRange.Parse,
+            DefaultValueFactory = _ => new SeedRange(1, 100),
+        };
+        var shard = new Option<Shard>("--shard")
+        {
+            Description = "Run only shard i of n of the seed range (seeds striped: seed A+k belongs to shard k mod n + 1), " +
+                "so a batch scheduler can spread a campaign over machines; merge the reports with --merge.",
+            HelpName = "i/n",
+            CustomParser = Shard.Parse,
+            DefaultValueFactory = _ => new Shard(1, 1),
+        };
+        var scenario = new Option<string>("--scenario")
+        {
+            Description = "The scenario: " + string.Join(", ", StressScenarios.Names) + ", or 'all' (each seed picks one).",
+            HelpName = "NAME|all",
+            DefaultValueFactory = _ => "all",
+        };
+        scenario.AcceptOnlyFromAmong([.. StressScenarios.Names, "all"]);
+        var report = new Option<FileInfo?>("--report")
+        {
+            Description = "Write the JSON report (campaign, totals, every violation with its seed and oops) to FILE.",
+            HelpName = "FILE.json",
+        };
+        var merge = new Option<FileInfo[]>("--merge")
+        {
+            Description = "Instead of running, merge these JSON reports of shards of one campaign (into --report, and print the summary).",
+            HelpName = "FILE.json",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command(
             "stress",
-            "Run seeded scenarios injecting NMIs and debug exceptions (TF, DR0-DR3, INT1) at random or chosen points; " +
+            "Run seeded scenarios injecting NMIs and debug exceptions (TF, DR0-DR3) at random or chosen points; " +
             "report IST stack clobbering and lost or doubled NMIs with an oops, replayable from its seed " +
             $"(exit code {ExitCodes.StressViolations} when violations are found).")
         {
-            MachineOptions.Cpus(2),
-            handlers,
-            new Option<SeedRange>("--seeds")
-            {
-                Description = "The seeds to run, inclusive: A..B (a single seed replays one scenario).",
-                HelpName = "A..B",
-                CustomParser = SeedRange.Parse,
-                DefaultValueFactory = _ => new SeedRange(1, 100),
-            },
-            new Option<Shard>("--shard")
-            {
-                Description = "Run only shard i of n of the seed range, so a batch scheduler can spread a campaign over machines.",
-                HelpName = "i/n",
-                CustomParser = Shard.Parse,
-                DefaultValueFactory = _ => new Shard(1, 1),
-            },
+            cpus, handlers, seeds, shard, scenario, report, merge,
         };
-        command.SetAction(_ => context.Guard("smp stress", () =>
-            context.NotImplemented("smp stress", "stress campaigns need the CPU core, the guest handlers and the IST monitor of later issues")));
+        command.SetAction(parse => context.Guard("smp stress", () =>
+        {
+            var reportFile = parse.GetValue(report);
+            if (parse.GetValue(merge) is { Length: > 0 } files) return Merge(context, files, reportFile);
+            int n = parse.GetValue(cpus);
+            if (n > 64)
+            {
+                context.Err.WriteLine($"smp stress: --cpus must be at most 64 for the built-in kernel, not {n}.");
+                return ExitCodes.Usage;
+            }
+
+            var range = parse.GetValue(seeds)!;
+            var part = parse.GetValue(shard)!;
+            var spec = new StressCampaignSpec(parse.GetValue(handlers) == "naive" ? HandlerVariant.Naive : HandlerVariant.Linux, n,
+                parse.GetValue(scenario)!, range.First, range.Last, part.Index, part.Count);
+            var progress = new ProgressLine(context.Err);
+            var results = StressRun.Run(spec, progress.Update);
+            progress.Finish();
+            var r = StressReport.Of(spec, results);
+            context.Out.Write(Render(results, r));
+            if (reportFile is not null)
+            {
+                using var stream = File.Create(reportFile.FullName);
+                r.WriteJson(stream);
+            }
+            return r.ViolationCount > 0 ? ExitCodes.StressViolations : ExitCodes.Ok;
+        }));
         return command;
+    }
+
+    /// <summary>The standard output of a campaign: one line per violation, the first oopses, then the summary table.</summary>
+    internal static string Render(IReadOnlyList<SeedResult> results, StressReport report)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        PrintFindings(output, results);
+        output.Write(report.Summary());
+        return output.ToString();
+    }
+
+    private static void PrintFindings(TextWriter output, IReadOnlyList<SeedResult> results)
+    {
+        int printed = 0;
+        foreach (var s in results)
+        {
+            foreach (var v in s.Violations)
+                output.WriteLine(FormattableString.Invariant($"seed {s.Seed} {s.Scenario} CPU{v.Cpu} {v.Kind}: {v.Details}   [{s.Plan}]"));
+            var shown = s.Violations.Count > 0 ? s.Violations[0] : results.Count == 1 && s.Expected.Count > 0 ? s.Expected[0] : null;
+            if (shown is null || printed >= OopsesPrinted) continue;
+            printed++;
+            output.WriteLine(FormattableString.Invariant($"---- oops, seed {s.Seed} ({s.Scenario}) ----"));
+            output.Write(shown.Oops);
+            if (s.Console.Length > 0) output.Write(FormattableString.Invariant($"---- guest console, seed {s.Seed} ----\n{s.Console}"));
+            output.WriteLine("----");
+        }
+    }
+
+    private static int Merge(CliContext context, FileInfo[] files, FileInfo? reportFile)
+    {
+        var docs = new List<JsonDocument>();
+        try
+        {
+            foreach (var f in files) docs.Add(JsonDocument.Parse(File.ReadAllBytes(f.FullName)));
+            var merged = StressReport.Merge(docs);
+            context.Out.Write(merged.Summary());
+            if (reportFile is not null)
+            {
+                using var stream = File.Create(reportFile.FullName);
+                merged.WriteJson(stream);
+            }
+            return merged.ViolationCount > 0 ? ExitCodes.StressViolations : ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or FormatException or KeyNotFoundException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            context.Err.WriteLine($"smp stress: cannot merge the reports: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        finally
+        {
+            foreach (var d in docs) d.Dispose();
+        }
+    }
+
+    /// <summary>A progress bar on stderr redrawn with '\r' at most 50 times, by seed count only (never by time), so output is reproducible.</summary>
+    private sealed class ProgressLine(TextWriter err)
+    {
+        private const int Width = 30;
+        private int _drawn = -1;
+
+        public void Update(ulong done, ulong total, long violations)
+        {
+            int step = total == 0 ? 50 : (int)(done * 50 / total);
+            if (step == _drawn) return;
+            _drawn = step;
+            int filled = total == 0 ? Width : (int)(done * Width / total);
+            err.Write(FormattableString.Invariant($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} seeds, {violations} violations"));
+        }
+
+        public void Finish()
+        {
+            if (_drawn >= 0) err.Write('\n');
+        }
     }
 }
