@@ -23,12 +23,12 @@ internal static unsafe class InputOutput
         HandlerTable.Register(Code.Out_DX_AL, &OutDx<Size8>);
         HandlerTable.Register(Code.Out_DX_AX, &OutDx<Size16>);
         HandlerTable.Register(Code.Out_DX_EAX, &OutDx<Size32>);
-        HandlerTable.Register(Code.Insb_m8_DX, &Ins<Size8>);
-        HandlerTable.Register(Code.Insw_m16_DX, &Ins<Size16>);
-        HandlerTable.Register(Code.Insd_m32_DX, &Ins<Size32>);
-        HandlerTable.Register(Code.Outsb_DX_m8, &Outs<Size8>);
-        HandlerTable.Register(Code.Outsw_DX_m16, &Outs<Size16>);
-        HandlerTable.Register(Code.Outsd_DX_m32, &Outs<Size32>);
+        HandlerTable.Register(Code.Insb_m8_DX, &StringOps.Run<Ins, Size8>);
+        HandlerTable.Register(Code.Insw_m16_DX, &StringOps.Run<Ins, Size16>);
+        HandlerTable.Register(Code.Insd_m32_DX, &StringOps.Run<Ins, Size32>);
+        HandlerTable.Register(Code.Outsb_DX_m8, &StringOps.Run<Outs, Size8>);
+        HandlerTable.Register(Code.Outsw_DX_m16, &StringOps.Run<Outs, Size16>);
+        HandlerTable.Register(Code.Outsd_DX_m32, &StringOps.Run<Outs, Size32>);
     }
 
     /// <summary>
@@ -86,75 +86,37 @@ internal static unsafe class InputOutput
     }
 
     // INS: ES:[rDI] ← port DX, rDI ± size; REP repeats rCX times (see StringOps for the restart rules).
-    private static void Ins<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    // INS: [ES:rDI] ← port DX; the destination is checked writable before the port is read.
+    private struct Ins : StringOps.IStringStep
     {
-        ulong am = StringOps.AddressMask(ref u), step = StringOps.Step<T>(c);
-        ushort port = c.Get16(Reg.RDX);
-        ulong di = c.R[Reg.RDI] & am;
-        if (!StringOps.Repeated(ref u))
+        public static bool UsesSi => false;
+        public static bool UsesDi => true;
+        public static bool Compares => false;
+
+        public static void Prepare<T>(CpuCore c) where T : struct, IOperandSize => CheckIoPermission(c, c.Get16(Reg.RDX), T.Bytes);
+
+        public static bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize
         {
-            CheckIoPermission(c, port, T.Bytes);
             ulong la = InsDestination<T>(c, di);
-            T.Write(c, la, c.Ports.In(port, T.Bytes));
-            AddressSized.Set(c, Reg.RDI, di + step, am);
-            return;
-        }
-        ulong count = c.R[Reg.RCX] & am;
-        if (count == 0) return;
-        CheckIoPermission(c, port, T.Bytes);
-        int budget = StringOps.MaxIterations;
-        try
-        {
-            while (count != 0)
-            {
-                if (budget-- == 0) { StringOps.Yield(c); return; }
-                ulong la = InsDestination<T>(c, di);
-                T.Write(c, la, c.Ports.In(port, T.Bytes));
-                di = (di + step) & am;
-                count--;
-            }
-        }
-        finally
-        {
-            AddressSized.Set(c, Reg.RDI, di, am);
-            AddressSized.Set(c, Reg.RCX, count, am);
+            T.Write(c, la, c.Ports.In(c.Get16(Reg.RDX), T.Bytes));
+            return false;
         }
     }
 
-    // OUTS: port DX ← seg:[rSI], rSI ± size (segment override allowed).
-    private static void Outs<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    // OUTS: port DX ← [seg:rSI].
+    private struct Outs : StringOps.IStringStep
     {
-        ulong am = StringOps.AddressMask(ref u), step = StringOps.Step<T>(c);
-        ushort port = c.Get16(Reg.RDX);
-        int seg = u.Seg;
-        ulong si = c.R[Reg.RSI] & am;
-        if (!StringOps.Repeated(ref u))
+        public static bool UsesSi => true;
+        public static bool UsesDi => false;
+        public static bool Compares => false;
+
+        public static void Prepare<T>(CpuCore c) where T : struct, IOperandSize => CheckIoPermission(c, c.Get16(Reg.RDX), T.Bytes);
+
+        public static bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize
         {
-            CheckIoPermission(c, port, T.Bytes);
             ulong v = T.Read(c, c.LinearAddress(seg, si, T.Bytes, false));
-            c.Ports.Out(port, T.Bytes, (uint)v);
-            AddressSized.Set(c, Reg.RSI, si + step, am);
-            return;
-        }
-        ulong count = c.R[Reg.RCX] & am;
-        if (count == 0) return;
-        CheckIoPermission(c, port, T.Bytes);
-        int budget = StringOps.MaxIterations;
-        try
-        {
-            while (count != 0)
-            {
-                if (budget-- == 0) { StringOps.Yield(c); return; }
-                ulong v = T.Read(c, c.LinearAddress(seg, si, T.Bytes, false));
-                c.Ports.Out(port, T.Bytes, (uint)v);
-                si = (si + step) & am;
-                count--;
-            }
-        }
-        finally
-        {
-            AddressSized.Set(c, Reg.RSI, si, am);
-            AddressSized.Set(c, Reg.RCX, count, am);
+            c.Ports.Out(c.Get16(Reg.RDX), T.Bytes, (uint)v);
+            return false;
         }
     }
 }

@@ -25,26 +25,26 @@ internal static unsafe class StringOps
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.Movsb_m8_m8, &Movs<Size8>);
-        HandlerTable.Register(Code.Movsw_m16_m16, &Movs<Size16>);
-        HandlerTable.Register(Code.Movsd_m32_m32, &Movs<Size32>);
-        HandlerTable.Register(Code.Movsq_m64_m64, &Movs<Size64>);
-        HandlerTable.Register(Code.Stosb_m8_AL, &Stos<Size8>);
-        HandlerTable.Register(Code.Stosw_m16_AX, &Stos<Size16>);
-        HandlerTable.Register(Code.Stosd_m32_EAX, &Stos<Size32>);
-        HandlerTable.Register(Code.Stosq_m64_RAX, &Stos<Size64>);
-        HandlerTable.Register(Code.Lodsb_AL_m8, &Lods<Size8>);
-        HandlerTable.Register(Code.Lodsw_AX_m16, &Lods<Size16>);
-        HandlerTable.Register(Code.Lodsd_EAX_m32, &Lods<Size32>);
-        HandlerTable.Register(Code.Lodsq_RAX_m64, &Lods<Size64>);
-        HandlerTable.Register(Code.Cmpsb_m8_m8, &Cmps<Size8>);
-        HandlerTable.Register(Code.Cmpsw_m16_m16, &Cmps<Size16>);
-        HandlerTable.Register(Code.Cmpsd_m32_m32, &Cmps<Size32>);
-        HandlerTable.Register(Code.Cmpsq_m64_m64, &Cmps<Size64>);
-        HandlerTable.Register(Code.Scasb_AL_m8, &Scas<Size8>);
-        HandlerTable.Register(Code.Scasw_AX_m16, &Scas<Size16>);
-        HandlerTable.Register(Code.Scasd_EAX_m32, &Scas<Size32>);
-        HandlerTable.Register(Code.Scasq_RAX_m64, &Scas<Size64>);
+        HandlerTable.Register(Code.Movsb_m8_m8, &Run<Movs, Size8>);
+        HandlerTable.Register(Code.Movsw_m16_m16, &Run<Movs, Size16>);
+        HandlerTable.Register(Code.Movsd_m32_m32, &Run<Movs, Size32>);
+        HandlerTable.Register(Code.Movsq_m64_m64, &Run<Movs, Size64>);
+        HandlerTable.Register(Code.Stosb_m8_AL, &Run<Stos, Size8>);
+        HandlerTable.Register(Code.Stosw_m16_AX, &Run<Stos, Size16>);
+        HandlerTable.Register(Code.Stosd_m32_EAX, &Run<Stos, Size32>);
+        HandlerTable.Register(Code.Stosq_m64_RAX, &Run<Stos, Size64>);
+        HandlerTable.Register(Code.Lodsb_AL_m8, &Run<Lods, Size8>);
+        HandlerTable.Register(Code.Lodsw_AX_m16, &Run<Lods, Size16>);
+        HandlerTable.Register(Code.Lodsd_EAX_m32, &Run<Lods, Size32>);
+        HandlerTable.Register(Code.Lodsq_RAX_m64, &Run<Lods, Size64>);
+        HandlerTable.Register(Code.Cmpsb_m8_m8, &Run<Cmps, Size8>);
+        HandlerTable.Register(Code.Cmpsw_m16_m16, &Run<Cmps, Size16>);
+        HandlerTable.Register(Code.Cmpsd_m32_m32, &Run<Cmps, Size32>);
+        HandlerTable.Register(Code.Cmpsq_m64_m64, &Run<Cmps, Size64>);
+        HandlerTable.Register(Code.Scasb_AL_m8, &Run<Scas, Size8>);
+        HandlerTable.Register(Code.Scasw_AX_m16, &Run<Scas, Size16>);
+        HandlerTable.Register(Code.Scasd_EAX_m32, &Run<Scas, Size32>);
+        HandlerTable.Register(Code.Scasq_RAX_m64, &Run<Scas, Size64>);
     }
 
     /// <summary>The address-size mask of a string instruction, from Iced's string operand kinds (…SI/ESI/RSI, …DI/EDI/RDI).</summary>
@@ -81,171 +81,140 @@ internal static unsafe class StringOps
         c.RequestExit();
     }
 
-    private static void Movs<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    /// <summary>One element of a string instruction: which index registers it walks and what it does with them.</summary>
+    internal interface IStringStep
+    {
+        /// <summary>Checks made once before the first element (the I/O permission of INS/OUTS); may raise a fault.</summary>
+        static abstract void Prepare<T>(CpuCore c) where T : struct, IOperandSize;
+
+        /// <summary>Whether rSI advances (a source at seg:rSI).</summary>
+        static abstract bool UsesSi { get; }
+
+        /// <summary>Whether rDI advances (a destination or operand at ES:rDI).</summary>
+        static abstract bool UsesDi { get; }
+
+        /// <summary>CMPS and SCAS: REPE stops when the elements differ, REPNE when they are equal.</summary>
+        static abstract bool Compares { get; }
+
+        /// <summary>Performs one element at the given offsets (no register but RAX and the flags changes); returns whether compared elements were equal.</summary>
+        static abstract bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize;
+    }
+
+    // The one loop behind every string instruction. Registers always describe the completed elements:
+    // an element commits rSI/rDI/rCX only after its memory accesses succeeded, and the finally block
+    // writes them back whether the loop ends, yields after a batch, or faults.
+    internal static void Run<TStep, T>(CpuCore c, ref Uop u) where TStep : struct, IStringStep where T : struct, IOperandSize
     {
         ulong am = AddressMask(ref u), step = Step<T>(c);
         int seg = u.Seg;
         ulong si = c.R[Reg.RSI] & am, di = c.R[Reg.RDI] & am;
         if (!Repeated(ref u))
+        {
+            TStep.Prepare<T>(c);
+            TStep.Element<T>(c, seg, si, di);
+            if (TStep.UsesSi) AddressSized.Set(c, Reg.RSI, si + step, am);
+            if (TStep.UsesDi) AddressSized.Set(c, Reg.RDI, di + step, am);
+            return;
+        }
+
+        bool repe = u.Instr.HasRepePrefix;
+        ulong count = c.R[Reg.RCX] & am;
+        if (count == 0) return;
+        TStep.Prepare<T>(c);
+        int budget = MaxIterations;
+        try
+        {
+            while (count != 0)
+            {
+                if (budget-- == 0) { Yield(c); return; }
+                bool equal = TStep.Element<T>(c, seg, si, di);
+                if (TStep.UsesSi) si = (si + step) & am;
+                if (TStep.UsesDi) di = (di + step) & am;
+                count--;
+                if (TStep.Compares && equal != repe) break;
+            }
+        }
+        finally
+        {
+            if (TStep.UsesSi) AddressSized.Set(c, Reg.RSI, si, am);
+            if (TStep.UsesDi) AddressSized.Set(c, Reg.RDI, di, am);
+            AddressSized.Set(c, Reg.RCX, count, am);
+        }
+    }
+
+    private struct Movs : IStringStep
+    {
+        public static void Prepare<T>(CpuCore c) where T : struct, IOperandSize { }
+        public static bool UsesSi => true;
+        public static bool UsesDi => true;
+        public static bool Compares => false;
+
+        public static bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize
         {
             T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
-            AddressSized.Set(c, Reg.RSI, si + step, am);
-            AddressSized.Set(c, Reg.RDI, di + step, am);
-            return;
-        }
-        ulong count = c.R[Reg.RCX] & am;
-        int budget = MaxIterations;
-        try
-        {
-            while (count != 0)
-            {
-                if (budget-- == 0) { Yield(c); return; }
-                T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
-                si = (si + step) & am;
-                di = (di + step) & am;
-                count--;
-            }
-        }
-        finally
-        {
-            AddressSized.Set(c, Reg.RSI, si, am);
-            AddressSized.Set(c, Reg.RDI, di, am);
-            AddressSized.Set(c, Reg.RCX, count, am);
+            return false;
         }
     }
 
-    private static void Stos<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    private struct Stos : IStringStep
     {
-        ulong am = AddressMask(ref u), step = Step<T>(c);
-        ulong v = T.Get(c, Reg.RAX);
-        ulong di = c.R[Reg.RDI] & am;
-        if (!Repeated(ref u))
+        public static void Prepare<T>(CpuCore c) where T : struct, IOperandSize { }
+        public static bool UsesSi => false;
+        public static bool UsesDi => true;
+        public static bool Compares => false;
+
+        public static bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize
         {
-            T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), v);
-            AddressSized.Set(c, Reg.RDI, di + step, am);
-            return;
-        }
-        ulong count = c.R[Reg.RCX] & am;
-        int budget = MaxIterations;
-        try
-        {
-            while (count != 0)
-            {
-                if (budget-- == 0) { Yield(c); return; }
-                T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), v);
-                di = (di + step) & am;
-                count--;
-            }
-        }
-        finally
-        {
-            AddressSized.Set(c, Reg.RDI, di, am);
-            AddressSized.Set(c, Reg.RCX, count, am);
+            T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), T.Get(c, Reg.RAX));
+            return false;
         }
     }
 
-    private static void Lods<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    private struct Lods : IStringStep
     {
-        ulong am = AddressMask(ref u), step = Step<T>(c);
-        int seg = u.Seg;
-        ulong si = c.R[Reg.RSI] & am;
-        if (!Repeated(ref u))
+        public static void Prepare<T>(CpuCore c) where T : struct, IOperandSize { }
+        public static bool UsesSi => true;
+        public static bool UsesDi => false;
+        public static bool Compares => false;
+
+        public static bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize
         {
             T.Set(c, Reg.RAX, T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
-            AddressSized.Set(c, Reg.RSI, si + step, am);
-            return;
-        }
-        ulong count = c.R[Reg.RCX] & am;
-        int budget = MaxIterations;
-        try
-        {
-            while (count != 0)
-            {
-                if (budget-- == 0) { Yield(c); return; }
-                T.Set(c, Reg.RAX, T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
-                si = (si + step) & am;
-                count--;
-            }
-        }
-        finally
-        {
-            AddressSized.Set(c, Reg.RSI, si, am);
-            AddressSized.Set(c, Reg.RCX, count, am);
+            return false;
         }
     }
 
-    // CMPS: flags of [seg:rSI] − [ES:rDI]. REPE stops when they differ (ZF = 0), REPNE when they are equal.
-    private static void Cmps<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    // CMPS: flags of [seg:rSI] − [ES:rDI].
+    private struct Cmps : IStringStep
     {
-        ulong am = AddressMask(ref u), step = Step<T>(c);
-        int seg = u.Seg;
-        ulong si = c.R[Reg.RSI] & am, di = c.R[Reg.RDI] & am;
-        bool repe = u.Instr.HasRepePrefix, repne = u.Instr.HasRepnePrefix;
-        if (!repe && !repne)
+        public static void Prepare<T>(CpuCore c) where T : struct, IOperandSize { }
+        public static bool UsesSi => true;
+        public static bool UsesDi => true;
+        public static bool Compares => true;
+
+        public static bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize
         {
             ulong a = T.Read(c, c.LinearAddress(seg, si, T.Bytes, false));
             ulong b = T.Read(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
-            AddressSized.Set(c, Reg.RSI, si + step, am);
-            AddressSized.Set(c, Reg.RDI, di + step, am);
             c.SetFlagsSub(T.Index, a, b, a - b);
-            return;
-        }
-        ulong count = c.R[Reg.RCX] & am;
-        int budget = MaxIterations;
-        try
-        {
-            while (count != 0)
-            {
-                if (budget-- == 0) { Yield(c); return; }
-                ulong a = T.Read(c, c.LinearAddress(seg, si, T.Bytes, false));
-                ulong b = T.Read(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
-                si = (si + step) & am;
-                di = (di + step) & am;
-                count--;
-                c.SetFlagsSub(T.Index, a, b, a - b);
-                if ((a == b) != repe) break;
-            }
-        }
-        finally
-        {
-            AddressSized.Set(c, Reg.RSI, si, am);
-            AddressSized.Set(c, Reg.RDI, di, am);
-            AddressSized.Set(c, Reg.RCX, count, am);
+            return a == b;
         }
     }
 
-    // SCAS: flags of accumulator − [ES:rDI], with the same REPE/REPNE termination as CMPS.
-    private static void Scas<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    // SCAS: flags of the accumulator − [ES:rDI].
+    private struct Scas : IStringStep
     {
-        ulong am = AddressMask(ref u), step = Step<T>(c);
-        ulong acc = T.Get(c, Reg.RAX);
-        ulong di = c.R[Reg.RDI] & am;
-        bool repe = u.Instr.HasRepePrefix, repne = u.Instr.HasRepnePrefix;
-        if (!repe && !repne)
+        public static void Prepare<T>(CpuCore c) where T : struct, IOperandSize { }
+        public static bool UsesSi => false;
+        public static bool UsesDi => true;
+        public static bool Compares => true;
+
+        public static bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize
         {
+            ulong acc = T.Get(c, Reg.RAX);
             ulong b = T.Read(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
-            AddressSized.Set(c, Reg.RDI, di + step, am);
             c.SetFlagsSub(T.Index, acc, b, acc - b);
-            return;
-        }
-        ulong count = c.R[Reg.RCX] & am;
-        int budget = MaxIterations;
-        try
-        {
-            while (count != 0)
-            {
-                if (budget-- == 0) { Yield(c); return; }
-                ulong b = T.Read(c, c.LinearAddress(Seg.ES, di, T.Bytes, false));
-                di = (di + step) & am;
-                count--;
-                c.SetFlagsSub(T.Index, acc, b, acc - b);
-                if ((acc == b) != repe) break;
-            }
-        }
-        finally
-        {
-            AddressSized.Set(c, Reg.RDI, di, am);
-            AddressSized.Set(c, Reg.RCX, count, am);
+            return acc == b;
         }
     }
 }
