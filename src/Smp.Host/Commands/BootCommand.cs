@@ -48,6 +48,12 @@ internal static class BootCommand
         {
             var traceOptions = trace.ReadValidated(parse, "smp boot", context.Err);
             if (traceOptions is null) return ExitCodes.Usage;
+            if (parse.GetValue(cpus) > KernelLayout.MaxCpus)
+            {
+                context.Err.WriteLine($"smp boot: the built-in kernel brings up at most {KernelLayout.MaxCpus} CPUs, not {parse.GetValue(cpus)}; use smp run for larger machines.");
+                return ExitCodes.Usage;
+            }
+
             var kernel = KernelImage.Build(new KernelOptions(parse.GetValue(handlers) == "linux" ? HandlerVariant.Linux : HandlerVariant.Naive));
             int n = parse.GetValue(cpus);
             var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), kernel.Disk, "built-in kernel",

@@ -19,7 +19,7 @@ internal static class ImageCommand
         };
         var command = new Command(
             "image",
-            "Write the built-in kernel as a raw disk image that boots unchanged under smp run, QEMU and Bochs.")
+            "Write the built-in kernel as a raw disk image that boots unchanged under smp run and QEMU (a System.map goes next to it).")
         {
             output,
         };
