@@ -95,6 +95,7 @@ public sealed partial class CpuCore
         switch (msr)
         {
             case Msr.Tsc: value = Tsc; return true;
+            case Msr.TscDeadline when LocalApicRegisters is { } apic: value = apic.TscDeadline; return true;
             case Msr.PlatformId: return true;
             case Msr.ApicBase: value = ApicBaseMsr; return true;
             case Msr.BiosSignId: value = (ulong)MicrocodeRevision << 32; return true;
@@ -132,6 +133,7 @@ public sealed partial class CpuCore
         switch (msr)
         {
             case Msr.Tsc: Tsc = value; return true;
+            case Msr.TscDeadline when LocalApicRegisters is { } apic: apic.TscDeadline = value; return true;
             case Msr.ApicBase: return WriteApicBase(value);
             case Msr.BiosUpdateTrigger: case Msr.BiosSignId: return true;
             case Msr.SysenterCs: SysenterCs = (uint)value; return true;

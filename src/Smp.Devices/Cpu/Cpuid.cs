@@ -59,6 +59,9 @@ public static class Cpuid
     public const uint EcxCx16 = 1u << 13;
     /// <summary>ECX[21] x2APIC.</summary>
     public const uint EcxX2Apic = 1u << 21;
+
+    /// <summary>CPUID.01H:ECX[24]: the local APIC timer has TSC-deadline mode (reported only with a local APIC attached).</summary>
+    public const uint EcxTscDeadline = 1u << 24;
     /// <summary>ECX[23] POPCNT.</summary>
     public const uint EcxPopcnt = 1u << 23;
 
@@ -116,7 +119,7 @@ public static class Cpuid
                 eax = CpuCore.CpuidSignature;
                 // EBX: brand index 0, CLFLUSH line size 8 × 8 = 64 bytes, addressable logical processor IDs, initial APIC ID.
                 ebx = (8u << 8) | ((uint)(1 << coreBits) << 16) | ((apicId & 0xFF) << 24);
-                ecx = Leaf1Ecx;
+                ecx = Leaf1Ecx | (cpu.LocalApicRegisters is not null ? EcxTscDeadline : 0);
                 edx = Leaf1Edx;
                 if (cores > 1) edx |= EdxHtt;
                 // The APIC flag follows IA32_APIC_BASE.EN (SDM Vol. 3A §10.4.3).

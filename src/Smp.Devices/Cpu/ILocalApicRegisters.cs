@@ -27,6 +27,13 @@ public interface ILocalApicRegisters
     /// </summary>
     ulong Cr8 { get; set; }
 
+    /// <summary>
+    /// IA32_TSC_DEADLINE (SDM Vol. 3A §10.5.4.1): in TSC-deadline timer mode a non-zero write arms the
+    /// timer to fire when the TSC reaches the value, 0 disarms it; in other modes reads return 0 and
+    /// writes are ignored.
+    /// </summary>
+    ulong TscDeadline { get; set; }
+
     /// <summary>WRMSR changed IA32_APIC_BASE (enable, x2APIC mode or base address): <paramref name="apicBase"/> is the new value.</summary>
     void ApicBaseChanged(ulong apicBase);
 }

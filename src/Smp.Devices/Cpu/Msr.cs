@@ -8,6 +8,9 @@ public static class Msr
 {
     /// <summary>IA32_TIME_STAMP_COUNTER: reads the TSC; a write sets it (by changing the TSC offset).</summary>
     public const uint Tsc = 0x10;
+
+    /// <summary>IA32_TSC_DEADLINE: the local APIC timer's target TSC in TSC-deadline mode (SDM Vol. 3A §10.5.4.1).</summary>
+    public const uint TscDeadline = 0x6E0;
     /// <summary>IA32_PLATFORM_ID: read-only, reads 0 (platform bits 52:50 = 0).</summary>
     public const uint PlatformId = 0x17;
     /// <summary>IA32_APIC_BASE: BSP bit 8, x2APIC enable (EXTD) bit 10, global enable (EN) bit 11, base from bit 12.</summary>

@@ -1,11 +1,37 @@
 namespace Smp.Devices.Platform.Apic;
 
 // The APIC timer on simulated time (SDM Vol. 3A §10.5.4): initial count, current count, divide
-// configuration; one-shot and periodic modes. One tick = divide × 1 ns (a 1 GHz APIC clock, as QEMU).
+// configuration; one-shot and periodic modes, one tick = divide × 1 ns (a 1 GHz APIC clock, as QEMU);
+// and TSC-deadline mode (§10.5.4.1), where IA32_TSC_DEADLINE names the TSC value to fire at.
 public sealed partial class LocalApic
 {
     private uint _initialCount, _divideConfig;
     private long _timerStart, _timerDeadline = -1;
+    private ulong _tscDeadline;
+    private int _timerMode;
+
+    private const int TscDeadlineMode = 2;
+
+    /// <inheritdoc />
+    public ulong TscDeadline
+    {
+        get => TimerMode == TscDeadlineMode ? _tscDeadline : 0;
+        set
+        {
+            if (TimerMode != TscDeadlineMode) return; // ignored outside TSC-deadline mode
+            _tscDeadline = value;
+            if (value == 0 || Core is not { } core)
+            {
+                _timerDeadline = -1;
+                return;
+            }
+
+            // The TSC runs at the core's frequency on the same simulated clock: a target in the past fires at once.
+            ulong tsc = core.Tsc;
+            long delta = value <= tsc ? 0 : (long)UInt128.Min((UInt128)(value - tsc) * 1_000_000_000UL / (ulong)core.FrequencyHz, (UInt128)(long.MaxValue / 2));
+            _timerDeadline = Clock() + delta;
+        }
+    }
 
     /// <summary>The simulated time at which the timer next expires, or null when it is not counting.</summary>
     public long? TimerDeadline => _timerDeadline >= 0 ? _timerDeadline : null;
@@ -29,7 +55,7 @@ public sealed partial class LocalApic
     {
         get
         {
-            if (_initialCount == 0 || _timerDeadline < 0) return 0;
+            if (_initialCount == 0 || _timerDeadline < 0 || TimerMode == TscDeadlineMode) return 0;
             long ticks = (Clock() - _timerStart) / Divide;
             if (ticks < 0) ticks = 0;
             if (TimerMode == 1) return (uint)(_initialCount - (ticks % _initialCount));
@@ -48,7 +74,12 @@ public sealed partial class LocalApic
         if (_timerDeadline < 0 || now < _timerDeadline) return false;
         uint lvt = _lvt[LvtTimer];
         if ((lvt & LvtMasked) == 0) AcceptInterrupt((int)(lvt & 0xFF), false);
-        if (TimerMode == 1 && Period > 0)
+        if (TimerMode == TscDeadlineMode)
+        {
+            _tscDeadline = 0; // one interrupt per write: the timer disarms itself and clears the MSR
+            _timerDeadline = -1;
+        }
+        else if (TimerMode == 1 && Period > 0)
         {
             // Periodic: reload; expirations missed while the CPU slept coalesce into this one (IRR holds one bit).
             long periods = (now - _timerDeadline) / Period + 1;
@@ -65,6 +96,7 @@ public sealed partial class LocalApic
 
     private void WriteInitialCount(uint value)
     {
+        if (TimerMode == TscDeadlineMode) return; // ignored in TSC-deadline mode (SDM Vol. 3A §10.5.4.1)
         _initialCount = value;
         Arm();
     }
@@ -75,9 +107,18 @@ public sealed partial class LocalApic
         if (_timerDeadline >= 0) _timerDeadline = _timerStart + Period;
     }
 
+    // Moving between TSC-deadline mode and the count modes disarms the timer (SDM Vol. 3A §10.5.4.1).
     private void TimerModeChanged()
     {
-        if (TimerMode >= 2) _timerDeadline = -1; // TSC-deadline (or reserved) mode: not modelled, disarmed
+        int mode = TimerMode;
+        if (mode == _timerMode) return;
+        bool deadlineSwitch = mode == TscDeadlineMode || _timerMode == TscDeadlineMode;
+        _timerMode = mode;
+        if (deadlineSwitch || mode == 3)
+        {
+            _timerDeadline = -1;
+            _tscDeadline = 0;
+        }
     }
 
     private void Arm()

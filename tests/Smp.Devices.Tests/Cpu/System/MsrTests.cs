@@ -263,6 +263,7 @@ public class MsrTests
         public readonly List<(uint, ulong)> Writes = new();
         public readonly List<ulong> BaseChanges = new();
         public ulong Cr8 { get; set; }
+        public ulong TscDeadline { get; set; }
         public bool TryReadX2ApicMsr(uint msr, out ulong value) { value = msr * 3UL; return true; }
         public bool TryWriteX2ApicMsr(uint msr, ulong value)
         {
