@@ -49,6 +49,13 @@ public sealed class KernelImage
     /// <returns>Its address.</returns>
     public static ulong NmiTouchVarAddress(int cpu) => KernelLayout.PerCpuArea(cpu) + KernelLayout.PerCpuNmiTouchVar;
 
+    /// <summary>Per-CPU <c>int1_request</c> (u64): while non-zero, <c>nmi_handle</c> executes INT1 (ICEBP) once per pass,
+    /// raising a trap-type #DB through the #DB gate (IST 3) inside the NMI handler. The guest never clears it;
+    /// a debugger (the simulator) sets and clears it in guest memory.</summary>
+    /// <param name="cpu">Logical CPU number.</param>
+    /// <returns>Its address.</returns>
+    public static ulong Int1RequestAddress(int cpu) => KernelLayout.PerCpuArea(cpu) + KernelLayout.PerCpuInt1Request;
+
     /// <summary>Per-CPU #DB count (u64), incremented by <c>do_debug</c>.</summary>
     /// <param name="cpu">Logical CPU number.</param>
     /// <returns>Its address.</returns>

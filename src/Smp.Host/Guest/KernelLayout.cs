@@ -120,6 +120,10 @@ public static class KernelLayout
     /// <summary>Per-CPU field: the address of the PTE of that page.</summary>
     public const int PerCpuNmiFaultPte = 0x70;
 
+    /// <summary>Per-CPU field: <c>int1_request</c> (u64). While non-zero, every <c>nmi_handle</c> pass executes INT1
+    /// (ICEBP, 0xF1) once: a debugger-planted INT1 that the simulator arms and disarms by writing guest memory.</summary>
+    public const int PerCpuInt1Request = 0x78;
+
     /// <summary>Per-CPU field: this CPU's GDT page.</summary>
     public const int PerCpuGdt = 0x30;
 

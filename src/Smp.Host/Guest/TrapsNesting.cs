@@ -288,6 +288,14 @@ internal sealed partial class Kernel64Builder
         // nmi_handle(RDI = regs): the work that nests, in the order a real NMI handler might meet it.
         Begin("nmi_handle");
         A.int3(); // a kprobe on this instruction: #BP, whose IRETQ unblocks NMIs (fact C1)
+
+        // A debugger-planted INT1: while int1_request is set, ICEBP (0xF1) raises a trap-type #DB through the #DB
+        // gate (IST 3) here, inside the NMI handler. The guest never clears the request; the debugger does.
+        var noInt1 = c.Local();
+        A.cmp(__qword_ptr.gs[KernelLayout.PerCpuInt1Request], 0);
+        A.je(noInt1);
+        A.int1();
+        c.Bind(noInt1);
         A.@lock.inc(__qword_ptr.gs[KernelLayout.PerCpuNmiTouchVar]); // nmi_touch_var: data-breakpoint target
         A.mov(rax, __qword_ptr.gs[KernelLayout.PerCpuNmiFaultPage]);
         A.inc(__qword_ptr[rax]); // not present: #PF, do_page_fault maps it and returns here
@@ -319,7 +327,7 @@ internal sealed partial class Kernel64Builder
     {
         // do_debug(RDI = regs): count; a breakpoint hit (DR6.B0-B3) returns with RF so an instruction breakpoint
         // does not fire again; a single step in kernel mode clears TF in the frame (Linux ignores kernel-mode
-        // single steps); DR6 is reset. INT1 just returns.
+        // single steps); DR6 is reset. An INT1 (ICEBP) #DB sets none of DR6.B0-B3/BS: it is counted and returns.
         Begin("do_debug");
         A.@lock.inc(__qword_ptr.gs[KernelLayout.PerCpuDebugCount]);
         A.mov(rax, dr6);

@@ -17,6 +17,8 @@ internal sealed partial class StressCampaign
         _capped = false;
         _plan = plan;
         foreach (var t in _trackers) t.Reset(plan);
+        // A debugger-planted INT1: set int1_request in guest RAM (the next restore puts the page back).
+        foreach (int c in plan.Int1Requests) _machine.Memory.Write(KernelImage.Int1RequestAddress(c), 8, 1);
         foreach (var bp in plan.Breakpoints)
         {
             var core = _machine.Cores[bp.Cpu];

@@ -123,6 +123,11 @@ internal sealed partial class StressCampaign : IDisposable
             _console.ToString());
     }
 
+    /// <summary>Reads a u64 of guest RAM as the last scenario left it (until the next <see cref="Run"/> restores it).</summary>
+    /// <param name="address">A physical address.</param>
+    /// <returns>The value.</returns>
+    public ulong ReadGuest(ulong address) => _machine.Memory.Read(address, 8);
+
     /// <summary>Frees the machine and the snapshot.</summary>
     public void Dispose()
     {

@@ -46,17 +46,23 @@ internal sealed record PlantedBreakpoint(int Cpu, int Slot, string Symbol, ulong
 /// <param name="Breakpoints">Breakpoints planted at the start.</param>
 /// <param name="Timed">Injections at instruction counts.</param>
 /// <param name="Triggers">Injections relative to events.</param>
+/// <param name="Int1Cpus">CPUs whose <c>int1_request</c> the simulator sets in guest RAM at the start (a debugger-planted
+/// INT1 in <c>nmi_handle</c>); null or empty for none.</param>
 internal sealed record ScenarioPlan(string Name, ulong Seed, IReadOnlyList<PlantedBreakpoint> Breakpoints,
-    IReadOnlyList<TimedInjection> Timed, IReadOnlyList<EventTrigger> Triggers)
+    IReadOnlyList<TimedInjection> Timed, IReadOnlyList<EventTrigger> Triggers, IReadOnlyList<int>? Int1Cpus = null)
 {
-    /// <summary>Injections planned (breakpoints, timed and event-relative ones).</summary>
-    public int Injections => Breakpoints.Count + Timed.Count + Triggers.Count;
+    /// <summary>CPUs with <c>int1_request</c> set (never null).</summary>
+    public IReadOnlyList<int> Int1Requests => Int1Cpus ?? [];
+
+    /// <summary>Injections planned (INT1 requests, breakpoints, timed and event-relative ones).</summary>
+    public int Injections => Int1Requests.Count + Breakpoints.Count + Timed.Count + Triggers.Count;
 
     /// <summary>One line describing the plan, for reports.</summary>
     public string Describe()
     {
         var sb = new StringBuilder();
         void Sep() { if (sb.Length > 0) sb.Append("; "); }
+        foreach (int c in Int1Requests) { Sep(); sb.Append(CultureInfo.InvariantCulture, $"INT1 (int1_request) in nmi_handle on CPU{c}"); }
         foreach (var b in Breakpoints) { Sep(); sb.Append(CultureInfo.InvariantCulture, $"DR{b.Slot} {(b.DataWrite ? "write" : "exec")} {b.Symbol} on CPU{b.Cpu}"); }
         foreach (var t in Timed) { Sep(); sb.Append(CultureInfo.InvariantCulture, $"{KindName(t.Kind)} CPU{t.Cpu} at +{t.At}"); }
         foreach (var t in Triggers)
@@ -87,7 +93,7 @@ internal sealed record ScenarioTargets(ulong DoNmi, ulong NmiHandle, ulong DoDeb
 internal static class StressScenarios
 {
     /// <summary>Every scenario, in the order <c>all</c> picks from.</summary>
-    public static readonly string[] Names = ["nmi-burst", "nmi-after-bp-iret", "db-in-nmi", "db-nesting"];
+    public static readonly string[] Names = ["nmi-burst", "nmi-after-bp-iret", "db-in-nmi", "db-nesting", "int1-in-nmi"];
 
     /// <summary>True for a scenario name or <c>all</c>.</summary>
     public static bool IsKnown(string name) => name == "all" || Array.IndexOf(Names, name) >= 0;
@@ -100,6 +106,7 @@ internal static class StressScenarios
         var bps = new List<PlantedBreakpoint>();
         var timed = new List<TimedInjection>();
         var triggers = new List<EventTrigger>();
+        List<int>? int1 = null;
         int cpu = rng.Below(cpus);
         switch (name)
         {
@@ -131,6 +138,18 @@ internal static class StressScenarios
                 triggers.Add(new EventTrigger(cpu, Devices.Cpu.Vector.DB, 1, rng.Below(40), InjectionKind.Nmi));
                 if (rng.Below(3) == 0) timed.Add(new TimedInjection(cpu, 20 + rng.Below(300), InjectionKind.Nmi));
                 break;
+            case "int1-in-nmi":
+                // A debugger-planted INT1 in nmi_handle (int1_request set in guest RAM): its trap-type #DB runs on the
+                // #DB IST inside the NMI handler, and its IRETQ unblocks NMIs (as the kprobe #BP's does).
+                int1 = [cpu];
+                timed.Add(new TimedInjection(cpu, rng.Below(8), InjectionKind.Nmi));
+                triggers.Add(rng.Below(3) == 0
+                    ? new EventTrigger(cpu, Devices.Cpu.Vector.DB, 1, 0, InjectionKind.Nmi, AtReturn: true)
+                    : new EventTrigger(cpu, Devices.Cpu.Vector.DB, 1, rng.Below(40), InjectionKind.Nmi));
+                // Sometimes a DR0 on do_debug as well: the INT1 #DB's handler raises a nested #DB.
+                if (rng.Below(3) == 0) bps.Add(new PlantedBreakpoint(cpu, 0, "do_debug", t.DoDebug, false));
+                if (rng.Below(3) == 0) timed.Add(new TimedInjection(cpu, 20 + rng.Below(300), InjectionKind.Nmi));
+                break;
             default: // db-nesting
                 // A breakpoint on do_debug's entry: every #DB handler run raises another #DB (facts C3).
                 bps.Add(new PlantedBreakpoint(cpu, 0, "do_debug", t.DoDebug, false));
@@ -150,7 +169,7 @@ internal static class StressScenarios
                 break;
         }
 
-        return new ScenarioPlan(name, seed, bps, timed, triggers);
+        return new ScenarioPlan(name, seed, bps, timed, triggers, int1);
     }
 }
 
