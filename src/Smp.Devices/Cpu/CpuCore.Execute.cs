@@ -18,7 +18,6 @@ public sealed unsafe partial class CpuCore
     private bool _attention;
     private ulong _fetchPage = TlbInvalid;
     private ulong _fetchPhysPage;
-    private Uop[]? _blockUops; // the executing block's uops (lets RDTSC count the block's retired instructions)
 
     /// <summary>Decoded blocks created so far (a measure of decode work, for benchmarks).</summary>
     public long BlocksDecoded;
@@ -71,30 +70,30 @@ public sealed unsafe partial class CpuCore
 
     private long RunBlock(long limit)
     {
-        DecodedBlock? block = null;
-        ulong startRip = Rip;
+        _blockStartRip = Rip;
+        _chainRetired = 0;
         try
         {
-            block = FetchBlock();
-            _blockUops = block.Uops;
-            int n = block.Count < limit ? block.Count : (int)limit;
-            int done = ExecuteUops(block.Uops, n);
-            InstructionsRetired += done;
-            _lastTransfer = done == block.Count ? block.LastTransfer : Transfer.None;
-            return done;
+            return ExecuteBlocks(FetchBlock(), limit);
         }
         catch (CpuFault f) when (ReferenceEquals(f, _fault))
         {
-            // Rip is the faulting instruction; the ones before it in the block retired.
-            int retired = block == null ? 0 : RetiredBefore(block, startRip);
+            // Rip is the faulting instruction: the blocks before it in this chain retired (already
+            // counted), and so did the faulting block's instructions before it.
+            int retired = RetiredBefore(_blockStartRip);
             InstructionsRetired += retired;
+            _lastTransfer = Transfer.None;
             DeliverFault();
-            return retired + 1;
+            return _chainRetired + retired + 1;
         }
     }
 
-    private int RetiredBefore(DecodedBlock block, ulong startRip)
+    private ulong _blockStartRip;
+    private long _chainRetired;
+
+    private int RetiredBefore(ulong startRip)
     {
+        if (startRip == Rip || LinearCacheHit(startRip) is not { } block) return 0;
         ulong ip = startRip, mask = _ipMask;
         int k = 0;
         while (k < block.Count && ip != Rip) ip = (ip + block.Uops[k++].Length) & mask;
@@ -105,25 +104,50 @@ public sealed unsafe partial class CpuCore
     // last instruction of a block, or one that calls RequestExit, may change NextRip (branches end
     // blocks; so do REP restarts and everything marked endsBlock), so RIP is carried in a register
     // rather than read back from NextRip, which would chain every instruction through a store-to-load.
-    private int ExecuteUops(Uop[] uops, int n)
+    // A block that ran to its end continues straight into the next one when the linear cache knows it
+    // (block chaining), so a run of short blocks pays no call and fetch overhead between them.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long ExecuteBlocks(DecodedBlock block, long limit)
     {
         ulong ipMask = _ipMask;
-        ulong rip = Rip;
-        int i = 0;
+        long total = 0;
         while (true)
         {
-            ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
-            ulong next = (rip + u.Length) & ipMask;
-            Rip = rip;
-            NextRip = next;
-            u.Exec(this, ref u);
-            i++;
-            if (_attention || i >= n)
+            var uops = block.Uops;
+            int count = block.Count;
+            long left = limit - total;
+            int n = count < left ? count : (int)left;
+            ulong rip = Rip;
+            _blockStartRip = rip;
+            int i = 0;
+            while (true)
             {
-                Rip = NextRip;
-                return i;
+                ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
+                ulong next = (rip + u.Length) & ipMask;
+                Rip = rip;
+                NextRip = next;
+                u.Exec(this, ref u);
+                i++;
+                if (_attention || i >= n) break;
+                rip = next;
             }
-            rip = next;
+
+            Rip = NextRip;
+            InstructionsRetired += i;
+            total += i;
+            _chainRetired = total;
+            if (i != count)
+            {
+                _lastTransfer = Transfer.None;
+                return total;
+            }
+
+            _lastTransfer = block.LastTransfer;
+            if (_attention || total >= limit || LinearCacheHit(Rip) is not { } following) return total;
+            // Watched functions are tracked at fetch: leave the chain where an entry or a return needs looking at.
+            if (_watch != null && (following.StartsWatchedFunction || _lastTransfer is Transfer.Return or Transfer.InterruptReturn or Transfer.Event))
+                return total;
+            block = following;
         }
     }
 
@@ -137,7 +161,6 @@ public sealed unsafe partial class CpuCore
         {
             BeforeInstruction();
             var block = FetchBlock();
-            _blockUops = block.Uops;
             ref Uop u = ref block.Uops[0];
             NextRip = (Rip + u.Length) & _ipMask;
             u.Exec(this, ref u);
@@ -160,6 +183,29 @@ public sealed unsafe partial class CpuCore
     public ulong CurrentLinearIp => Is64 ? Rip : (Segs[Seg.CS].Base + Rip) & 0xFFFF_FFFFUL;
 
     private DecodedBlock FetchBlock()
+    {
+        ulong rip = Rip;
+        if (LinearCacheHit(rip) is { } hit)
+        {
+            if (_watch != null) TrackWatchedFunctions(hit, Is64 ? rip : (Segs[Seg.CS].Base + rip) & 0xFFFF_FFFFUL);
+            return hit;
+        }
+
+        ref var entry = ref LinearEntry(rip);
+        long codeEpoch = Memory.CodeEpoch;
+        var block = FetchBlockByPhysicalAddress();
+        if (block.Cacheable)
+        {
+            entry.Rip = rip;
+            entry.Epoch = _fetchEpoch;
+            entry.CodeEpoch = codeEpoch;
+            entry.Block = block;
+        }
+
+        return block;
+    }
+
+    private DecodedBlock FetchBlockByPhysicalAddress()
     {
         ulong la;
         if (Is64)
@@ -230,6 +276,7 @@ public sealed unsafe partial class CpuCore
                 return DecodeStraddling(la);
             }
             UopBuilder.Build(in instr, ref block.Uops[count]);
+            block.Uops[count].Position = (byte)count;
             count++;
             if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID) break;
             // A watched function's entry starts a block of its own, so entering it is seen at fetch.
@@ -269,5 +316,43 @@ public sealed unsafe partial class CpuCore
     }
 
     /// <summary>Drops every decoded block of this CPU (used by snapshots and tests).</summary>
-    public void FlushDecodeCache() => Array.Clear(_blocks);
+    public void FlushDecodeCache()
+    {
+        Array.Clear(_blocks);
+        InvalidateFetchPath();
+    }
+
+    // Blocks found by linear RIP: valid while this CPU's translations and mode are unchanged (_fetchEpoch)
+    // and no decoded code anywhere was overwritten (PhysicalMemory.CodeEpoch). A hit skips the canonical
+    // and CS-limit checks, the fetch translation, the physical hash and the page-version check.
+    private struct LinearBlockEntry
+    {
+        public ulong Rip;
+        public ulong Epoch;
+        public long CodeEpoch;
+        public DecodedBlock? Block;
+    }
+
+    private const int LinearCacheSize = 1024;
+    private readonly LinearBlockEntry[] _linearBlocks = new LinearBlockEntry[LinearCacheSize];
+    private ulong _fetchEpoch = 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref LinearBlockEntry LinearEntry(ulong rip) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_linearBlocks), (nint)((rip ^ (rip >> 10)) & (LinearCacheSize - 1)));
+
+    // The block at linear RIP when the linear cache still vouches for it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private DecodedBlock? LinearCacheHit(ulong rip)
+    {
+        ref var entry = ref LinearEntry(rip);
+        return entry.Rip == rip && entry.Epoch == _fetchEpoch && entry.CodeEpoch == Memory.CodeEpoch ? entry.Block : null;
+    }
+
+    // Anything that changes how RIP translates or decodes: TLB flushes, mode, CS or CPL changes, the watch set.
+    private void InvalidateFetchPath()
+    {
+        _fetchEpoch++;
+        _fetchPage = TlbInvalid;
+    }
 }

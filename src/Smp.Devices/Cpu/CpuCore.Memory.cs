@@ -33,7 +33,7 @@ public sealed unsafe partial class CpuCore
     public void FlushTlb()
     {
         for (int i = 0; i < TlbSize; i++) { _readTlb[i].Tag = TlbInvalid; _writeTlb[i].Tag = TlbInvalid; }
-        _fetchPage = TlbInvalid;
+        InvalidateFetchPath();
     }
 
     /// <summary>
@@ -49,7 +49,7 @@ public sealed unsafe partial class CpuCore
             if (((_readTlb[i].Tag & ~TlbUserBit) >> 10) == region) _readTlb[i].Tag = TlbInvalid;
             if (((_writeTlb[i].Tag & ~TlbUserBit) >> 10) == region) _writeTlb[i].Tag = TlbInvalid;
         }
-        _fetchPage = TlbInvalid;
+        InvalidateFetchPath();
     }
 
     // The TLB arrays have TlbSize entries and the index is masked to that, so no bounds check is needed.

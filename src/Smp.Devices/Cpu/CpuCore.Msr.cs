@@ -314,9 +314,7 @@ public sealed partial class CpuCore
     /// </summary>
     internal void BeginPreciseClock(ref Uop u)
     {
-        var uops = _blockUops;
-        long index = uops == null ? 0 : (long)(Unsafe.ByteOffset(ref uops[0], ref u) / Unsafe.SizeOf<Uop>());
-        _retiredInBlock = index >= 0 && index < DecodedBlock.MaxInstructions ? index : 0;
+        _retiredInBlock = u.Position;
     }
 
     /// <summary>Ends the window opened by <see cref="BeginPreciseClock"/>.</summary>

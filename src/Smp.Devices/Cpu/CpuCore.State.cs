@@ -69,7 +69,6 @@ public sealed partial class CpuCore
         // Transient per-instruction state.
         _instructionBreakpointFault = false;
         _tfAtStart = false;
-        _blockUops = null;
         _retiredInBlock = 0;
         LastFault = FirstFault = null;
         _watchFrames.Clear();   // watched-function frames of the abandoned timeline

@@ -91,6 +91,7 @@ public sealed partial class CpuCore
         for (int i = 0; i < 6; i++)
             _effectiveBase[i] = Is64 && i < Seg.FS ? 0 : Segs[i].Base;
         _tlbUserTag = Cpl == 3 ? TlbUserBit : 0;
+        InvalidateFetchPath();
         RequestExit();
     }
 }

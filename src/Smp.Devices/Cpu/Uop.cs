@@ -33,6 +33,9 @@ public unsafe struct Uop
     /// <summary>Instruction length in bytes.</summary>
     public byte Length;
 
+    /// <summary>Position of the instruction in its decoded block: the block's instructions before it have retired when it runs.</summary>
+    public byte Position;
+
     /// <summary>Register of operand 0, 1, 2 (see <see cref="Reg"/>; segment, control and debug register numbers for those operand kinds).</summary>
     public byte R0, R1, R2;
 

@@ -148,6 +148,7 @@ public sealed unsafe partial class PhysicalMemory
         Buffer.MemoryCopy(source + offset, _ram + offset, PageSize, PageSize);
         // The contents changed under any decoded copies: a new version makes them stale.
         _pageVersion[pg]++;
+        CodeEpoch++;
         _codePage[pg] = 0;
     }
 }

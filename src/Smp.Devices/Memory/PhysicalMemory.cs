@@ -84,6 +84,12 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     /// </summary>
     public event Action<ulong>? CodePageMarked;
 
+    /// <summary>
+    /// Counts invalidations of decoded code anywhere in memory: a CPU may reuse a block it found by
+    /// linear address without re-checking page versions while this is unchanged.
+    /// </summary>
+    public long CodeEpoch;
+
     /// <summary>The current version of a page's contents as far as decode caches are concerned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint PageVersion(ulong pageNumber) => pageNumber < (ulong)_pageVersion.Length ? _pageVersion[pageNumber] : 0;
@@ -95,6 +101,7 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     public void InvalidateCodePage(ulong pageNumber)
     {
         if (pageNumber >= (ulong)_codePage.Length) return;
+        CodeEpoch++;
         _pageVersion[pageNumber]++;
         _codePage[pageNumber] = 0;
     }

@@ -68,4 +68,39 @@ public class ExecutionLoopTests
         Assert.Equal(RunState.Halted, m.Cpu.State);
         Assert.Equal(2UL, m.Cpu.R[Reg.RAX]);
     }
+
+    [Fact]
+    public void A_fault_inside_a_chained_block_counts_exactly_the_retired_instructions_and_pushes_the_faulting_ip()
+    {
+        using var m = TestMachine.RealMode();
+        // IVT[0] (#DE) -> 0000:9000, where the handler halts.
+        m.Memory.Write(0, 2, 0x9000);
+        m.Memory.Write(2, 2, 0);
+        m.Load(0x9000, a => a.hlt());
+        ulong divAddress = 0;
+        m.Load(0x7C00, a =>
+        {
+            var top = a.CreateLabel();
+            var body = a.CreateLabel();
+            a.mov(bl, 3);
+            a.Label(ref top);
+            a.jmp(body);
+            a.Label(ref body);
+            a.dec(bl);
+            a.mov(ax, 6);
+            a.div(bl);                 // divides by 2, 1, then 0: the third pass runs as a chained block and faults
+            a.jmp(top);
+        });
+        // mov bl (2 bytes), jmp (2), dec bl (2), mov ax (3): the DIV follows.
+        divAddress = 0x7C00 + 2 + 2 + 2 + 3;
+
+        m.Run();
+
+        Assert.Equal(RunState.Halted, m.Cpu.State);
+        // 1 + 5 + 5 instructions, then jmp, dec, mov of the third pass, then the handler's HLT.
+        Assert.Equal(15, m.Cpu.InstructionsRetired);
+        Assert.Equal(6UL, m.Cpu.R[Reg.RAX] & 0xFFFF);
+        ushort sp = (ushort)m.Cpu.R[Reg.RSP];
+        Assert.Equal(divAddress, m.Memory.Read((ulong)sp, 2)); // the pushed IP is the DIV (a fault)
+    }
 }
