@@ -19,8 +19,15 @@ public sealed unsafe partial class CpuCore
         public ulong PhysPage;   // physical page number
     }
 
-    private readonly TlbEntry[] _readTlb = new TlbEntry[TlbSize];
-    private readonly TlbEntry[] _writeTlb = new TlbEntry[TlbSize];
+    // Stored inline in the CPU object: a lookup is one address computation from `this`, no array reference to load.
+    [InlineArray(TlbSize)]
+    private struct TlbArray
+    {
+        private TlbEntry _element0;
+    }
+
+    private TlbArray _readTlb;
+    private TlbArray _writeTlb;
     private ulong _tlbUserTag;
 
     /// <summary>Physical base of this CPU's local APIC window when it is enabled in xAPIC mode, else ulong.MaxValue.</summary>
@@ -54,8 +61,8 @@ public sealed unsafe partial class CpuCore
 
     // The TLB arrays have TlbSize entries and the index is masked to that, so no bounds check is needed.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref TlbEntry TlbSlot(TlbEntry[] tlb, ulong la) =>
-        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tlb), (nint)((la >> 12) & (TlbSize - 1)));
+    private static ref TlbEntry TlbSlot(ref TlbArray tlb, ulong la) =>
+        ref Unsafe.Add(ref Unsafe.As<TlbArray, TlbEntry>(ref tlb), (nint)((la >> 12) & (TlbSize - 1)));
 
     // ---- effective and linear addresses -------------------------------------------------------
 
@@ -78,8 +85,11 @@ public sealed unsafe partial class CpuCore
     {
         if (Is64)
         {
-            ulong la = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_effectiveBase), seg) + offset;
-            if ((ulong)(((long)la << 16) >> 16) != la) RaiseNonCanonical(seg);
+            // A non-canonical address is #SS through SS and #GP otherwise (SDM Vol. 3A §6.15; fact G.3).
+            // Only the stack case is checked here: no TLB entry holds a non-canonical page, so any other
+            // non-canonical access misses the TLB and the page walk raises #GP (see Translate).
+            ulong la = Unsafe.Add(ref Unsafe.As<SegmentBases, ulong>(ref _effectiveBase), seg) + offset;
+            if (seg == Seg.SS && (ulong)(((long)la << 16) >> 16) != la) RaiseFault(Vector.SS, 0);
             return la;
         }
         return LegacyLinearAddress(seg, offset, size, write);
@@ -111,12 +121,6 @@ public sealed unsafe partial class CpuCore
         RaiseFault(Vector.GP, 0);
     }
 
-    // Fact sheet G.3: a non-canonical address through SS (RSP/RBP-based addressing) is #SS, else #GP (SDM Vol. 3A §6.15).
-    private void RaiseNonCanonical(int seg)
-    {
-        if (seg == Seg.SS) RaiseFault(Vector.SS, 0);
-        RaiseFault(Vector.GP, 0);
-    }
 
     // ---- typed linear reads and writes ------------------------------------------------------
 
@@ -124,7 +128,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte Read8(ulong la)
     {
-        ref var e = ref TlbSlot(_readTlb, la);
+        ref var e = ref TlbSlot(ref _readTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag)) return e.Host[la & 0xFFF];
         return (byte)ReadSlow(la, 1, AccessKind.Read);
     }
@@ -133,7 +137,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ushort Read16(ulong la)
     {
-        ref var e = ref TlbSlot(_readTlb, la);
+        ref var e = ref TlbSlot(ref _readTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFE) return Unsafe.ReadUnaligned<ushort>(e.Host + (la & 0xFFF));
         return (ushort)ReadSlow(la, 2, AccessKind.Read);
     }
@@ -142,7 +146,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Read32(ulong la)
     {
-        ref var e = ref TlbSlot(_readTlb, la);
+        ref var e = ref TlbSlot(ref _readTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFC) return Unsafe.ReadUnaligned<uint>(e.Host + (la & 0xFFF));
         return (uint)ReadSlow(la, 4, AccessKind.Read);
     }
@@ -151,7 +155,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Read64(ulong la)
     {
-        ref var e = ref TlbSlot(_readTlb, la);
+        ref var e = ref TlbSlot(ref _readTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFF8) return Unsafe.ReadUnaligned<ulong>(e.Host + (la & 0xFFF));
         return ReadSlow(la, 8, AccessKind.Read);
     }
@@ -160,7 +164,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write8(ulong la, byte v)
     {
-        ref var e = ref TlbSlot(_writeTlb, la);
+        ref var e = ref TlbSlot(ref _writeTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag)) e.Host[la & 0xFFF] = v;
         else WriteSlow(la, 1, v, AccessKind.Write);
     }
@@ -169,7 +173,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write16(ulong la, ushort v)
     {
-        ref var e = ref TlbSlot(_writeTlb, la);
+        ref var e = ref TlbSlot(ref _writeTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFE) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
         else WriteSlow(la, 2, v, AccessKind.Write);
     }
@@ -178,7 +182,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write32(ulong la, uint v)
     {
-        ref var e = ref TlbSlot(_writeTlb, la);
+        ref var e = ref TlbSlot(ref _writeTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFFC) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
         else WriteSlow(la, 4, v, AccessKind.Write);
     }
@@ -187,7 +191,7 @@ public sealed unsafe partial class CpuCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write64(ulong la, ulong v)
     {
-        ref var e = ref TlbSlot(_writeTlb, la);
+        ref var e = ref TlbSlot(ref _writeTlb, la);
         if (e.Tag == ((la >> 12) | _tlbUserTag) && (la & 0xFFF) <= 0xFF8) Unsafe.WriteUnaligned(e.Host + (la & 0xFFF), v);
         else WriteSlow(la, 8, v, AccessKind.Write);
     }
@@ -242,7 +246,7 @@ public sealed unsafe partial class CpuCore
         CheckDataBreakpoint(la, size, write: false, kind);
         ulong pa = Translate(la, kind);
         ulong value = PhysicalRead(pa, size);
-        if ((kind & AccessKind.System) == 0) FillTlb(_readTlb, la, pa);
+        if ((kind & AccessKind.System) == 0) FillTlb(write: false, la, pa);
         return value;
     }
 
@@ -262,7 +266,7 @@ public sealed unsafe partial class CpuCore
         ulong pa = Translate(la, kind);
         CheckDataBreakpoint(la, size, write: true, kind);
         PhysicalWrite(pa, size, v);
-        if ((kind & AccessKind.System) == 0) FillTlb(_writeTlb, la, pa);
+        if ((kind & AccessKind.System) == 0) FillTlb(write: true, la, pa);
     }
 
     /// <summary>A physical read as this CPU sees it: its own local APIC window first, then the shared bus.</summary>
@@ -280,7 +284,7 @@ public sealed unsafe partial class CpuCore
         Memory.Write(pa, size, v);
     }
 
-    private void FillTlb(TlbEntry[] tlb, ulong la, ulong pa)
+    private void FillTlb(bool write, ulong la, ulong pa)
     {
         // Only plain RAM pages without breakpoints are cached; a write entry also requires that the
         // page holds no decoded code (writes there must invalidate it) and that the dirty bit is set.
@@ -289,13 +293,13 @@ public sealed unsafe partial class CpuCore
         if ((pa & ~0xFFFUL) == ApicWindow) return;
         byte* host = Memory.RamPage(pa);
         if (host == null) return;
-        if (ReferenceEquals(tlb, _writeTlb))
+        if (write)
         {
             if (Memory.IsCodePage(ppn)) return;
             // The first fast-path write to this page since the entry was filled: dirty tracking (snapshots).
             Memory.MarkPageDirty(ppn);
         }
-        ref var e = ref tlb[(int)((la >> 12) & (TlbSize - 1))];
+        ref var e = ref TlbSlot(ref write ? ref _writeTlb : ref _readTlb, la);
         e.Tag = (la >> 12) | _tlbUserTag;
         e.Host = host;
         e.PhysPage = ppn;

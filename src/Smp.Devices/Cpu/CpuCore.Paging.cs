@@ -89,6 +89,8 @@ public sealed partial class CpuCore
         int startLevel;
         if (LongModeActive)
         {
+            // Non-canonical linear addresses never reach the TLB; this is where their #GP is raised.
+            if ((ulong)(((long)la << 16) >> 16) != la) RaiseFault(Vector.GP, 0);
             table = Cr3 & AddrMask40;
             startLevel = 4;
         }

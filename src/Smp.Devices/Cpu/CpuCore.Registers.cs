@@ -9,7 +9,7 @@ public sealed partial class CpuCore
     /// General-purpose registers RAX–R15 at 0–15; slot 16 is always zero so that an absent base or
     /// index register adds nothing to an effective address without a branch.
     /// </summary>
-    public readonly ulong[] R = new ulong[17];
+    public RegisterFile R;
 
     /// <summary>The instruction pointer of the instruction being executed (or the next one, between instructions).</summary>
     public ulong Rip;
@@ -25,7 +25,7 @@ public sealed partial class CpuCore
 
     /// <summary>Reference to general-purpose register <paramref name="r"/> (0–15).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref ulong Gpr(int r) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(R), r);
+    public ref ulong Gpr(int r) => ref Unsafe.Add(ref Unsafe.As<RegisterFile, ulong>(ref R), r);
 
     /// <summary>Reads an 8-bit register: 0–15 are the low bytes (AL…R15B), 20–23 are AH, CH, DH, BH.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

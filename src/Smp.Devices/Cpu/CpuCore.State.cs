@@ -12,7 +12,7 @@ public sealed partial class CpuCore
     public CpuState SaveState() => new()
     {
         ApicId = ApicId,
-        Gprs = R[..16],
+        Gprs = ((ReadOnlySpan<ulong>)R)[..16].ToArray(),
         Rip = Rip,
         Rflags = GetRflags(),
         Segments = (SegmentRegister[])Segs.Clone(),

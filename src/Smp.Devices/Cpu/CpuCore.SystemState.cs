@@ -66,7 +66,13 @@ public sealed partial class CpuCore
     public bool LongModeActive => (Efer & 0x400) != 0;
 
     // Segment bases as used for address formation: zero for ES/CS/SS/DS in 64-bit mode (SDM Vol. 1 §3.3.7.1).
-    private readonly ulong[] _effectiveBase = new ulong[6];
+    private SegmentBases _effectiveBase;
+
+    [System.Runtime.CompilerServices.InlineArray(6)]
+    private struct SegmentBases
+    {
+        private ulong _element0;
+    }
 
     /// <summary>
     /// Recomputes the mode, code size and effective segment bases after a change to CR0, EFER or a

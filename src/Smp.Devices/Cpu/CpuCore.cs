@@ -53,7 +53,7 @@ public sealed partial class CpuCore
     /// </summary>
     public void Reset()
     {
-        Array.Clear(R);
+        R = default;
         RflagsBits = Rflags.Reserved1;
         LazyOp = FlagOp.None;
         for (int i = 0; i < 6; i++) Segs[i] = SegmentRegister.RealMode(0);
