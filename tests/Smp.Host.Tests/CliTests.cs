@@ -80,6 +80,7 @@ public sealed class CliTests
     [InlineData("boot", "--cpus", "0")]
     [InlineData("boot", "--cpus", "256")]
     [InlineData("boot", "--cpus", "65")]
+    [InlineData("boot", "--parallel", "--trace", "t.json")]
     [InlineData("boot", "--memory", "-1")]
     [InlineData("boot", "--otlp", "not a url")]
     [InlineData("run")]

@@ -31,6 +31,7 @@ internal static class BootCommand
             DefaultValueFactory = _ => "naive",
         };
         handlers.AcceptOnlyFromAmong("naive", "linux");
+        var parallel = MachineOptions.Parallel();
         var command = new Command(
             "boot",
             "Boot the built-in kernel (start_kernel, smp_init, INIT/SIPI bring-up of every AP) on a simulated PC and stop when " +
@@ -41,6 +42,7 @@ internal static class BootCommand
             memory,
             seed,
             handlers,
+            parallel,
         };
         var trace = TraceCliOptions.AddTo(command);
 
@@ -48,6 +50,12 @@ internal static class BootCommand
         {
             var traceOptions = trace.ReadValidated(parse, "smp boot", context.Err);
             if (traceOptions is null) return ExitCodes.Usage;
+            if (MachineOptions.ParallelConflict("smp boot", parse.GetValue(parallel), traceOptions.Enabled) is { } conflict)
+            {
+                context.Err.WriteLine(conflict);
+                return ExitCodes.Usage;
+            }
+
             if (parse.GetValue(cpus) > KernelLayout.MaxCpus)
             {
                 context.Err.WriteLine($"smp boot: the built-in kernel brings up at most {KernelLayout.MaxCpus} CPUs, not {parse.GetValue(cpus)}; use smp run for larger machines.");
@@ -58,7 +66,7 @@ internal static class BootCommand
             int n = parse.GetValue(cpus);
             var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), kernel.Disk, "built-in kernel",
                 kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray(), traceOptions,
-                MaxSimulatedTime: DefaultTimeLimitNs);
+                MaxSimulatedTime: DefaultTimeLimitNs, Parallel: parse.GetValue(parallel));
             var sink = new Com1Sink(context.Out);
             GuestSessionResult result;
             try

@@ -25,6 +25,22 @@ internal static class MachineOptions
         return option;
     }
 
+    /// <summary><c>--parallel</c>: the parallel dispatcher.</summary>
+    /// <returns>The option.</returns>
+    public static Option<bool> Parallel() => new("--parallel")
+    {
+        Description = "Run the CPUs of each quantum on several host threads. Messages (IPIs, INIT/SIPI, BIOS calls) stay in " +
+            "deterministic order, but accesses to shared guest memory by different CPUs within a quantum race as on real " +
+            "hardware, so runs are no longer bit-for-bit reproducible. Not combinable with tracing.",
+    };
+
+    /// <summary>The one-sentence error when <c>--parallel</c> meets a trace option, or null when they do not meet.</summary>
+    /// <param name="command">The command, for example <c>smp boot</c>.</param>
+    /// <param name="parallel">Whether --parallel was given.</param>
+    /// <param name="tracing">Whether any trace output was requested.</param>
+    public static string? ParallelConflict(string command, bool parallel, bool tracing) =>
+        parallel && tracing ? $"{command}: --parallel cannot be combined with trace options (a trace is recorded by one thread in simulated-time order)." : null;
+
     /// <summary><c>--memory MiB</c>: guest RAM size.</summary>
     /// <returns>The option.</returns>
     public static Option<int> Memory()

@@ -52,6 +52,8 @@ internal static class RunCommand
             seed,
             symbols,
         };
+        var parallel = MachineOptions.Parallel();
+        command.Options.Add(parallel);
         var trace = TraceCliOptions.AddTo(command);
 
         command.SetAction(parse => context.Guard("smp run", () =>
@@ -59,6 +61,12 @@ internal static class RunCommand
             var traceOptions = trace.ReadValidated(parse, "smp run", context.Err);
             if (traceOptions is null)
             {
+                return ExitCodes.Usage;
+            }
+
+            if (MachineOptions.ParallelConflict("smp run", parse.GetValue(parallel), traceOptions.Enabled) is { } conflict)
+            {
+                context.Err.WriteLine(conflict);
                 return ExitCodes.Usage;
             }
 
@@ -77,7 +85,8 @@ internal static class RunCommand
                 parse.GetResult(maxInstructions) is null ? long.MaxValue : parse.GetValue(maxInstructions),
                 parse.GetValue(seed),
                 symbolTable,
-                traceOptions);
+                traceOptions,
+                parse.GetValue(parallel));
         }));
         return command;
     }
@@ -118,7 +127,7 @@ internal static class RunCommand
     }
 
     private static int Run(CliContext context, FileInfo disk, int cpus, int memoryMiB, long budget, ulong seed,
-        IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions)
+        IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
     {
         byte[] image;
         try
@@ -144,7 +153,7 @@ internal static class RunCommand
         }
 
         var sink = new Com1Sink(context.Out);
-        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, disk.Name, symbols, traceOptions, MaxInstructions: budget);
+        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, disk.Name, symbols, traceOptions, MaxInstructions: budget, Parallel: parallel);
         MachineResult result;
         try
         {

@@ -16,8 +16,10 @@ namespace Smp.Host.Running;
 /// <param name="Trace">Telemetry options.</param>
 /// <param name="MaxInstructions">Instruction budget over all CPUs.</param>
 /// <param name="MaxSimulatedTime">Simulated-time limit in ns, or null.</param>
+/// <param name="Parallel">Run the CPUs of one quantum on several host threads (the parallel dispatcher).</param>
 internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, byte[] Disk, string ImageName,
-    IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null);
+    IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
+    bool Parallel = false);
 
 /// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
 /// <param name="Machine">The machine's own result (stop reason, exit code, per-CPU summary).</param>
@@ -49,6 +51,7 @@ internal static class GuestSession
             Seed = options.Seed,
             MaxInstructions = options.MaxInstructions,
             MaxSimulatedTime = options.MaxSimulatedTime,
+            Parallel = options.Parallel,
             RomImage = firmware.Rom,
             Disk = options.Disk,
             BiosServices = firmware.CreateServices,

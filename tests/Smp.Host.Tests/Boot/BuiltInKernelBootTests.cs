@@ -13,13 +13,14 @@ namespace Smp.Host.Tests.Boot;
 /// </summary>
 public class BuiltInKernelBootTests
 {
-    private static (GuestSessionResult Result, string Console) Boot(int cpus, ulong seed = 1, HandlerVariant handlers = HandlerVariant.Naive)
+    private static (GuestSessionResult Result, string Console) Boot(int cpus, ulong seed = 1, HandlerVariant handlers = HandlerVariant.Naive,
+        bool parallel = false)
     {
         var kernel = KernelImage.Build(new KernelOptions(handlers));
         var console = new StringBuilder();
         var options = new GuestSessionOptions(cpus, 128, seed, kernel.Disk, "built-in kernel",
             kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray(), TraceOptions.None,
-            MaxSimulatedTime: 30_000_000_000);
+            MaxSimulatedTime: 30_000_000_000, Parallel: parallel);
         var result = GuestSession.Run(options, b => console.Append((char)b), TextWriter.Null);
         return (result, console.ToString());
     }
@@ -75,5 +76,14 @@ public class BuiltInKernelBootTests
         var (result, console) = Boot(2, handlers: HandlerVariant.Linux);
         Assert.Contains("smp: Brought up 1 node, 2 CPUs\n", console);
         Assert.Equal(StopReason.AllIdle, result.Machine.Reason);
+    }
+
+    [Fact]
+    public void The_parallel_dispatcher_brings_every_cpu_online_too()
+    {
+        var (result, console) = Boot(8, parallel: true);
+        Assert.Contains("smp: Brought up 1 node, 8 CPUs\n", console);
+        Assert.Equal(StopReason.AllIdle, result.Machine.Reason);
+        Assert.All(result.Cpus, c => Assert.Equal(KernelLayout.PerCpuArea(c.Cpu), c.GsBase));
     }
 }
