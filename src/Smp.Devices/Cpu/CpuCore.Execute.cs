@@ -89,6 +89,27 @@ public sealed unsafe partial class CpuCore
     }
 
     private ulong _blockStartRip;
+
+    // Executions of a whole block by the interpreter before it is compiled (compiling costs about 0.1 ms).
+    private const int CompileThreshold = 256;
+
+    /// <summary>
+    /// Whether hot blocks are compiled to direct-call methods (<see cref="Decoding.BlockCompiler"/>). On by
+    /// default; the interpreter and the compiled form have the same semantics, tests run both.
+    /// </summary>
+    public bool CompileHotBlocks { get; set; } = true;
+
+    /// <summary>Hot blocks this CPU compiled (a measure of compile work, for benchmarks and tests).</summary>
+    public long BlocksCompiled;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Compile(DecodedBlock block, ulong startRip)
+    {
+        if (BlockCompiler.Compile(block, startRip, _ipMask) is not { } compiled) return;
+        block.CompiledRip = startRip;
+        block.Compiled = compiled;
+        BlocksCompiled++;
+    }
     private long _chainRetired;
 
     private int RetiredBefore(ulong startRip)
@@ -120,19 +141,29 @@ public sealed unsafe partial class CpuCore
             ulong rip = Rip;
             _blockStartRip = rip;
             int i = 0;
-            while (true)
+            if (block.Compiled is { } compiled && block.CompiledRip == rip && n == count)
             {
-                ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
-                ulong next = (rip + u.Length) & ipMask;
-                Rip = rip;
-                NextRip = next;
-                u.Exec(this, ref u);
-                i++;
-                if (_attention || i >= n) break;
-                rip = next;
+                i = compiled(this, uops);
+            }
+            else
+            {
+                while (true)
+                {
+                    ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
+                    ulong next = (rip + u.Length) & ipMask;
+                    Rip = rip;
+                    NextRip = next;
+                    u.Exec(this, ref u);
+                    i++;
+                    if (_attention || i >= n) break;
+                    rip = next;
+                }
+
+                Rip = NextRip;
+                if (i == count && ++block.Executions == CompileThreshold && CompileHotBlocks && block.Cacheable)
+                    Compile(block, _blockStartRip);
             }
 
-            Rip = NextRip;
             InstructionsRetired += i;
             total += i;
             _chainRetired = total;
