@@ -128,13 +128,13 @@ public sealed partial class CpuCore
         uint trError = (uint)(Tr.Selector & 0xFFFC) + ext;
         if (ist != 0)
         {
-            ulong off = 0x24 + (ulong)(ist - 1) * 8;
+            ulong off = Tss64.IstOffset(ist);
             if (off + 7 > Tr.Limit) RaiseFault(Vector.TS, trError);
             rsp = ReadLinear(Tr.Base + off, 8, AccessKind.System);
         }
         else if (newCpl < Cpl)
         {
-            ulong off = 4 + (ulong)newCpl * 8;
+            ulong off = Tss64.RspOffset(newCpl);
             if (off + 7 > Tr.Limit) RaiseFault(Vector.TS, trError);
             rsp = ReadLinear(Tr.Base + off, 8, AccessKind.System);
         }

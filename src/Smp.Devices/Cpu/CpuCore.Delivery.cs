@@ -161,13 +161,6 @@ public sealed partial class CpuCore
         return last <= s.Limit;
     }
 
-    private void SetStackPointer(ulong sp, ulong mask)
-    {
-        if (mask == 0xFFFFUL) Set16(Reg.RSP, (ushort)sp);
-        else if (mask == 0xFFFF_FFFFUL) R[Reg.RSP] = (uint)sp;
-        else R[Reg.RSP] = sp;
-    }
-
     private void SetCodeSegment(ushort selector, ulong descriptor, int cpl)
     {
         var cache = DescriptorCache((ushort)((selector & 0xFFFC) | cpl), descriptor);

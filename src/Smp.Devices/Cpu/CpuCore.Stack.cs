@@ -71,11 +71,17 @@ public sealed partial class CpuCore
     /// </summary>
     /// <param name="rsp">The new stack pointer.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void CommitStackPointer(ulong rsp)
+    public void CommitStackPointer(ulong rsp) => SetStackPointer(rsp, StackPointerMask);
+
+    /// <summary>
+    /// Writes RSP at the stack width given by <paramref name="mask"/> (0xFFFF merges SP, 0xFFFFFFFF
+    /// zero-extends ESP, all ones writes RSP): for stack switches, where the width is the new SS's.
+    /// </summary>
+    internal void SetStackPointer(ulong sp, ulong mask)
     {
-        if (Is64) R[Reg.RSP] = rsp;
-        else if (Segs[Seg.SS].DefaultBig) R[Reg.RSP] = (uint)rsp;
-        else R[Reg.RSP] = (R[Reg.RSP] & ~0xFFFFUL) | (rsp & 0xFFFF);
+        if (mask == 0xFFFFUL) Set16(Reg.RSP, (ushort)sp);
+        else if (mask == 0xFFFF_FFFFUL) R[Reg.RSP] = (uint)sp;
+        else R[Reg.RSP] = sp;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Smp.Devices.Cpu;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Smp.Host.Guest;
@@ -79,7 +80,7 @@ internal sealed partial class Kernel64Builder
         for (var ist = 1; ist <= 4; ist++)
         {
             Scaled(rax, r12, 16, KernelLayout.IstTop(0, ist));
-            A.mov(__qword_ptr[rdx + 0x24 + ((ist - 1) * 8)], rax);
+            A.mov(__qword_ptr[rdx + (int)Tss64.IstOffset(ist)], rax);
         }
 
         A.lea(rax, __[r12 + 1]);

@@ -1,3 +1,4 @@
+using Smp.Devices.Cpu;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -10,8 +11,8 @@ namespace Smp.Host.Guest;
 /// </summary>
 internal sealed partial class Kernel64Builder
 {
-    /// <summary>Offset of tss.ist[IST_INDEX_DB] (fact B2: ist[0] at 0x24; fact B3: IST_INDEX_DB = 2).</summary>
-    private const int TssIstDb = 0x24 + (2 * 8);
+    /// <summary>Offset of tss.ist[IST_INDEX_DB]: IST_INDEX_DB = 2 is gate IST 3 (fact B3).</summary>
+    private static readonly int TssIstDb = (int)Tss64.IstOffset(3);
 
     private const int RflagsTf = 0x100;
     private const int RflagsDf = 0x400;

@@ -22,9 +22,6 @@ namespace Smp.Host.Running;
 internal sealed record CpuReadback(int Cpu, int ApicId, bool IsBsp, ulong GdtBase, ushort GdtLimit, ulong GsBase, ulong TssBase,
     IReadOnlyList<ulong> Ist, RunState State, CpuMode Mode, ulong Rip)
 {
-    // 64-bit TSS: ist[0..6] at 0x24..0x54 (x86-smp-facts B2).
-    private const ulong Ist1Offset = 0x24;
-
     /// <summary>Reads CPU <paramref name="index"/>'s values.</summary>
     public static CpuReadback Of(int index, CpuCore cpu)
     {
@@ -32,7 +29,7 @@ internal sealed record CpuReadback(int Cpu, int ApicId, bool IsBsp, ulong GdtBas
         var ist = new ulong[7];
         bool longTss = cpu.LongModeActive && cpu.Tr.Base != 0;
         for (int i = 0; i < 7 && longTss; i++)
-            ist[i] = view.TryRead64(cpu.Tr.Base + Ist1Offset + (ulong)i * 8, out var v) ? v : 0;
+            ist[i] = view.TryRead64(cpu.Tr.Base + Tss64.IstOffset(i + 1), out var v) ? v : 0;
         return new CpuReadback(index, cpu.ApicId, cpu.IsBsp, cpu.Gdtr.Base, cpu.Gdtr.Limit, cpu.Segs[Seg.GS].Base, cpu.Tr.Base,
             ist, cpu.State, cpu.Mode, cpu.Rip);
     }

@@ -34,7 +34,7 @@ public sealed class TraceCpuObserver : CpuObserver
     }
 
     /// <summary>The offset of IST1 in a 64-bit TSS (IST2..IST7 follow at 8-byte steps).</summary>
-    public const int Ist1Offset = 0x24;
+    public const ulong Ist1Offset = Tss64.Ist1;
 
     /// <inheritdoc />
     public override void ModeChanged(CpuCore cpu, CpuMode from, CpuMode to)
