@@ -92,6 +92,26 @@ public sealed class AluBehaviourTests
     }
 
     [Fact]
+    public void Sixteen_bit_shld_and_shrd_beyond_sixteen_shift_the_p6_pattern_dest_src_dest()
+    {
+        // SDM Vol. 2B leaves the result undefined for a count above the operand size; the simulator models
+        // Intel's P6 family, which shifts the 48-bit value dest:src:dest (AMD shifts dest:src:src).
+        using var m = Run64(c => { c.R[Reg.RAX] = 0x1234; c.R[Reg.RBX] = 0xABCD; c.R[Reg.RDX] = 0x1234; },
+            a => { a.shld(ax, bx, 20); a.shrd(dx, bx, 20); });
+        Assert.Equal(0xBCD1UL, m.Cpu.R[Reg.RAX]);
+        Assert.Equal(0x4ABCUL, m.Cpu.R[Reg.RDX]);
+    }
+
+    [Fact]
+    public void Bsr_with_zero_source_keeps_the_destination()
+    {
+        using var m = Run64(c => { c.R[Reg.RAX] = 0x8765_4321_1234_5678; c.R[Reg.RBX] = 0; },
+            a => { a.bsr(rax, rbx); });
+        Assert.Equal(0x8765_4321_1234_5678UL, m.Cpu.R[Reg.RAX]);
+        Assert.True((Flags(m.Cpu) & Rflags.ZF) != 0);
+    }
+
+    [Fact]
     public void Lock_prefixed_memory_forms_update_memory()
     {
         ulong data = TestMachine.DataBase;
