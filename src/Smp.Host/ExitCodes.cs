@@ -31,4 +31,10 @@ internal static class ExitCodes
 
     /// <summary><c>smp boot</c>: not every CPU came online and idle; the CPUs that did not and their last phase are named.</summary>
     public const int BootIncomplete = 12;
+
+    /// <summary>The guest powered the machine off through ACPI S5 (PM1a_CNT SLP_EN with the soft-off sleep type).</summary>
+    public const int GuestPowerOff = 14;
+
+    /// <summary>The guest reset the machine (the i8042 reset line, port 92h, or the 0xCF9 reset register); the run ends there, as QEMU's -no-reboot.</summary>
+    public const int GuestReset = 16;
 }

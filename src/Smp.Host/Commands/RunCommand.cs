@@ -43,7 +43,8 @@ internal static class RunCommand
             "run",
             "Boot a raw disk image through the BIOS. The run ends when the guest writes port 0xF4 " +
             "(exit code (value << 1) | 1, as QEMU's isa-debug-exit), on a triple fault " +
-            $"(exit code {ExitCodes.GuestShutdown}), or when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}).")
+            $"(exit code {ExitCodes.GuestShutdown}), when the guest powers off through ACPI S5 (exit code {ExitCodes.GuestPowerOff}) " +
+            $"or resets the machine (exit code {ExitCodes.GuestReset}), or when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}).")
         {
             disk,
             cpus,
@@ -183,6 +184,12 @@ internal static class RunCommand
             case StopReason.AllIdle:
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 return ExitCodes.MachineIdle;
+            case StopReason.PowerOff:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                return ExitCodes.GuestPowerOff;
+            case StopReason.Reset:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                return ExitCodes.GuestReset;
             default:
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 return ExitCodes.InternalError;

@@ -148,7 +148,17 @@ public sealed class CpuActor : Actor
                 return;
             }
 
-            long used = _core.Run(granted);
+            ExecutingCpu.Enter(_core); // MMIO devices read this CPU's clock
+            long used;
+            try
+            {
+                used = _core.Run(granted);
+            }
+            finally
+            {
+                ExecutingCpu.Leave();
+            }
+
             control.Settle(granted, used);
         }
 

@@ -32,6 +32,8 @@ public sealed class Machine : IDisposable
         Memory = MemoryLayout.Build(Platform, config.RomImage, DeviceLock);
         Control = new RunControl(config.MaxInstructions);
         Platform.DebugExit.ExitRequested += Control.RequestExit;
+        Platform.PowerOffRequested += Control.RequestPowerOff;
+        Platform.ResetRequested += Control.RequestReset;
 
         System = new ActorSystem("machine", new ActorSystemOptions
         {
@@ -99,6 +101,13 @@ public sealed class Machine : IDisposable
         var bus = Bus;
         Platform.Pic.InterruptChanged += level => bsp.Tell(new ExtIntChanged(level));
         Platform.IoApic.InterruptRequested += interrupt => bus.Tell(interrupt);
+        // A device reprogrammed by any CPU may now have an earlier event: the BSP's actor, which advances the
+        // platform, re-arms its wake-up. The A20 gate reaches every CPU.
+        Platform.EventsRescheduled += () => bsp.Tell(new DeviceEventDue());
+        Platform.A20Changed += on =>
+        {
+            foreach (var core in cores) core.A20Mask = on ? ulong.MaxValue : ~(1UL << 20);
+        };
     }
 
     /// <summary>The configuration.</summary>
@@ -170,7 +179,8 @@ public sealed class Machine : IDisposable
             time = Math.Max(time, c.SimulatedNanoseconds);
         }
 
-        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, System.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, System.Failure);
+        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, System.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, System.Failure,
+            Control.ResetSource);
     }
 
     /// <summary>Stops the actors and frees guest memory.</summary>
