@@ -33,8 +33,8 @@ internal static class ExitCodes
     public const int BootIncomplete = 12;
 
     /// <summary>The guest powered the machine off through ACPI S5 (PM1a_CNT SLP_EN with the soft-off sleep type).</summary>
-    public const int GuestPowerOff = 14;
+    public const int GuestPowerOff = 16;
 
     /// <summary>The guest reset the machine (the i8042 reset line, port 92h, or the 0xCF9 reset register); the run ends there, as QEMU's -no-reboot.</summary>
-    public const int GuestReset = 16;
+    public const int GuestReset = 18;
 }
