@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Smp.Host.Guest.Initramfs;
 using Xunit.Abstractions;
 
@@ -22,46 +20,16 @@ public sealed class LinuxQemuTests(ITestOutputHelper output) : IDisposable
         string initrd = Path.Combine(_dir, "initrd.cpio");
         File.WriteAllBytes(initrd, TestInitramfs.Build());
 
-        var (exitCode, console) = RunQemu(vmlinuz, initrd, cpus: 4, TimeSpan.FromMinutes(3));
-        output.WriteLine(console);
+        var qemu = CrossCheck.CrossRun.QemuWith(
+            ["-accel", "tcg", "-kernel", vmlinuz, "-initrd", initrd, "-append", "console=ttyS0 panic=-1 nokaslr", "-smp", "4", "-m", "512", "-nographic", "-no-reboot"],
+            TimeSpan.FromMinutes(3));
+        string console = qemu.Com1;
+        output.WriteLine(console + qemu.Diagnostics);
 
         Assert.Contains("smp: Brought up 1 node, 4 CPUs", console);
         Assert.Contains(TinyInit.Banner, console);
         Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, TinyInit.CpuLineFormat, 4), console);
         Assert.Contains("reboot: Power down", console);
-        Assert.Equal(0, exitCode);
-    }
-
-    private static (int ExitCode, string Console) RunQemu(string kernel, string initrd, int cpus, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(Guest.Qemu.Path!)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            "-accel", "tcg", "-kernel", kernel, "-initrd", initrd, "-append", "console=ttyS0 panic=-1 nokaslr",
-            "-smp", $"{cpus}", "-m", "512", "-nographic", "-no-reboot",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var console = new MemoryStream();
-        var copy = process.StandardOutput.BaseStream.CopyToAsync(console);
-        var errors = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-
-        copy.Wait(TimeSpan.FromSeconds(5));
-        errors.Wait(TimeSpan.FromSeconds(5));
-        return (process.HasExited ? process.ExitCode : -1, Encoding.Latin1.GetString(console.ToArray()) + errors.Result);
+        Assert.Equal(0, qemu.ExitCode);
     }
 }
