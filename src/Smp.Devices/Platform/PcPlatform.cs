@@ -98,9 +98,9 @@ public sealed partial class PcPlatform
         get
         {
             long? next = Pit.NextEventTime is { } t && Irq0CanInterrupt && !Hpet.LegacyReplacement ? t : null;
-            foreach (long? e in new[] { Hpet.NextEventTime, Rtc.NextEventTime, Pm.NextEventTime, Uart.NextEventTime })
-                if (e is { } at && (next is null || at < next)) next = at;
-            return next;
+            return Earlier(Earlier(Earlier(Earlier(next, Hpet.NextEventTime), Rtc.NextEventTime), Pm.NextEventTime), Uart.NextEventTime);
+
+            static long? Earlier(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
         }
     }
 
