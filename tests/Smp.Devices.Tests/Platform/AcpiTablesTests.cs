@@ -61,6 +61,7 @@ public sealed class AcpiTablesTests
         Assert.Equal(new byte[] { 1, 8, 0, 1 }, f[116..120]);                         // I/O, 8 bits, byte access
         Assert.Equal(0xCF9UL, BinaryPrimitives.ReadUInt64LittleEndian(f.AsSpan(120)));
         Assert.Equal(6, f[128]);
+        Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(f.AsSpan(132)));              // X_FIRMWARE_CTRL: FACS below 4 GiB
         Assert.Equal(Tables.DsdtAddress, BinaryPrimitives.ReadUInt64LittleEndian(f.AsSpan(140)));
         Assert.Equal(0x608UL, BinaryPrimitives.ReadUInt64LittleEndian(f.AsSpan(212))); // X_PM_TMR_BLK
     }

@@ -42,7 +42,8 @@ public sealed partial class AcpiTables
         BinaryPrimitives.WriteUInt32LittleEndian(f[112..], FadtFlags);
         WriteGas(f[116..], SystemIo, 8, ByteAccess, PciConfigSpace.ResetControlPort);
         f[128] = ResetValue;
-        BinaryPrimitives.WriteUInt64LittleEndian(f[132..], facs);
+        // X_FIRMWARE_CTRL stays 0: "if the FIRMWARE_CTRL field contains a non-zero value then this field must be
+        // zero" (§5.2.9, Table 5.9); with both set Linux installs the FACS twice.
         BinaryPrimitives.WriteUInt64LittleEndian(f[140..], dsdt);
         WriteGas(f[148..], SystemIo, 32, 0, AcpiPm.Pm1aEventBlock);
         WriteGas(f[172..], SystemIo, 16, 0, AcpiPm.Pm1aControlBlock);
