@@ -26,10 +26,10 @@ internal static class BootCommand
     public static Command Create(CliContext context)
     {
         var cpus = MachineOptions.Cpus(4, KernelLayout.MaxCpus, "the built-in kernel's limit; smp run takes up to " + MachineConfig.MaxCpus);
-        var memory = MachineOptions.Memory(MinimumMemoryMiB, "what the built-in kernel needs");
+        var memory = MachineOptions.Memory(MinimumMemoryMiB, "the least the built-in kernel boots in");
         var seed = new Option<ulong>("--seed")
         {
-            Description = "Seed for every random choice of the run; the same seed and options reproduce the run bit for bit.",
+            Description = "Seed for every random choice of the run (0 when absent); the same seed and options reproduce the run bit for bit.",
             HelpName = "S",
         };
         var handlers = new Option<string>("--handlers")

@@ -49,7 +49,7 @@ internal static class MachineOptions
     public static Option<int> Memory(int min, string? minReason = null) => new("--memory")
     {
         Description = $"Guest RAM in MiB, reported to the guest through the BIOS E820 map ({min}..{MaxMemoryMiB}" +
-            (minReason is null ? ")." : $"; {minReason}).") +
+            (minReason is null ? ")." : $"; {min} MiB is {minReason}).") +
             " The host must be able to provide it; otherwise the command says so and exits with code 2.",
         DefaultValueFactory = _ => 128,
         HelpName = "MiB",

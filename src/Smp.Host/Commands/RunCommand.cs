@@ -40,7 +40,7 @@ internal static class RunCommand
         var memory = MachineOptions.Memory(MachineOptions.MinMemoryMiB);
         var seed = new Option<ulong>("--seed")
         {
-            Description = "Seed for every random choice of the run; the same seed and options reproduce the run bit for bit.",
+            Description = "Seed for every random choice of the run (0 when absent); the same seed and options reproduce the run bit for bit.",
             HelpName = "S",
         };
         var symbols = new Option<FileInfo>("--symbols")

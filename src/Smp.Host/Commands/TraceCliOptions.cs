@@ -38,9 +38,9 @@ internal sealed class TraceCliOptions
         };
         Detail = new Option<TraceDetail>("--trace-detail")
         {
+            // No DefaultValueFactory: help would print the enum's name ("Events"), not what is typed; Read supplies it.
             Description = "How much to trace: phases (spans only), events (plus mode switches, table loads, IPIs, exceptions; the default) or all (plus every IRET).",
             HelpName = "phases|events|all",
-            DefaultValueFactory = _ => TraceDetail.Events,
             CustomParser = ParseDetail,
         };
         Watch = new Option<string[]>("--watch")
@@ -96,7 +96,7 @@ internal sealed class TraceCliOptions
         result.GetValue(Otlp),
         result.GetValue(ChromeTrace)?.FullName,
         result.GetValue(Timeline)?.FullName,
-        result.GetValue(Detail),
+        result.GetResult(Detail) is null ? TraceDetail.Events : result.GetValue(Detail),
         result.GetValue(Watch) ?? []);
 
     /// <summary>

@@ -84,7 +84,7 @@ internal static class InputFile
     public static string? ReadAllText(TextWriter err, string command, string option, string path, long maxBytes) =>
         ReadAllBytes(err, command, option, path, maxBytes) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 
-    /// <summary>A byte count as people read it: <c>512 bytes</c>, <c>64 KiB</c>, <c>2.5 GiB</c>.</summary>
+    /// <summary>A byte count as people read it: <c>512 bytes</c>, <c>64 KiB</c>, <c>2.5 GiB</c> (at most two decimals, rounded down).</summary>
     /// <param name="bytes">The count.</param>
     /// <returns>The text.</returns>
     public static string Size(long bytes)
@@ -97,6 +97,7 @@ internal static class InputFile
             1 => (1, "byte"),
             _ => (bytes, "bytes"),
         };
-        return value.ToString(value == Math.Floor(value) ? "0" : "0.0", CultureInfo.InvariantCulture) + " " + unit;
+        // Rounded down, so that a limit is never shown as more than it is (Array.MaxLength reads 1.99 GiB, not 2).
+        return (Math.Floor(value * 100) / 100).ToString("0.##", CultureInfo.InvariantCulture) + " " + unit;
     }
 }
