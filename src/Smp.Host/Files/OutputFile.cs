@@ -83,16 +83,17 @@ internal static class OutputFile
     {
         ArgumentNullException.ThrowIfNull(write);
         var target = Path.GetFullPath(path);
-        // A symbolic link keeps pointing where it did: the new file replaces its final target.
-        if (new FileInfo(target).LinkTarget is not null && File.ResolveLinkTarget(target, returnFinalTarget: true) is { } linked)
-            target = linked.FullName;
-        var kind = FileKinds.Of(target, out _);
-        if (kind is not (FileKind.Regular or FileKind.Missing))
+        if (FileKinds.Of(target, out _) is not (FileKind.Regular or FileKind.Missing))
         {
+            // Through the path as given: /dev/stdout names a pipe by a link no rename could follow.
             using var device = new FileStream(target, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
             write(device);
             return;
         }
+
+        // A symbolic link keeps pointing where it did: the new file replaces its final target.
+        if (new FileInfo(target).LinkTarget is not null && File.ResolveLinkTarget(target, returnFinalTarget: true) is { } linked)
+            target = linked.FullName;
 
         var temporary = TemporaryName(target);
         try

@@ -1,4 +1,5 @@
 using Smp.Host.Files;
+using Smp.Host.Tests.Support;
 
 namespace Smp.Host.Tests.Files;
 
@@ -47,6 +48,19 @@ public sealed class OutputFileTests : IDisposable
         OutputFile.Write("/dev/null", stream => stream.Write("discarded"u8));
 
         Assert.Equal(FileKind.CharacterDevice, FileKinds.Of("/dev/null", out _));
+    }
+
+    [Fact]
+    public void A_pipe_named_through_a_link_is_written_in_place()
+    {
+        var script = $"{Cli.ShellCommand} run --disk {Cli.Quote(new BootSectors(_dir).Hello())} --trace /dev/stdout | cat; exit ${{PIPESTATUS[0]}}";
+
+        var result = Cli.RunShell(script);
+
+        Assert.Equal((BootSectors.HelloExit << 1) | 1, result.ExitCode);
+        Assert.StartsWith("hello\n", result.Out);
+        using var trace = System.Text.Json.JsonDocument.Parse(result.Out["hello\n".Length..]);
+        Assert.True(trace.RootElement.TryGetProperty("resourceSpans", out _));
     }
 
     [Fact]
