@@ -81,6 +81,8 @@ internal static class RunCommand
                 return ExitCodes.Usage;
             }
 
+            var diskFile = parse.GetValue(disk)!;
+            if (ReadDisk(context, diskFile) is not { } image) return ExitCodes.Usage;
             IReadOnlyList<KeyValuePair<string, ulong>> symbolTable = [];
             var map = parse.GetValue(symbols);
             if (map is not null)
@@ -93,7 +95,8 @@ internal static class RunCommand
 
             return Run(
                 context,
-                parse.GetValue(disk)!,
+                image,
+                diskFile.Name,
                 parse.GetValue(cpus),
                 parse.GetValue(memory),
                 parse.GetResult(maxInstructions) is null ? long.MaxValue : parse.GetValue(maxInstructions),
@@ -139,25 +142,30 @@ internal static class RunCommand
         return clean.Length <= 60 ? clean : clean[..60] + "...";
     }
 
-    private static int Run(CliContext context, FileInfo disk, int cpus, int memoryMiB, long budget, ulong seed,
-        IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
+    /// <summary>The disk image's bytes (read-only: guests' writes go to the BIOS's overlay), or null after one sentence.</summary>
+    private static byte[]? ReadDisk(CliContext context, FileInfo disk)
     {
-        // Read-only: guests' writes go to the BIOS's overlay.
-        if (InputFile.ReadAllBytes(context.Err, "smp run", "--disk", disk.FullName, MaxDiskBytes) is not { } image) return ExitCodes.Usage;
+        if (InputFile.ReadAllBytes(context.Err, "smp run", "--disk", disk.FullName, MaxDiskBytes) is not { } image) return null;
         if (image.Length < 512)
         {
             context.Err.WriteLine($"smp run: --disk '{disk.FullName}' is {InputFile.Size(image.Length)}, shorter than one 512-byte sector.");
-            return ExitCodes.Usage;
+            return null;
         }
 
         if (image[510] != 0x55 || image[511] != 0xAA)
         {
             context.Err.WriteLine($"smp run: --disk '{disk.FullName}' has no boot signature (0xAA55 at offset 510).");
-            return ExitCodes.Usage;
+            return null;
         }
 
+        return image;
+    }
+
+    private static int Run(CliContext context, byte[] image, string imageName, int cpus, int memoryMiB, long budget, ulong seed,
+        IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
+    {
         using var sink = new Com1Sink(context.Out, context.Err);
-        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, disk.Name, symbols, traceOptions, MaxInstructions: budget,
+        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, imageName, symbols, traceOptions, MaxInstructions: budget,
             Parallel: parallel, Command: "smp run");
         // The session wires tracing (when a trace option is on) and function tracking from --symbols.
         var session = GuestSession.Run(options, sink.Write, context.Err, sink.Flush);
