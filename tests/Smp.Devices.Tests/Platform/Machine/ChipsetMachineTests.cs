@@ -93,6 +93,31 @@ public sealed class ChipsetMachineTests
     }
 
     [Fact]
+    public void Pm_timer_and_tsc_agree_on_the_accessing_cpus_clock()
+    {
+        using var machine = new MachineType(GuestBuilder.Config(1));
+        Load(machine, a =>
+        {
+            a.mov(ecx, 300_000);
+            var spin = a.CreateLabel();
+            a.Label(ref spin);
+            a.dec(ecx);
+            a.jnz(spin);
+            a.rdtsc();
+            a.mov(__dword_ptr[0x5200], eax);
+            a.mov(dx, 0x608);
+            a.@in(eax, dx);
+            a.mov(__dword_ptr[0x5204], eax);
+            Exit(a, 1);
+        });
+        machine.Run();
+        long tscNs = (long)machine.Memory.Read(0x5200, 4);
+        long pmTicks = (long)machine.Memory.Read(0x5204, 4);
+        Assert.True(tscNs > 500_000, $"TSC {tscNs}");
+        Assert.Equal(tscNs * 3_579_545 / 1_000_000_000, pmTicks, tolerance: 1); // two instructions apart: the same tick or the next
+    }
+
+    [Fact]
     public void Writing_s5_to_pm1a_cnt_powers_the_machine_off()
     {
         MachineResult result = Run(a =>
