@@ -67,27 +67,33 @@ public sealed class ChipsetMachineTests
         Assert.InRange(result.HostSteps, 1, 100);
     }
 
-    [Fact]
-    public void Hpet_counter_reads_the_accessing_cpus_clock()
+    /// <summary>Spins <paramref name="loops"/> times, then stores RDTSC's low half at 0x5200 and what <paramref name="readClock"/> leaves in EAX at 0x5204.</summary>
+    private static (long Tsc, long Clock) TscBeside(int loops, Action<Assembler> readClock)
     {
         using var machine = new MachineType(GuestBuilder.Config(1));
         Load(machine, a =>
         {
             a.mov(__dword_ptr[HpetBase + 0x010], 1);
-            a.mov(ecx, 50_000);
+            a.mov(ecx, loops);
             var spin = a.CreateLabel();
             a.Label(ref spin);
             a.dec(ecx);
             a.jnz(spin);
             a.rdtsc();
             a.mov(__dword_ptr[0x5200], eax);
-            a.mov(eax, __dword_ptr[HpetBase + 0x0F0]);
+            readClock(a);
             a.mov(__dword_ptr[0x5204], eax);
             Exit(a, 1);
         });
         machine.Run();
-        long tscNs = (long)machine.Memory.Read(0x5200, 4); // 1 GHz TSC: cycles are nanoseconds
-        long hpetNs = (long)machine.Memory.Read(0x5204, 4) * 10;
+        return ((long)machine.Memory.Read(0x5200, 4), (long)machine.Memory.Read(0x5204, 4));
+    }
+
+    [Fact]
+    public void Hpet_counter_reads_the_accessing_cpus_clock()
+    {
+        var (tscNs, hpetTicks) = TscBeside(50_000, a => a.mov(eax, __dword_ptr[HpetBase + 0x0F0])); // 1 GHz TSC: cycles are ns
+        long hpetNs = hpetTicks * 10;
         Assert.True(tscNs > 100_000, $"TSC {tscNs}");
         Assert.InRange(tscNs - hpetNs, -20, 20); // the read happens a few instructions after RDTSC, not at a quantum boundary
     }
@@ -95,24 +101,11 @@ public sealed class ChipsetMachineTests
     [Fact]
     public void Pm_timer_and_tsc_agree_on_the_accessing_cpus_clock()
     {
-        using var machine = new MachineType(GuestBuilder.Config(1));
-        Load(machine, a =>
+        var (tscNs, pmTicks) = TscBeside(300_000, a =>
         {
-            a.mov(ecx, 300_000);
-            var spin = a.CreateLabel();
-            a.Label(ref spin);
-            a.dec(ecx);
-            a.jnz(spin);
-            a.rdtsc();
-            a.mov(__dword_ptr[0x5200], eax);
             a.mov(dx, 0x608);
             a.@in(eax, dx);
-            a.mov(__dword_ptr[0x5204], eax);
-            Exit(a, 1);
         });
-        machine.Run();
-        long tscNs = (long)machine.Memory.Read(0x5200, 4);
-        long pmTicks = (long)machine.Memory.Read(0x5204, 4);
         Assert.True(tscNs > 500_000, $"TSC {tscNs}");
         Assert.Equal(tscNs * 3_579_545 / 1_000_000_000, pmTicks, tolerance: 1); // two instructions apart: the same tick or the next
     }
