@@ -53,6 +53,13 @@ public sealed partial class CpuCore
     /// </summary>
     public void Reset()
     {
+        ResetRegisters();
+        ResetExtendedState();
+    }
+
+    // The RESET values that INIT also loads (SDM Vol. 3A Table 9-1); the x87/SSE state is RESET-only.
+    private void ResetRegisters()
+    {
         R = default;
         RflagsBits = Rflags.Reserved1;
         LazyOp = FlagOp.None;
