@@ -60,22 +60,18 @@ internal static partial class X87Math
     /// <summary>
     /// FPREM (<paramref name="roundNearest"/> false: truncating quotient) and FPREM1 (IEEE remainder): the partial
     /// remainder of a by b and the condition codes (SDM Vol. 2A FPREM, FPREM1). When the exponents differ by 64 or
-    /// more, the reduction is partial (C2 = 1) by 2^(D − N) with N = 32 + (D mod 32)… in the SDM's words an
-    /// implementation-dependent N in 32–63; the result is exact either way.
+    /// more, the reduction is partial (C2 = 1) by 2^(D − N) for an implementation-dependent N in 32–63 (here 32 + D mod 32);
+    /// the result is exact either way. <paramref name="conditionCodes"/> is −1 for a NaN or invalid result (C0 and C3 kept).
     /// </summary>
     internal static Float80 Remainder(Float80 a, Float80 b, bool roundNearest, ref FpEnv env, out int conditionCodes)
     {
-        conditionCodes = 0;
+        conditionCodes = -1; // NaN or invalid results leave C0 and C3, clear C1 and C2
         if (CheckNaN(a, b, ref env, out var nan)) return nan;
-        if (a.IsInfinity || b.IsZero)
-        {
-            CheckDenormal(a, ref env);
-            CheckDenormal(b, ref env);
-            return Invalid(ref env);
-        }
+        if (a.IsInfinity || b.IsZero) return Invalid(ref env); // before the denormal check, as the processor does
         CheckDenormal(a, ref env);
         CheckDenormal(b, ref env);
         if (env.DenormalFault) return default;
+        conditionCodes = 0;
         if (a.IsZero || b.IsInfinity) return a.IsDenormal ? RoundValue(a, ref env) : a;
         Normalize(a, out int ea, out ulong sa);
         Normalize(b, out int eb, out ulong sb);

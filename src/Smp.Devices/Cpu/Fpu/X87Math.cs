@@ -93,11 +93,24 @@ internal static partial class X87Math
             }
             env.Flags |= X87Sw.OE;
             exp -= adjust;
+            if (exp >= maxExp)
+            {
+                // Beyond what the bias adjustment can bring into range (FSCALE): an infinity.
+                env.Flags |= X87Sw.PE;
+                env.RoundedUp = true;
+                return (maxExp, 1UL << (precision - 1));
+            }
         }
         if (unmaskedUnderflow)
         {
             env.Flags |= X87Sw.UE;
             exp += adjust;
+            if (exp < 1)
+            {
+                env.Flags |= X87Sw.PE;
+                env.RoundedUp = false;
+                return (0, 0);
+            }
         }
         if (inx)
         {
@@ -261,19 +274,20 @@ internal static partial class X87Math
     internal static Float80 Div(Float80 a, Float80 b, ref FpEnv env)
     {
         if (CheckNaN(a, b, ref env, out var nan)) return nan;
-        CheckDenormal(a, ref env);
-        CheckDenormal(b, ref env);
-        if (env.DenormalFault) return default;
         bool sign = a.Sign != b.Sign;
-        if (a.IsInfinity)
-            return b.IsInfinity ? Invalid(ref env) : Float80.Infinity(sign);
-        if (b.IsInfinity) return Float80.SignedZero(sign);
+        // Invalid and divide-by-zero come before the denormal check: a denormal dividend over 0 raises ZE alone.
+        if (a.IsInfinity && b.IsInfinity) return Invalid(ref env);
         if (b.IsZero)
         {
             if (a.IsZero) return Invalid(ref env);
-            env.Flags |= X87Sw.ZE;
+            if (!a.IsInfinity) env.Flags |= X87Sw.ZE;
             return Float80.Infinity(sign);
         }
+        CheckDenormal(a, ref env);
+        CheckDenormal(b, ref env);
+        if (env.DenormalFault) return default;
+        if (a.IsInfinity) return Float80.Infinity(sign);
+        if (b.IsInfinity) return Float80.SignedZero(sign);
         if (a.IsZero) return Float80.SignedZero(sign);
         Normalize(a, out int ea, out ulong sa);
         Normalize(b, out int eb, out ulong sb);
@@ -297,10 +311,10 @@ internal static partial class X87Math
     internal static Float80 Sqrt(Float80 a, ref FpEnv env)
     {
         if (CheckNaN(a, ref env, out var nan)) return nan;
+        if (a.IsZero) return a;
+        if (a.Sign) return Invalid(ref env); // before the denormal check: √(−denormal) raises IE alone
         CheckDenormal(a, ref env);
         if (env.DenormalFault) return default;
-        if (a.IsZero) return a;
-        if (a.Sign) return Invalid(ref env);
         if (a.IsInfinity) return a;
         Normalize(a, out int ea, out ulong sa);
         int e = ea - Bias;

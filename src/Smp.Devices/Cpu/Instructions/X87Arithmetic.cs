@@ -56,8 +56,8 @@ internal static unsafe class X87Arithmetic
         }
         var env = FpEnv.For(c.Fcw, true);
         var src = TSource.Load(raw, ref env);
-        SourceDenormal(c.St(0), src, TSource.IsDenormal(raw), ref env);
-        var r = env.DenormalFault ? default : T.Apply(c.St(0), src, ref env);
+        var dst = c.St(0);
+        var r = ApplyWithSource<T>(dst, src, TSource.IsDenormal(raw), ref env);
         Commit(c, 0, r, ref env, false);
     }
 
@@ -75,6 +75,22 @@ internal static unsafe class X87Arithmetic
         if (!c.FpuCheck(true)) return;
         c.FpuRecord(ref u, false);
         Binary<T>(c, St(ref u, 0), 0, TPop.Pops);
+    }
+
+    // A denormal single/double source raises DE unless a NaN, an invalid operation or a division by zero comes
+    // first; an unmasked DE then stops the operation (SDM Vol. 1 §4.9.2, §8.5.2).
+    private static Float80 ApplyWithSource<T>(Float80 dst, Float80 src, bool sourceDenormal, ref FpEnv env) where T : struct, IBinaryOp
+    {
+        var probe = env;
+        var r = T.Apply(dst, src, ref probe);
+        if (sourceDenormal && !dst.IsNaN && !dst.IsUnsupported && !src.IsNaN && (probe.Flags & (X87Sw.IE | X87Sw.ZE)) == 0)
+        {
+            env.Flags |= X87Sw.DE;
+            if (env.DenormalFault) return default;
+            probe.Flags |= X87Sw.DE;
+        }
+        env = probe;
+        return r;
     }
 
     private static void Binary<T>(CpuCore c, int dst, int src, bool pop) where T : struct, IBinaryOp
@@ -156,6 +172,7 @@ internal static unsafe class X87Arithmetic
         var (exponent, significand) = X87Math.Extract(c.St(0), ref env);
         if (env.PreComputationFault)
         {
+            c.FpuSetC1(false);
             c.FpuSignal(env.Flags);
             return;
         }
@@ -179,8 +196,10 @@ internal static unsafe class X87Arithmetic
         }
         var env = FpEnv.For(c.Fcw, false);
         var r = X87Math.Remainder(c.St(0), c.St(1), TQuotient.Nearest, ref env, out int codes);
+        if (codes < 0) codes = c.Fsw & (X87Sw.C0 | X87Sw.C3);
         if (env.PreComputationFault)
         {
+            c.FpuSetConditionCodes(c.Fsw & (X87Sw.C0 | X87Sw.C3));
             c.FpuSignal(env.Flags);
             return;
         }

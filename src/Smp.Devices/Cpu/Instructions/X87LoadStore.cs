@@ -114,7 +114,7 @@ internal static unsafe class X87LoadStore
         int i = St(ref u, 0);
         if (c.FpuIsEmpty(i))
         {
-            if (PushOverflows(c)) { if (Overflow(c)) c.FpuPush(Float80.Indefinite); return; }
+            // An empty source is an underflow even when the stack is also full (C1 = 0).
             if (Underflow(c)) c.FpuPush(Float80.Indefinite);
             return;
         }
@@ -164,6 +164,11 @@ internal static unsafe class X87LoadStore
         if (empty) bits = TFormat.Indefinite;
         else bits = X87Math.ToBinary(c.St(0), TFormat.FractionBits, TFormat.ExponentBits, ref env);
         bool store = empty ? (c.Fcw & X87Sw.IE) != 0 : !Unmasked(ref env, X87Sw.IE | X87Sw.DE | X87Sw.OE | X87Sw.UE);
+        if (!empty && Unmasked(ref env, X87Sw.OE | X87Sw.UE))
+        {
+            env.Flags &= ~X87Sw.PE; // nothing is stored, so nothing was rounded
+            env.RoundedUp = false;
+        }
         if (store) c.WriteSized(la, TFormat.Bytes, bits);
         c.FpuRecord(ref u, true);
         if (empty)
