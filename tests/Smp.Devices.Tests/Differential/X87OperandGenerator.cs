@@ -14,6 +14,8 @@ internal sealed class X87OperandGenerator(int seed)
 
     public int Next(int n) => rng.Next(n);
 
+    public int Next(int from, int to) => rng.Next(from, to);
+
     private ulong Random64() => ((ulong)(uint)rng.Next() << 33) ^ ((ulong)(uint)rng.Next() << 11) ^ (uint)rng.Next();
 
     /// <summary>An 80-bit value as (significand, sign/exponent).</summary>
