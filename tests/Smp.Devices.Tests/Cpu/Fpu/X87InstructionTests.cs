@@ -354,4 +354,41 @@ public sealed class X87InstructionTests
         Assert.Equal(6UL, m.Memory.Read(Data + 32, 8)); // toward zero
         Assert.Equal(6u, Dword(m, Data + 48));
     }
+
+    [Fact]
+    public void Hot_x87_loop_gives_the_same_result_compiled_and_interpreted()
+    {
+        (ulong, ushort, ushort) RunLoop(bool compile)
+        {
+            using var m = Long();
+            m.Cpu.CompileHotBlocks = compile;
+            m.Memory.Write(Data, 8, 0x3FB9_9999_9999_999A); // 0.1
+            m.Load(a =>
+            {
+                var loop = a.CreateLabel();
+                a.fninit();
+                a.fldz();
+                a.mov(ecx, 2000);
+                a.Label(ref loop);
+                a.fadd(__qword_ptr[rbx]);
+                a.fld(st0);
+                a.fsqrt();
+                a.fcomip(st0, st1);
+                a.dec(ecx);
+                a.jnz(loop);
+                a.fstp(__tword_ptr[rbx + 16]);
+                a.fnstsw(__word_ptr[rbx + 32]);
+                a.hlt();
+            });
+            m.Cpu.R[Reg.RBX] = Data;
+            m.Run(100_000);
+            Assert.Equal(RunState.Halted, m.Cpu.State);
+            if (compile) Assert.True(m.Cpu.BlocksCompiled > 0);
+            return (m.Memory.Read(Data + 16, 8), Word(m, Data + 24), Word(m, Data + 32));
+        }
+
+        var compiled = RunLoop(true);
+        Assert.Equal(RunLoop(false), compiled);
+        Assert.Equal((ushort)0x4006, compiled.Item2); // about 200 = 1.5625 × 2^7
+    }
 }
