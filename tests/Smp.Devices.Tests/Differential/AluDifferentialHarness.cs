@@ -93,7 +93,7 @@ internal sealed class AluDifferentialHarness : IDisposable
         c.SetRflags(input.Rflags);
         c.Rip = TestMachine.CodeBase;
         // A HLT after the instruction ends the decoded block there (decoding stays cheap); Run(1) never reaches it.
-        byte[] simCode = Encode(instr, TestMachine.CodeBase);
+        byte[] simCode = Asm.Encode(instr, TestMachine.CodeBase);
         machine.Memory.Load(TestMachine.CodeBase, simCode);
         machine.Memory.Load(TestMachine.CodeBase + (ulong)simCode.Length, [0xF4]);
         machine.Memory.Load(TestMachine.DataBase, input.Memory);
@@ -135,14 +135,6 @@ internal sealed class AluDifferentialHarness : IDisposable
             sb.Append(diff);
             Failures.Add(sb.ToString());
         }
-    }
-
-    private static byte[] Encode(in Instruction instr, ulong ip)
-    {
-        var ms = new MemoryStream();
-        var encoder = Iced.Intel.Encoder.Create(64, new StreamCodeWriter(ms));
-        if (!encoder.TryEncode(instr, ip, out _, out string? error)) throw new InvalidOperationException(error);
-        return ms.ToArray();
     }
 
     // ---- instruction construction ----------------------------------------------------------------

@@ -79,7 +79,7 @@ internal sealed class X87DifferentialHarness : IDisposable
         c.Cr0 |= CpuCore.Cr0Ne | CpuCore.Cr0Mp; // as Linux runs user code: #MF, not FERR#
         ExtendedStateImage.LoadInto(input.Fx, c);
         c.Rip = TestMachine.CodeBase;
-        byte[] simCode = Encode(instr, TestMachine.CodeBase);
+        byte[] simCode = Asm.Encode(instr, TestMachine.CodeBase);
         machine.Memory.Load(TestMachine.CodeBase, simCode);
         machine.Memory.Load(TestMachine.CodeBase + (ulong)simCode.Length, [0xF4]);
         machine.Memory.Load(TestMachine.DataBase, input.Memory);
@@ -279,13 +279,5 @@ internal sealed class X87DifferentialHarness : IDisposable
                 BitConverter.TryWriteBytes(span[(env + 10 * i + 8)..], se);
             }
         }
-    }
-
-    private static byte[] Encode(in Instruction instr, ulong ip)
-    {
-        var ms = new MemoryStream();
-        var encoder = Iced.Intel.Encoder.Create(64, new StreamCodeWriter(ms));
-        if (!encoder.TryEncode(instr, ip, out _, out string? error)) throw new InvalidOperationException(error);
-        return ms.ToArray();
     }
 }
