@@ -70,28 +70,13 @@ internal sealed class X87DifferentialHarness : IDisposable
         }
         Executed++;
 
+        var sim = DifferentialSimulator.RunOne(machine, input, instr, Reg.RBX, BaseOffset, c =>
+        {
+            c.Cr0 |= CpuCore.Cr0Ne | CpuCore.Cr0Mp; // as Linux runs user code: #MF, not FERR#
+            ExtendedStateImage.LoadInto(input.Fx!, c);
+            c.LastFault = null;
+        });
         var c = machine.Cpu;
-        c.State = RunState.Running;
-        for (int r = 0; r < 16; r++) c.R[r] = input.Gpr[r];
-        c.R[Reg.RSP] = TestMachine.StackTop;
-        c.R[Reg.RBX] = TestMachine.DataBase + BaseOffset;
-        c.SetRflags(input.Rflags);
-        c.Cr0 |= CpuCore.Cr0Ne | CpuCore.Cr0Mp; // as Linux runs user code: #MF, not FERR#
-        ExtendedStateImage.LoadInto(input.Fx, c);
-        c.Rip = TestMachine.CodeBase;
-        byte[] simCode = Asm.Encode(instr, TestMachine.CodeBase);
-        machine.Memory.Load(TestMachine.CodeBase, simCode);
-        machine.Memory.Load(TestMachine.CodeBase + (ulong)simCode.Length, [0xF4]);
-        machine.Memory.Load(TestMachine.DataBase, input.Memory);
-        c.FlushDecodeCache();
-        c.LastFault = null;
-        machine.Run(1);
-
-        var sim = new MachineState { Rflags = (c.GetRflags() & FlagsMask.Controllable) | 2 };
-        for (int r = 0; r < 16; r++) sim.Gpr[r] = c.R[r];
-        sim.Gpr[Reg.RSP] = host.Out.Rsp;
-        sim.Gpr[Reg.RBX] = c.R[Reg.RBX] - (TestMachine.DataBase + BaseOffset) + HostCpu.MemoryBase + BaseOffset;
-        machine.Memory.Ram.Slice((int)TestMachine.DataBase, HostCpu.WindowSize).CopyTo(sim.Memory);
         var simFx = ExtendedStateImage.Capture(c);
 
         var expected = host!.Out.Clone();
