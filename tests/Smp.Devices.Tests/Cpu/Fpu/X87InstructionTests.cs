@@ -136,6 +136,31 @@ public sealed class X87InstructionTests
     }
 
     [Fact]
+    public void Fnstenv_and_fldenv_in_32_bit_protected_mode_round_trip_with_selectors()
+    {
+        using var m = TestMachine.Protected32();
+        m.Memory.Write(0x500, 2, 0x0A7F); // round up, 53 bits
+        m.Load(a =>
+        {
+            a.fninit();
+            a.fldcw(__word_ptr[0x500]);
+            a.fld1();
+            a.fnstenv(__[0x600]);
+            a.fninit();
+            a.fldenv(__[0x600]);
+            a.fnstcw(__word_ptr[0x502]);
+            a.hlt();
+        });
+        m.Run(20);
+        Assert.Equal(0xFFFF_0A7Fu, Dword(m, 0x600));
+        Assert.Equal(0x08u | 0x1E8u << 16, Dword(m, 0x610));     // CS selector 08h, opcode D9 E8
+        Assert.Equal(0x0A7F, Word(m, 0x502));                    // FLDENV brought the control word back
+        Assert.Equal(7, m.Cpu.FpuTop);
+        Assert.False(m.Cpu.FpuIsEmpty(0));
+        Assert.Equal(Float80.One, m.Cpu.St(0));
+    }
+
+    [Fact]
     public void Fnstenv_in_16_bit_protected_mode_stores_selectors_and_offsets()
     {
         using var m = TestMachine.Protected32();
