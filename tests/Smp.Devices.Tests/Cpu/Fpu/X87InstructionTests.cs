@@ -416,4 +416,35 @@ public sealed class X87InstructionTests
         Assert.Equal(RunLoop(false), compiled);
         Assert.Equal((ushort)0x4006, compiled.Item2); // about 200 = 1.5625 × 2^7
     }
+
+    [Fact]
+    public void Fstp1_alias_is_fstp_and_fcomi_clears_c1_as_the_sdm_says()
+    {
+        // D9 D8+i is an alias of FSTP ST(i) on Intel processors (AMD documents it as FSTPNCE, which the host
+        // differential cannot cover); FCOMI sets C1 = 0 (SDM Vol. 2A FCOMI; AMD keeps C1, so only this test checks it).
+        using var m = Long();
+        m.Load(a =>
+        {
+            a.fninit();
+            a.fld1();
+            a.fldpi();
+            a.db(0xD9, 0xD9);      // fstp1 st(1): ST1 ← π, pop
+            a.fld1();
+            a.fld1();
+            a.fadd(st0, st0);
+            a.fchs();              // ST0 = −2, ST1 = 1
+            a.fxam();              // C1 = 1: the sign
+            a.fnstsw(__word_ptr[rbx]);
+            a.fcomi(st0, st1);     // −2 < 1
+            a.fnstsw(ax);
+            a.hlt();
+        });
+        m.Cpu.R[Reg.RBX] = Data;
+        m.Run(30);
+        Assert.Equal(X87Sw.C1, Word(m, Data) & X87Sw.C1);
+        Assert.Equal(0, (int)m.Cpu.R[Reg.RAX] & X87Sw.C1);
+        Assert.Equal(new Float80(0xC90F_DAA2_2168_C235, 0x4000), m.Cpu.St(2)); // the alias stored π and popped
+        Assert.True(m.Cpu.GetCF());
+        Assert.False(m.Cpu.GetZF());
+    }
 }
