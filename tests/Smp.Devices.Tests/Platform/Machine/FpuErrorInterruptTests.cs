@@ -14,12 +14,6 @@ namespace Smp.Devices.Tests.Platform.Pc;
 /// </summary>
 public sealed class FpuErrorInterruptTests
 {
-    private static void Out(Assembler a, ushort port, byte value)
-    {
-        a.mov(al, value);
-        a.@out((byte)port, al);
-    }
-
     [Fact]
     public void Pending_x87_error_without_ne_reaches_the_irq13_handler_and_the_instruction_resumes()
     {

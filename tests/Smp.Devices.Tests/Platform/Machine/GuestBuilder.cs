@@ -156,6 +156,13 @@ internal static class GuestBuilder
     }
 
     /// <summary>Writes AL to the debug-exit port.</summary>
+    /// <summary>OUT imm8, AL with <paramref name="value"/> in AL.</summary>
+    public static void Out(Assembler a, ushort port, byte value)
+    {
+        a.mov(al, value);
+        a.@out((byte)port, al);
+    }
+
     public static void Exit(Assembler a, byte value)
     {
         a.mov(al, value);
