@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Iced.Intel;
 using Smp.Devices.Cpu.Decoding;
+using Smp.Devices.Memory;
 
 namespace Smp.Devices.Cpu;
 
@@ -71,6 +72,7 @@ public sealed unsafe partial class CpuCore
     private long RunBlock(long limit)
     {
         _blockStartRip = Rip;
+        _executingBlock = null;
         _chainRetired = 0;
         try
         {
@@ -89,6 +91,7 @@ public sealed unsafe partial class CpuCore
     }
 
     private ulong _blockStartRip;
+    private DecodedBlock? _executingBlock;
 
     // Executions of a whole block by the interpreter before it is compiled (compiling costs about 0.1 ms).
     private const int CompileThreshold = 256;
@@ -114,7 +117,9 @@ public sealed unsafe partial class CpuCore
 
     private int RetiredBefore(ulong startRip)
     {
-        if (startRip == Rip || LinearCacheHit(startRip) is not { } block) return 0;
+        // The block that faulted (not looked up again: another CPU may have invalidated its cache entry meanwhile).
+        var block = _executingBlock;
+        if (startRip == Rip || block == null) return 0;
         ulong ip = startRip, mask = _ipMask;
         int k = 0;
         while (k < block.Count && ip != Rip) ip = (ip + block.Uops[k++].Length) & mask;
@@ -140,6 +145,7 @@ public sealed unsafe partial class CpuCore
             int n = count < left ? count : (int)left;
             ulong rip = Rip;
             _blockStartRip = rip;
+            _executingBlock = block;
             int i = 0;
             if (block.Compiled is { } compiled && block.CompiledRip == rip && n == count)
             {
@@ -258,7 +264,7 @@ public sealed unsafe partial class CpuCore
         ulong pa = (_fetchPhysPage << 12) | (la & 0xFFF);
         int slot = (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));
         var b = _blocks[slot];
-        if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || b.Version != Memory.PageVersion(pa >> 12))
+        if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || !b.IsCurrent)
         {
             b = DecodeBlock(la, pa);
             if (b.Cacheable) _blocks[slot] = b;
@@ -267,16 +273,42 @@ public sealed unsafe partial class CpuCore
         return b;
     }
 
+    // Decodes the block at pa and registers its bytes as code. The page's code clock is read before the bytes
+    // are copied and the bytes are compared again after their lines are marked, so a write that races with the
+    // decode either stamps the lines after the clock was read or is seen by the comparison (then decode again;
+    // a block rewritten under every attempt runs once uncached).
     private DecodedBlock DecodeBlock(ulong la, ulong pa)
     {
-        BlocksDecoded++;
         ulong ppn = pa >> 12;
-        Memory.MarkCodePage(ppn);
+        var code = Memory.TrackCode(ppn);
+        var host = Memory.RamPage(pa);
+        for (int attempt = 0; ; attempt++)
+        {
+            ulong stamp = code.Clock;
+            var block = DecodeBytes(la, pa, host);
+            if (block.PhysicalAddress != pa) return block; // an instruction straddling two pages: never cached
+            int offset = (int)(pa & 0xFFF), length = block.ByteLength;
+            Memory.MarkCode(code, ppn, CodePage.LineMask(offset, length));
+            block.Code = code;
+            block.Stamp = stamp;
+            block.FirstLine = (byte)(offset >> 6);
+            block.LastLine = (byte)((offset + length - 1) >> 6);
+            if (host == null || new ReadOnlySpan<byte>(host + offset, length).SequenceEqual(_decodeBuffer.AsSpan(0, length))) return block;
+            if (attempt == 2)
+            {
+                block.Cacheable = false;
+                return block;
+            }
+        }
+    }
+
+    private DecodedBlock DecodeBytes(ulong la, ulong pa, byte* host)
+    {
+        BlocksDecoded++;
         var block = new DecodedBlock
         {
             PhysicalAddress = pa,
             Bitness = Bitness,
-            Version = Memory.PageVersion(ppn),
             Cacheable = true,
             StartsWatchedFunction = _watch != null && _watch.Contains(la),
         };
@@ -290,12 +322,11 @@ public sealed unsafe partial class CpuCore
             if (room < (ulong)avail) { avail = (int)room; limitCut = true; }
         }
         avail = Math.Min(avail, _decodeBuffer.Length);
-        var host = Memory.RamPage(pa);
         if (host != null) new ReadOnlySpan<byte>(host + (pa & 0xFFF), avail).CopyTo(_decodeBuffer);
         else for (int k = 0; k < avail; k++) _decodeBuffer[k] = (byte)PhysicalRead(pa + (ulong)k, 1);
 
         var decoder = Decoder.Create(Bitness, new ByteArrayCodeReader(_decodeBuffer, 0, avail), Rip, DecoderOptions.None);
-        int count = 0;
+        int count = 0, length = 0;
         while (count < DecodedBlock.MaxInstructions)
         {
             decoder.Decode(out var instr);
@@ -309,11 +340,13 @@ public sealed unsafe partial class CpuCore
             UopBuilder.Build(in instr, ref block.Uops[count]);
             block.Uops[count].Position = (byte)count;
             count++;
+            length += instr.Length;
             if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID) break;
             // A watched function's entry starts a block of its own, so entering it is seen at fetch.
             if (_watch != null && _watch.Contains(Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL)) break;
         }
         block.Count = count;
+        block.ByteLength = length;
         block.LastTransfer = count > 0 ? TransferOf(in block.Uops[count - 1].Instr) : Transfer.None;
         return block;
     }
