@@ -107,7 +107,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal(string.Empty, stdout);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("cannot read the disk image", stderr);
+        Assert.Contains("does not exist", stderr);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Smp.Devices.Cpu;
 using Smp.Devices.Platform.Actors;
 using Smp.Host.Guest;
 using Smp.Host.Running;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Commands;
 
@@ -64,7 +65,7 @@ internal static class BootCommand
 
             var kernel = KernelImage.Build(new KernelOptions(parse.GetValue(handlers) == "linux" ? HandlerVariant.Linux : HandlerVariant.Naive));
             int n = parse.GetValue(cpus);
-            var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), kernel.Disk, "built-in kernel",
+            var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), DiskImageSource.FromBytes(kernel.Disk), "built-in kernel",
                 kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray(), traceOptions,
                 MaxSimulatedTime: DefaultTimeLimitNs, Parallel: parse.GetValue(parallel));
             var sink = new Com1Sink(context.Out);

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Smp.Devices.Platform;
+using Smp.Devices.Memory;
 using Smp.Devices.Platform.Actors;
+using Smp.Devices.Platform.Firmware;
 using Smp.Host.Running;
 
 namespace Smp.Host.Commands;
@@ -129,29 +131,18 @@ internal static class RunCommand
     private static int Run(CliContext context, FileInfo disk, int cpus, int memoryMiB, long budget, ulong seed,
         IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
     {
-        byte[] image;
+        DiskImageSource image;
         try
         {
-            image = File.ReadAllBytes(disk.FullName); // read-only: guests' writes go to the BIOS's overlay
+            image = DiskImageSource.Open(disk.FullName); // read on demand, never written: guests' writes go to the BIOS's overlay
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (DiskImageException ex)
         {
-            context.Err.WriteLine($"smp run: cannot read the disk image '{disk.FullName}': {ex.Message}");
+            context.Err.WriteLine($"smp run: {ex.Message}");
             return ExitCodes.Usage;
         }
 
-        if (image.Length < 512)
-        {
-            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' is {image.Length} bytes, shorter than one 512-byte sector.");
-            return ExitCodes.Usage;
-        }
-
-        if (image[510] != 0x55 || image[511] != 0xAA)
-        {
-            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' has no boot signature (0xAA55 at offset 510).");
-            return ExitCodes.Usage;
-        }
-
+        using var imageFile = image;
         var sink = new Com1Sink(context.Out);
         var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, disk.Name, symbols, traceOptions, MaxInstructions: budget, Parallel: parallel);
         MachineResult result;
@@ -160,9 +151,9 @@ internal static class RunCommand
             // The session wires tracing (when a trace option is on) and function tracking from --symbols.
             result = GuestSession.Run(options, sink.Write, context.Err).Machine;
         }
-        catch (OutOfMemoryException)
+        catch (GuestMemoryUnavailableException ex)
         {
-            context.Err.WriteLine($"smp run: cannot allocate {memoryMiB} MiB of guest memory on this host.");
+            context.Err.WriteLine($"smp run: {ex.Message}");
             return ExitCodes.Usage;
         }
         finally

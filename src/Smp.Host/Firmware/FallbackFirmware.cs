@@ -73,7 +73,9 @@ internal sealed class FallbackFirmware : IFirmwareProvider
         {
             if (trapPort == BootTrap)
             {
-                context.Memory.Load(0x7C00, context.Disk.Span[..512]);
+                Span<byte> boot = stackalloc byte[DiskImage.SectorSize];
+                context.Disk?.Read(0, boot);
+                context.Memory.Load(0x7C00, boot);
                 registers.Edx = 0x80;
                 return;
             }

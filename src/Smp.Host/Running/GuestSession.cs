@@ -1,6 +1,7 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
 using Smp.Devices.Cpu;
 using Smp.Devices.Platform;
+using Smp.Devices.Platform.Firmware;
 using Smp.Host.Firmware;
 using Smp.Host.Telemetry;
 
@@ -10,14 +11,14 @@ namespace Smp.Host.Running;
 /// <param name="Cpus">Logical CPUs.</param>
 /// <param name="MemoryMiB">RAM in MiB.</param>
 /// <param name="Seed">Run seed (trace IDs and any random choice derive from it).</param>
-/// <param name="Disk">The disk image bytes (never written).</param>
+/// <param name="Disk">The disk image, read on demand (never written).</param>
 /// <param name="ImageName">Name of the image for reports and traces.</param>
 /// <param name="Symbols">Guest function symbols (name, address), or empty when unknown.</param>
 /// <param name="Trace">Telemetry options.</param>
 /// <param name="MaxInstructions">Instruction budget over all CPUs.</param>
 /// <param name="MaxSimulatedTime">Simulated-time limit in ns, or null.</param>
 /// <param name="Parallel">Run the CPUs of one quantum on several host threads (the parallel dispatcher).</param>
-internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, byte[] Disk, string ImageName,
+internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, DiskImageSource Disk, string ImageName,
     IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
     bool Parallel = false);
 
