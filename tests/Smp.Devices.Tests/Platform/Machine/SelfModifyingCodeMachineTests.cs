@@ -15,8 +15,10 @@ namespace Smp.Devices.Tests.Platform.Pc;
 /// </summary>
 public sealed class SelfModifyingCodeMachineTests
 {
-    [Fact]
-    public void The_issues_boot_sector_prints_5678_on_com1()
+    [Theory]
+    [InlineData(128)]
+    [InlineData(65536)]
+    public void The_issues_boot_sector_prints_5678_on_com1(int memoryMiB)
     {
         // f: mov al,'5' / ret is called, patched to '6', '7', '8' and called after each patch; every result goes to COM1.
         const ushort f = 0x7D00;
@@ -50,12 +52,15 @@ public sealed class SelfModifyingCodeMachineTests
             Disk = disk,
             BiosServices = context => BiosServices.ForPlatform(context.Platform, context.Memory, new DiskImage(context.Disk!), context.Console),
             Console = b => com1.Append((char)b),
+            MemoryMiB = memoryMiB,
             MaxInstructions = 20_000_000,
         });
         var result = machine.Run();
 
         Assert.Equal(StopReason.DebugExit, result.Reason);
         Assert.Equal("5678\n", com1.ToString());
+        // A 64 GiB guest that touched a few pages costs the host those pages, not its RAM size.
+        Assert.InRange(GuestMemory.PhysicalMemoryTests.ResidentBytes(machine.Memory), 4096UL, 16UL << 20);
     }
 
     private const ulong ApCode = 0xB000, Fn = 0xC000, Flag = 0x5100, Ack = 0x5104, Results = 0x5108;
