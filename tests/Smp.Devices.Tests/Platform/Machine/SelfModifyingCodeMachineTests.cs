@@ -85,17 +85,7 @@ public sealed class SelfModifyingCodeMachineTests
             WaitFor(a, Ack, '8');
             Exit(a, 0);
         });
-        machine.Memory.Load(Trampoline, Assemble(16, Trampoline, a =>
-        {
-            a.cli();
-            a.xor(ax, ax);
-            a.mov(ds, ax);
-            a.lgdt(__[GdtDescriptor]);
-            a.mov(eax, cr0);
-            a.or(eax, 1);
-            a.mov(cr0, eax);
-            a.db(0xEA, (byte)(ApCode & 0xFF), (byte)(ApCode >> 8), 0x08, 0x00); // jmp far 0x08:ApCode
-        }));
+        machine.Memory.Load(Trampoline, Assemble(16, Trampoline, a => EnterProtectedMode(a, ApCode)));
         machine.Memory.Load(ApCode, Assemble(32, ApCode, a =>
         {
             var wait = a.CreateLabel();
