@@ -155,6 +155,40 @@ public sealed class SelfModifyingCodeTests
     }
 
     [Fact]
+    public void A_compiled_block_that_stores_into_its_own_next_instruction_runs_the_new_one()
+    {
+        // 299 passes store into data and compile the block; the last pass stores into the block's next instruction.
+        using var m = TestMachine.LongMode();
+        const ulong scratch = Results + 0x5000;
+        m.Load(TestMachine.CodeBase, a =>
+        {
+            var top = a.CreateLabel();
+            var next = a.CreateLabel();
+            a.mov(ecx, 300);
+            a.mov(rsi, (long)(Results + 0x6000));
+            a.Label(ref top);
+            a.lea(rdx, __[next]);
+            a.mov(rdi, (long)scratch);
+            a.cmp(ecx, 1);
+            a.cmove(rdi, rdx);
+            a.mov(__word_ptr[rdi], 0x42B0);     // mov al, 0x42 (into scratch, or over `next` on the last pass)
+            a.Label(ref next);
+            a.mov(al, 0x11);
+            a.mov(__byte_ptr[rsi + rcx], al);
+            a.dec(ecx);
+            a.jnz(top);
+            a.hlt();
+        });
+        m.Run();
+
+        Assert.Equal(RunState.Halted, m.Cpu.State);
+        Assert.True(m.Cpu.BlocksCompiled >= 1, "the loop was not compiled");
+        Assert.Equal(0x42UL, m.Memory.Read(Results + 0x6000 + 1, 1));
+        Assert.Equal(0x11UL, m.Memory.Read(Results + 0x6000 + 2, 1));
+        Assert.Equal(0x11UL, m.Memory.Read(Results + 0x6000 + 300, 1));
+    }
+
+    [Fact]
     public void A_compiled_hot_loop_that_patches_a_function_it_calls_sees_every_patch()
     {
         using var m = TestMachine.LongMode();
