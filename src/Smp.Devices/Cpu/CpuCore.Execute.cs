@@ -288,11 +288,11 @@ public sealed unsafe partial class CpuCore
             var block = DecodeBytes(la, pa, host);
             if (block.PhysicalAddress != pa) return block; // an instruction straddling two pages: never cached
             int offset = (int)(pa & 0xFFF), length = block.ByteLength;
-            Memory.MarkCode(code, ppn, CodePage.LineMask(offset, length));
+            Memory.MarkCode(code, ppn, offset, length);
             block.Code = code;
             block.Stamp = stamp;
-            block.FirstLine = (byte)(offset >> 6);
-            block.LastLine = (byte)((offset + length - 1) >> 6);
+            block.FirstLine = (byte)(offset / CodePage.LineSize);
+            block.LastLine = (byte)((offset + length - 1) / CodePage.LineSize);
             if (host == null || new ReadOnlySpan<byte>(host + offset, length).SequenceEqual(_decodeBuffer.AsSpan(0, length))) return block;
             if (attempt == 2)
             {

@@ -3,31 +3,36 @@ using System.Numerics;
 namespace Smp.Devices.Memory;
 
 /// <summary>
-/// What decode caches must know about one 4 KiB physical page that has held decoded code: which of its
-/// 64-byte lines hold code decoded since they were last written, and when each line was last written into
-/// while it held code. A decoded copy records the page's <see cref="Clock"/> before it reads the bytes and
-/// is current while none of its lines was written since (<see cref="Unchanged"/>): invalidation is pulled
-/// by the copy, so interpreters, compiled blocks and a future JIT check the same stamps.
+/// What decode caches must know about one 4 KiB physical page that has held decoded code: which bytes hold code
+/// decoded since they were last written (so a write beside code, even in the same cache line, invalidates
+/// nothing), and when each 64-byte line was last written into while it held code. A decoded copy records the
+/// page's <see cref="Clock"/> before it reads its bytes and is current while none of its lines was written since
+/// (<see cref="Unchanged"/>): invalidation is pulled by the copy, so interpreters, compiled blocks and a JIT
+/// check the same stamps.
 /// </summary>
 /// <remarks>
-/// Every field is read and written with atomic or volatile operations: under the parallel dispatcher CPUs on
-/// several host threads decode and write at once. The ordering argument is in <see cref="PhysicalMemory"/>'s
-/// code file.
+/// Under the parallel dispatcher CPUs on several host threads decode and write at once; every field is read and
+/// written atomically. <see cref="Invalidate"/> clears the live marks before it stamps the lines, so a decoder
+/// whose fresh marks it clears has read the clock before the stamp and holds a stale copy (see
+/// <see cref="PhysicalMemory"/>'s code file for the whole argument).
 /// </remarks>
 internal sealed class CodePage
 {
-    /// <summary>Lines per page.</summary>
-    public const int Lines = 64;
+    /// <summary>Bytes per line (the granularity of the stamps).</summary>
+    public const int LineSize = 64;
+
+    private const int Lines = 4096 / LineSize;
 
     /// <summary>The record of pages outside RAM (ROM beyond the top of RAM): never written, never stale.</summary>
     public static readonly CodePage Untracked = new();
 
-    private ulong _live;
+    private ulong _liveLines;                                // bit l: line l may hold live bytes
+    private readonly ulong[] _liveBytes = new ulong[Lines];  // bit b of word l: byte 64·l + b holds live decoded code
     private ulong _clock;
     private readonly ulong[] _writtenAt = new ulong[Lines];
 
-    /// <summary>Bit n set: line n holds decoded code that no write has touched since it was decoded.</summary>
-    public ulong Live => Volatile.Read(ref _live);
+    /// <summary>True when some bytes of the page hold decoded code that no write has touched since.</summary>
+    public bool HoldsCode => Volatile.Read(ref _liveLines) != 0;
 
     /// <summary>Invalidations of this page so far; a decoded copy records it before reading its bytes.</summary>
     public ulong Clock => Volatile.Read(ref _clock);
@@ -41,28 +46,52 @@ internal sealed class CodePage
         return true;
     }
 
-    /// <summary>Marks <paramref name="lines"/> as holding decoded code; returns true when the page held none before.</summary>
-    public bool MarkLive(ulong lines) => Interlocked.Or(ref _live, lines) == 0;
+    /// <summary>
+    /// Marks <paramref name="length"/> bytes from page offset <paramref name="offset"/> as decoded code; returns true
+    /// when the page held none before (so CPUs must stop writing to it through their fast path).
+    /// </summary>
+    public bool MarkLive(int offset, int length)
+    {
+        for (int line = offset / LineSize; line <= (offset + length - 1) / LineSize; line++)
+            Interlocked.Or(ref _liveBytes[line], ByteMask(line, offset, length));
+        return Interlocked.Or(ref _liveLines, LineMask(offset, length)) == 0;
+    }
 
     /// <summary>
-    /// Makes every decoded copy that covers a live line of <paramref name="lines"/> stale; returns false when none
-    /// of them held decoded code (nothing to do).
+    /// A write covered <paramref name="length"/> bytes from page offset <paramref name="offset"/>: when any of them
+    /// holds decoded code, every decoded copy that covers a line they share goes stale. Returns false when none did.
     /// </summary>
-    public bool Invalidate(ulong lines)
+    public bool Invalidate(int offset, int length)
     {
-        ulong hit = Volatile.Read(ref _live) & lines;
+        ulong candidates = LineMask(offset, length) & Volatile.Read(ref _liveLines), hit = 0;
+        for (ulong m = candidates; m != 0; m &= m - 1)
+        {
+            int line = BitOperations.TrailingZeroCount(m);
+            if ((Volatile.Read(ref _liveBytes[line]) & ByteMask(line, offset, length)) != 0) hit |= 1UL << line;
+        }
+
         if (hit == 0) return false;
+        // Clear the marks first, then stamp: a copy whose marks are cleared read the clock before the stamp.
+        for (ulong m = hit; m != 0; m &= m - 1) Interlocked.Exchange(ref _liveBytes[BitOperations.TrailingZeroCount(m)], 0);
+        Interlocked.And(ref _liveLines, ~hit);
         ulong now = Interlocked.Increment(ref _clock);
         for (ulong m = hit; m != 0; m &= m - 1) Volatile.Write(ref _writtenAt[BitOperations.TrailingZeroCount(m)], now);
-        Interlocked.And(ref _live, ~hit);
         return true;
     }
 
-    /// <summary>The mask of the lines covered by <paramref name="length"/> bytes from page offset <paramref name="offset"/> (within the page).</summary>
-    public static ulong LineMask(int offset, int length)
+    // Lines touched by [offset, offset + length) within the page.
+    private static ulong LineMask(int offset, int length)
     {
-        int first = offset >> 6, last = (offset + length - 1) >> 6;
+        int first = offset / LineSize, last = (offset + length - 1) / LineSize;
         ulong upTo = last == Lines - 1 ? ulong.MaxValue : (1UL << (last + 1)) - 1;
         return upTo & ~((1UL << first) - 1);
+    }
+
+    // The bytes of line `line` inside [offset, offset + length), as bits of that line's word.
+    private static ulong ByteMask(int line, int offset, int length)
+    {
+        int start = Math.Max(offset - line * LineSize, 0), end = Math.Min(offset + length - line * LineSize, LineSize);
+        ulong upTo = end == LineSize ? ulong.MaxValue : (1UL << end) - 1;
+        return upTo & ~((1UL << start) - 1);
     }
 }

@@ -4,24 +4,27 @@ namespace Smp.Devices.Memory;
 
 // Self- and cross-modifying code (SDM Vol. 3A §8.1.3 "Handling Self- and Cross-Modifying Code", §11.6): a
 // store must be seen by the next instruction fetched from what it overwrote, on any CPU. Decode caches
-// register the 64-byte lines they decoded (MarkCode) and keep a CodePage stamp; every write into a live
-// line (WriteRam, Load, MarkWritten, InvalidateCode) stamps those lines, so the copies fail their check at
-// their next fetch, and bumps CodeEpoch, which every CPU's by-linear-address block cache and chaining compare.
+// register the bytes they decoded (MarkCode) in the page's CodePage record and keep its clock; every write
+// that touches registered bytes (WriteRam, Load, MarkWritten, InvalidateCode) stamps the 64-byte lines they
+// lie in, so the copies covering those lines fail their check at their next fetch, and bumps CodeEpoch,
+// which every CPU's by-linear-address block cache and block chaining compare. Data beside code, even in
+// the same line, is written without invalidating anything.
 //
 // The write fast path stays free of checks: a page gets a CodePage record the first time code is decoded
-// from it, and when it first holds live code (CodePageMarked) every CPU drops its plain write-TLB entries
-// for it, so writes to it take a path that calls WriteRam. Data lines beside code are written without
-// invalidating anything.
+// from it, and when it starts holding live code (CodePageMarked) every CPU drops its plain write-TLB
+// entries for it, so writes to it take a path that calls WriteRam.
 //
-// Ordering under the parallel dispatcher: a writer stores the bytes, then invalidates; a decoder reads the
-// clock, copies the bytes, marks its lines live (a full fence), then compares the bytes again. Either the
-// writer saw the line live (the copy's stamp is then older than the line's) or the decoder's comparison
-// sees the new bytes and decodes again. What remains racy is a store already under way through another
-// CPU's TLB entry while the decoder marks the page, as on hardware an unsynchronised cross-modification is.
+// Ordering under the parallel dispatcher. A writer stores its bytes, fences, then invalidates; a decoder
+// reads the clock, copies the bytes, marks them live (atomic, a full fence), then compares them again.
+// Either the writer saw the bytes live and stamped their lines after the decoder read the clock, or the
+// decoder's comparison sees the new bytes and decodes again. Invalidation clears the live marks before it
+// stamps, so a decoder whose fresh marks it clears read the clock before the stamp and holds a stale copy.
+// What remains racy is a store already passing another CPU's write-TLB fast path while a decoder marks
+// that page, as on hardware an unsynchronised cross-modification is.
 public sealed unsafe partial class PhysicalMemory
 {
-    /// <summary>Granularity of code invalidation, in bytes: a write makes stale the decoded code of the lines it touches.</summary>
-    public const int CodeLineSize = 64;
+    /// <summary>Granularity of code invalidation, in bytes: a write into decoded code makes stale the decoded copies of the lines it touches.</summary>
+    public const int CodeLineSize = CodePage.LineSize;
 
     private CodePage[] _codePages = new CodePage[64]; // [0] unused: index 0 means "no record"
     private int _codePageCount = 1;
@@ -45,23 +48,24 @@ public sealed unsafe partial class PhysicalMemory
     }
 
     /// <summary>True when physical page <paramref name="pageNumber"/> holds decoded code that no write has touched since.</summary>
-    public bool IsCodePage(ulong pageNumber) => CodePageOf(pageNumber) is { } page && page.Live != 0;
+    public bool IsCodePage(ulong pageNumber) => CodePageOf(pageNumber) is { } page && page.HoldsCode;
 
     /// <summary>
     /// Makes every CPU's decoded copies of [<paramref name="address"/>, <paramref name="address"/> + <paramref name="length"/>)
-    /// stale (the lines it touches), before any CPU fetches from there again. Writes through <see cref="Write"/>,
+    /// stale (those covering a line it touches, when it touches decoded bytes), before any CPU fetches from there again. Writes through <see cref="Write"/>,
     /// <see cref="Load"/> and the CPUs' own stores do this by themselves; call it for memory changed behind this
     /// object's back, or to drop decoded code on a guest's request (QEMU's pc-testdev "flush page" port).
     /// </summary>
     public void InvalidateCode(ulong address, ulong length)
     {
         if (length == 0) return;
+        Interlocked.MemoryBarrier(); // the caller's stores become visible before the live marks are read
         ulong last = address + length - 1;
         if (last < address) last = ulong.MaxValue;
         for (ulong at = address; at >> 12 < (ulong)_pages;)
         {
             ulong chunkLast = Math.Min(last, at | 0xFFF);
-            if (CodePageOf(at >> 12) is { } page && page.Invalidate(CodePage.LineMask((int)(at & 0xFFF), (int)(chunkLast - at + 1))))
+            if (CodePageOf(at >> 12) is { } page && page.Invalidate((int)(at & 0xFFF), (int)(chunkLast - at + 1)))
                 Interlocked.Increment(ref _codeEpoch);
             if (chunkLast == last) break;
             at = chunkLast + 1;
@@ -71,7 +75,7 @@ public sealed unsafe partial class PhysicalMemory
     /// <summary>Makes every CPU's decoded copies of code on physical page <paramref name="pageNumber"/> stale.</summary>
     public void InvalidateCodePage(ulong pageNumber)
     {
-        if (CodePageOf(pageNumber) is { } page && page.Invalidate(ulong.MaxValue)) Interlocked.Increment(ref _codeEpoch);
+        if (CodePageOf(pageNumber) is { } page && page.Invalidate(0, 4096)) Interlocked.Increment(ref _codeEpoch);
     }
 
     /// <summary>The code record of a page, or null when no code was ever decoded from it.</summary>
@@ -106,12 +110,12 @@ public sealed unsafe partial class PhysicalMemory
     }
 
     /// <summary>
-    /// Registers decoded code on <paramref name="lines"/> of page <paramref name="pageNumber"/>. Call it after copying
-    /// the bytes and before checking them again (see the ordering note above).
+    /// Registers <paramref name="length"/> bytes of decoded code at offset <paramref name="offset"/> of page
+    /// <paramref name="pageNumber"/>. Call it after copying the bytes and before comparing them again (see above).
     /// </summary>
-    internal void MarkCode(CodePage page, ulong pageNumber, ulong lines)
+    internal void MarkCode(CodePage page, ulong pageNumber, int offset, int length)
     {
         if (ReferenceEquals(page, CodePage.Untracked)) return;
-        if (page.MarkLive(lines)) CodePageMarked?.Invoke(pageNumber);
+        if (page.MarkLive(offset, length)) CodePageMarked?.Invoke(pageNumber);
     }
 }

@@ -245,24 +245,32 @@ public sealed class SelfModifyingCodeTests
         Assert.Equal([6u, 71u, 801u], Dwords(m, Results, 3));
     }
 
-    [Fact]
-    public void Data_written_beside_code_in_the_same_page_does_not_throw_the_code_away()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Data_written_beside_code_does_not_throw_the_code_away(bool sameLine)
     {
+        // A counter right after the loop's last instruction (in its 64-byte line) or elsewhere in its page.
         using var m = TestMachine.LongMode();
-        const ulong counter = TestMachine.CodeBase + 0x400;  // same page as the loop, another 64-byte line
         m.Load(TestMachine.CodeBase, a =>
         {
             var top = a.CreateLabel();
+            var data = a.CreateLabel();
             a.mov(ecx, 10_000);
             a.Label(ref top);
-            a.inc(__dword_ptr[(long)counter]);
+            if (sameLine) a.inc(__dword_ptr[data]);
+            else a.inc(__dword_ptr[(long)TestMachine.CodeBase + 0x400]);
             a.dec(ecx);
             a.jnz(top);
             a.hlt();
+            a.Label(ref data);
+            a.dd(0);
         });
         m.Run();
+        ulong counter = sameLine ? m.Cpu.Rip : TestMachine.CodeBase + 0x400;   // after HLT, RIP is the next byte: the counter
 
         Assert.Equal(RunState.Halted, m.Cpu.State);
+        if (sameLine) Assert.InRange(counter - TestMachine.CodeBase, 0UL, 63UL);
         Assert.Equal(10_000UL, m.Memory.Read(counter, 4));
         Assert.InRange(m.Cpu.BlocksDecoded, 1, 4);       // decoded once, not once per store
         Assert.True(m.Cpu.BlocksCompiled >= 1);
