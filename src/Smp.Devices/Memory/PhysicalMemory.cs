@@ -11,9 +11,9 @@ namespace Smp.Devices.Memory;
 /// more RAM than fits below the PCI hole, from 4 GiB up (the E820 map of <c>Platform.MemoryMap</c> says the
 /// same). Host memory is reserved for the whole range but committed only where the guest writes
 /// (<see cref="ZeroedMemory"/>), so a 64 GiB guest that touches 10 MiB costs about 10 MiB of host memory.</para>
-/// <para>Decoded code is tracked per 64-byte line (<c>PhysicalMemory.Code.cs</c>): every write into a line
-/// that holds decoded code, from a CPU, a device or a loader, makes the decoded copies stale before any CPU
-/// runs them again. A per-page dirty map (<c>PhysicalMemory.Dirty.cs</c>) records the pages written since the
+/// <para>Decoded code is tracked per byte (<c>PhysicalMemory.Code.cs</c>): every write into bytes that hold
+/// decoded code, from a CPU, a device or a loader, makes the decoded copies of their 64-byte lines stale before
+/// any CPU runs them again. A per-page dirty map (<c>PhysicalMemory.Dirty.cs</c>) records the pages written since the
 /// last snapshot or restore, so restoring costs only those pages.</para>
 /// </remarks>
 public sealed unsafe partial class PhysicalMemory : IDisposable

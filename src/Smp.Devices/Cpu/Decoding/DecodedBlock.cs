@@ -3,7 +3,7 @@ namespace Smp.Devices.Cpu.Decoding;
 /// <summary>
 /// A run of decoded instructions that starts at one physical address and ends at a control
 /// transfer, at an instruction that changes how code executes, or at the end of its 4 KiB page.
-/// It is valid while no write has touched the 64-byte lines its bytes occupy since it was decoded
+/// It is valid while no write into decoded code has touched the 64-byte lines its bytes occupy since it was decoded
 /// (<see cref="IsCurrent"/>; see <see cref="Memory.PhysicalMemory.InvalidateCode"/>).
 /// </summary>
 public sealed class DecodedBlock
