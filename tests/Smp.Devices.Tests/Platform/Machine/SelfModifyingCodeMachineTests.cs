@@ -85,17 +85,11 @@ public sealed class SelfModifyingCodeMachineTests
             WaitFor(a, Ack, '8');
             Exit(a, 0);
         });
-        machine.Memory.Load(Trampoline, Assemble(16, Trampoline, a => EnterProtectedMode(a, ApCode)));
-        machine.Memory.Load(ApCode, Assemble(32, ApCode, a =>
+        LoadAp(machine, a =>
         {
             var wait = a.CreateLabel();
             var idle = a.CreateLabel();
-            a.mov(ax, 0x10);
-            a.mov(ds, ax);
-            a.mov(es, ax);
-            a.mov(ss, ax);
-            a.mov(esp, 0x40400);
-            a.@lock.inc(__dword_ptr[Counter]);
+            ApReportsIn(a);
             a.mov(edi, (uint)Results);
             a.call(Fn);
             a.mov(__byte_ptr[edi], al);
@@ -118,7 +112,7 @@ public sealed class SelfModifyingCodeMachineTests
             a.Label(ref idle);
             a.hlt();
             a.jmp(idle);
-        }));
+        });
         machine.Memory.Load(Fn, Assemble(32, Fn, a => { a.mov(al, (byte)'5'); a.ret(); }));
         machine.Memory.Write(Flag, 4, '5');
 
@@ -128,6 +122,88 @@ public sealed class SelfModifyingCodeMachineTests
         var bytes = new byte[4];
         machine.Memory.Copy(Results, bytes);
         Assert.Equal("5678", Encoding.ASCII.GetString(bytes));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Hundreds_of_patches_by_one_cpu_are_each_run_by_the_other(bool parallel)
+    {
+        // The same protocol 300 times: the BSP sets f's immediate to the round number, the AP adds what f returns.
+        const int rounds = 300;
+        const ulong sum = Results + 0x10;
+        using var machine = new MachineType(GuestBuilder.Config(2) with { Parallel = parallel });
+        Load(machine, a =>
+        {
+            var round = a.CreateLabel();
+            var spin = a.CreateLabel();
+            BringUp(a, 1);
+            a.mov(ebx, 1);
+            a.Label(ref round);
+            a.lea(edx, __[ebx - 1]);
+            a.Label(ref spin);
+            a.pause();
+            a.cmp(__dword_ptr[Ack], edx);
+            a.jne(spin);
+            a.mov(__dword_ptr[Fn + 1], ebx);
+            a.mov(__dword_ptr[Flag], ebx);
+            a.inc(ebx);
+            a.cmp(ebx, rounds + 1);
+            a.jne(round);
+            WaitFor(a, Ack, rounds);
+            Exit(a, 0);
+        });
+        LoadAp(machine, a =>
+        {
+            var wait = a.CreateLabel();
+            var idle = a.CreateLabel();
+            ApReportsIn(a);
+            a.xor(esi, esi);
+            a.call(Fn);
+            a.mov(edi, eax);
+            a.mov(__dword_ptr[Ack], esi);
+            a.Label(ref wait);
+            a.pause();
+            a.cmp(__dword_ptr[Flag], esi);
+            a.je(wait);
+            a.mov(esi, __dword_ptr[Flag]);
+            a.xor(eax, eax);
+            a.cpuid();
+            a.call(Fn);
+            a.add(edi, eax);
+            a.mov(__dword_ptr[sum], edi);
+            a.mov(__dword_ptr[Ack], esi);
+            a.cmp(esi, rounds);
+            a.jne(wait);
+            a.Label(ref idle);
+            a.hlt();
+            a.jmp(idle);
+        });
+        machine.Memory.Load(Fn, Assemble(32, Fn, a => { a.mov(eax, 0); a.ret(); }));
+        machine.Memory.Write(Ack, 4, 0xFFFF_FFFF);
+
+        var result = machine.Run();
+
+        Assert.Equal(StopReason.DebugExit, result.Reason);
+        Assert.Equal((ulong)(rounds * (rounds + 1) / 2), machine.Memory.Read(sum, 4));
+    }
+
+    // The AP's SIPI trampoline enters protected mode and runs `code` at ApCode.
+    private static void LoadAp(MachineType machine, Action<Assembler> code)
+    {
+        machine.Memory.Load(Trampoline, Assemble(16, Trampoline, a => EnterProtectedMode(a, ApCode)));
+        machine.Memory.Load(ApCode, Assemble(32, ApCode, code));
+    }
+
+    // Flat data segments, a stack, and the arrival count BringUp waits for.
+    private static void ApReportsIn(Assembler a)
+    {
+        a.mov(ax, 0x10);
+        a.mov(ds, ax);
+        a.mov(es, ax);
+        a.mov(ss, ax);
+        a.mov(esp, 0x40400);
+        a.@lock.inc(__dword_ptr[Counter]);
     }
 
     private static void WaitFor(Assembler a, ulong address, int value)
