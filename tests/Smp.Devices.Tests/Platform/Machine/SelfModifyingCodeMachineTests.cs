@@ -96,14 +96,7 @@ public sealed class SelfModifyingCodeMachineTests
             a.inc(edi);
             a.mov(esi, '5');
             a.mov(__dword_ptr[Ack], esi);
-            a.Label(ref wait);
-            a.pause();
-            a.cmp(__dword_ptr[Flag], esi);
-            a.je(wait);
-            a.mov(esi, __dword_ptr[Flag]);
-            a.xor(eax, eax);
-            a.cpuid();
-            a.call(Fn);
+            AwaitFlagThenCall(a, ref wait);
             a.mov(__byte_ptr[edi], al);
             a.inc(edi);
             a.mov(__dword_ptr[Ack], esi);
@@ -162,14 +155,7 @@ public sealed class SelfModifyingCodeMachineTests
             a.call(Fn);
             a.mov(edi, eax);
             a.mov(__dword_ptr[Ack], esi);
-            a.Label(ref wait);
-            a.pause();
-            a.cmp(__dword_ptr[Flag], esi);
-            a.je(wait);
-            a.mov(esi, __dword_ptr[Flag]);
-            a.xor(eax, eax);
-            a.cpuid();
-            a.call(Fn);
+            AwaitFlagThenCall(a, ref wait);
             a.add(edi, eax);
             a.mov(__dword_ptr[sum], edi);
             a.mov(__dword_ptr[Ack], esi);
@@ -204,6 +190,20 @@ public sealed class SelfModifyingCodeMachineTests
         a.mov(ss, ax);
         a.mov(esp, 0x40400);
         a.@lock.inc(__dword_ptr[Counter]);
+    }
+
+    // AP side of the protocol: wait until Flag differs from ESI (the last value seen), take it into ESI, serialize
+    // with CPUID (SDM Vol. 3A §8.1.3: the executing processor serializes before running modified code), call f.
+    private static void AwaitFlagThenCall(Assembler a, ref Label wait)
+    {
+        a.Label(ref wait);
+        a.pause();
+        a.cmp(__dword_ptr[Flag], esi);
+        a.je(wait);
+        a.mov(esi, __dword_ptr[Flag]);
+        a.xor(eax, eax);
+        a.cpuid();
+        a.call(Fn);
     }
 
     private static void WaitFor(Assembler a, ulong address, int value)
