@@ -8,7 +8,7 @@ namespace Smp.Devices.Platform.Firmware;
 /// <see cref="DiskImage"/> over it, whose copy-on-write overlay takes the guest's writes. Dispose it (closing
 /// the file) when no machine uses it any more.
 /// </summary>
-public sealed partial class DiskImageSource : IDisposable
+public sealed class DiskImageSource : IDisposable
 {
     private readonly SafeFileHandle? _file;
     private readonly byte[]? _bytes;
@@ -42,21 +42,17 @@ public sealed partial class DiskImageSource : IDisposable
 
     /// <summary>
     /// Opens an image file for reading on demand. Every problem becomes a <see cref="DiskImageException"/> with
-    /// one sentence: a missing file, a directory, a device, FIFO or socket (only regular files are disk images, and
-    /// reading a device or pipe would never end), an unreadable, too short or unbootable file.
+    /// one sentence: a missing file, a directory, a device, FIFO or socket (only regular files are disk images; they
+    /// are refused from their type alone, so a device is never read and a FIFO never blocks), an unreadable, too
+    /// short or unbootable file.
     /// </summary>
     /// <param name="path">The image file.</param>
-    public static DiskImageSource Open(string path)
+    /// <param name="name">How messages name it (default <c>The disk image 'PATH'</c>; the CLI passes <c>--disk 'PATH'</c>).</param>
+    public static DiskImageSource Open(string path, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string name = $"The disk image '{path}'";
-        if (Directory.Exists(path)) throw new DiskImageException($"{name} is a directory, not a disk image file.");
-        if (!File.Exists(path)) throw new DiskImageException($"{name} does not exist.");
-        if (FileKind.Of(path) is { } kind) throw new DiskImageException($"{name} is {kind}, not a regular file, so it cannot be a disk image.");
-        // Checked before opening: opening a FIFO would wait for a writer. Where the file's kind is unknown (not Linux),
-        // devices and pipes report no size and stop here too.
-        long statLength = new FileInfo(path).Length;
-        if (statLength < DiskImage.SectorSize) throw new DiskImageException($"{name} is {statLength} bytes long, shorter than one 512-byte sector.");
+        name ??= $"The disk image '{path}'";
+        if (FileKinds.Refusal(FileKinds.Of(path, out _)) is { } refusal) throw new DiskImageException($"{name} {refusal}.");
         SafeFileHandle file;
         long length;
         try

@@ -35,7 +35,7 @@ public sealed class DiskImageTests : IDisposable
         Assert.Equal($"The disk image '{shortFile}' is 100 bytes long, shorter than one 512-byte sector.", Refusal(shortFile));
         string unsigned = WriteTemp(new byte[1024]);
         Assert.Equal($"The disk image '{unsigned}' has no boot signature 0xAA55 at offset 510, so it is not bootable.", Refusal(unsigned));
-        Assert.Equal($"The disk image '{_dir}' is a directory, not a disk image file.", Refusal(_dir));
+        Assert.Equal($"The disk image '{_dir}' is a directory, not a file.", Refusal(_dir));
         Assert.Equal("the disk image is 511 bytes long, shorter than one 512-byte sector.",
             Assert.Throws<DiskImageException>(() => DiskImageSource.FromBytes(new byte[511])).Message);
     }
@@ -43,13 +43,13 @@ public sealed class DiskImageTests : IDisposable
     [Fact]
     public void DevicesAndFifosAreRefusedAtOnceWithoutBeingRead()
     {
-        Assert.Equal("The disk image '/dev/zero' is a character device, not a regular file, so it cannot be a disk image.", Refusal("/dev/zero"));
+        Assert.Equal("The disk image '/dev/zero' is a character device, not a file.", Refusal("/dev/zero"));
         string fifo = Path.Combine(_dir, "pipe");
         using (var mkfifo = Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
         // Opening a FIFO for reading would wait for a writer: the refusal must come before any open.
         var refusal = Task.Run(() => Refusal(fifo));
         Assert.True(refusal.Wait(TimeSpan.FromSeconds(30)), "opening the FIFO hung");
-        Assert.Equal($"The disk image '{fifo}' is a FIFO (named pipe), not a regular file, so it cannot be a disk image.", refusal.Result);
+        Assert.Equal($"The disk image '{fifo}' is a named pipe (FIFO), not a file.", refusal.Result);
     }
 
     [Fact]
