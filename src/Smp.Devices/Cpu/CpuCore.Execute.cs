@@ -72,7 +72,6 @@ public sealed unsafe partial class CpuCore
     private long RunBlock(long limit)
     {
         _blockStartRip = Rip;
-        _executingBlock = null;
         _chainRetired = 0;
         try
         {
@@ -91,7 +90,6 @@ public sealed unsafe partial class CpuCore
     }
 
     private ulong _blockStartRip;
-    private DecodedBlock? _executingBlock;
 
     // Executions of a whole block by the interpreter before it is compiled (compiling costs about 0.1 ms).
     private const int CompileThreshold = 256;
@@ -117,9 +115,10 @@ public sealed unsafe partial class CpuCore
 
     private int RetiredBefore(ulong startRip)
     {
-        // The block that faulted (not looked up again: another CPU may have invalidated its cache entry meanwhile).
-        var block = _executingBlock;
-        if (startRip == Rip || block == null) return 0;
+        // The faulting block is where the linear cache put it; its code epoch is not checked, as another CPU may have
+        // invalidated code meanwhile (tracking the block in a field would cost a GC write barrier per block).
+        ref var entry = ref LinearEntry(startRip);
+        if (startRip == Rip || entry.Rip != startRip || entry.Epoch != _fetchEpoch || entry.Block is not { } block) return 0;
         ulong ip = startRip, mask = _ipMask;
         int k = 0;
         while (k < block.Count && ip != Rip) ip = (ip + block.Uops[k++].Length) & mask;
@@ -145,7 +144,6 @@ public sealed unsafe partial class CpuCore
             int n = count < left ? count : (int)left;
             ulong rip = Rip;
             _blockStartRip = rip;
-            _executingBlock = block;
             int i = 0;
             if (block.Compiled is { } compiled && block.CompiledRip == rip && n == count)
             {
