@@ -62,17 +62,7 @@ internal static class GuestBuilder
             m.Write(GdtDescriptors + (ulong)id * 8 + 2, 4, own);
         }
 
-        m.Load(RealEntry, Assemble(16, RealEntry, a =>
-        {
-            a.cli();
-            a.xor(ax, ax);
-            a.mov(ds, ax);
-            a.lgdt(__[GdtDescriptor]);
-            a.mov(eax, cr0);
-            a.or(eax, 1);
-            a.mov(cr0, eax);
-            a.db(0xEA, (byte)(Bsp32 & 0xFF), (byte)(Bsp32 >> 8), 0x08, 0x00); // jmp far 0x08:Bsp32
-        }));
+        m.Load(RealEntry, Assemble(16, RealEntry, a => EnterProtectedMode(a, Bsp32)));
         m.Load(Trampoline, Assemble(16, Trampoline, a =>
         {
             a.cli();
@@ -127,6 +117,19 @@ internal static class GuestBuilder
             a.mov(esp, 0x7C00);
             bsp32(a);
         }));
+    }
+
+    /// <summary>From real mode with interrupts off: loads the flat GDT, sets CR0.PE and jumps to 0x08:<paramref name="target"/> (below 64 KiB).</summary>
+    public static void EnterProtectedMode(Assembler a, ulong target)
+    {
+        a.cli();
+        a.xor(ax, ax);
+        a.mov(ds, ax);
+        a.lgdt(__[GdtDescriptor]);
+        a.mov(eax, cr0);
+        a.or(eax, 1);
+        a.mov(cr0, eax);
+        a.db(0xEA, (byte)(target & 0xFF), (byte)(target >> 8), 0x08, 0x00); // jmp far 0x08:target
     }
 
     /// <summary>Emits the SDM's INIT / SIPI / SIPI sequence to every other CPU, then waits for <paramref name="aps"/> reports.</summary>
