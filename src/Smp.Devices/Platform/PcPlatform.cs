@@ -40,10 +40,11 @@ public sealed partial class PcPlatform
         Pit = new Pit8254(Log);
         FwCfg = new FwCfg(cpuCount, cpuCount, ramBytes, Log);
         IoApic = new IoApic(IoApicId, IoApic.DefaultBase, Log);
-        foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo })
+        foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo, CoprocessorError.AttachTo })
             attach(Ports);
 
         Uart.InterruptChanged += level => SetIsaIrq(Com1Irq, level);
+        CoprocessorError.IrqChanged += level => SetIsaIrq(CoprocessorError.Irq, level);
         AttachChipset();
 
         Acpi = AcpiTables.Build(ApicIds, IoApicId, Map.AcpiBase, pciMemoryBase: Map.RamBelow4G);
@@ -79,6 +80,9 @@ public sealed partial class PcPlatform
 
     /// <summary>The 8254 PIT and port 0x61.</summary>
     public Pit8254 Pit { get; }
+
+    /// <summary>The x87 FERR#/IGNNE# logic at port F0h (IRQ 13); the machine connects the boot CPU's FERR# to it.</summary>
+    public CoprocessorError CoprocessorError { get; } = new();
 
     /// <summary>QEMU fw_cfg at 0x510/0x511.</summary>
     public FwCfg FwCfg { get; }

@@ -44,8 +44,8 @@ public sealed record MachineConfig
     /// </summary>
     public required byte[] RomImage { get; init; }
 
-    /// <summary>The disk image handed to the BIOS services (never written: guests' writes go to the BIOS's overlay).</summary>
-    public ReadOnlyMemory<byte> Disk { get; init; }
+    /// <summary>The disk image handed to the BIOS services, or null for none (never written: guests' writes go to the BIOS's overlay).</summary>
+    public DiskImageSource? Disk { get; init; }
 
     /// <summary>Creates the BIOS services once the E820 map is known; null: a BIOS that only logs calls.</summary>
     public Func<BiosServicesContext, IBiosServices>? BiosServices { get; init; }
@@ -72,8 +72,8 @@ public sealed record MachineConfig
 /// <summary>What BIOS services are created from (see <see cref="MachineConfig.BiosServices"/>).</summary>
 /// <param name="Memory">The physical address space (guest buffers are read and written here).</param>
 /// <param name="E820">The E820 map, from the memory controller.</param>
-/// <param name="Disk">The disk image (read-only).</param>
+/// <param name="Disk">The disk image (read-only), or null.</param>
 /// <param name="Console">Where teletype output goes (the CLI passes stderr or nothing; COM1 is the guest's).</param>
 /// <param name="CpuCount">The number of CPUs.</param>
 /// <param name="Platform">The devices (CMOS, fw_cfg, PIT...).</param>
-public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, ReadOnlyMemory<byte> Disk, Action<byte> Console, int CpuCount, PcPlatform Platform);
+public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, DiskImageSource? Disk, Action<byte> Console, int CpuCount, PcPlatform Platform);
