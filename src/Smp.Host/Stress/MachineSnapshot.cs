@@ -11,7 +11,7 @@ namespace Smp.Host.Stress;
 /// restore, so restoring after a short scenario costs microseconds.
 /// </summary>
 /// <remarks>
-/// <para><b>When:</b> capture only when the actor system is idle (<see cref="Smp.Actors.ActorSystem.IsIdle"/>:
+/// <para><b>When:</b> capture only when the actor system is idle (<see cref="Smp.Actors.Simulation.IsIdle"/>:
 /// no message or timer pending — a boot that ended with <c>AllIdle</c>). Then every CPU actor is asleep with
 /// its flags at rest (not scheduled, not waiting for the BIOS, sleep reported), which is also the state a
 /// scenario leaves them in, because stress scenarios drive the cores synchronously
@@ -54,11 +54,11 @@ public sealed class MachineSnapshot : IDisposable
     public static MachineSnapshot Capture(Machine machine)
     {
         ArgumentNullException.ThrowIfNull(machine);
-        if (!machine.System.IsIdle)
+        if (!machine.Simulation.IsIdle)
             throw new InvalidOperationException("A machine snapshot needs a quiescent machine (actor messages are still pending).");
         var cpus = new CpuState[machine.Cores.Count];
         for (int i = 0; i < cpus.Length; i++) cpus[i] = machine.Cores[i].SaveState();
-        return new MachineSnapshot(machine.Memory.TakeSnapshot(), cpus, machine.System.Now);
+        return new MachineSnapshot(machine.Memory.TakeSnapshot(), cpus, machine.Simulation.Now);
     }
 
     /// <summary>Puts RAM and every core back as captured (call it while no CPU runs).</summary>

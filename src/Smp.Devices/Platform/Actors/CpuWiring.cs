@@ -1,4 +1,4 @@
-using Smp.Actors;
+using Akka.Actor;
 using Smp.Devices.Memory;
 
 namespace Smp.Devices.Platform.Actors;

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 using Smp.Devices.Cpu;
 using Smp.Devices.Memory;
@@ -33,30 +34,37 @@ public sealed class Machine : IDisposable
         Control = new RunControl(config.MaxInstructions);
         Platform.DebugExit.ExitRequested += Control.RequestExit;
 
-        System = new ActorSystem("machine", new ActorSystemOptions
+        Simulation = new Simulation("machine", new SimulationOptions
         {
             Quantum = config.Quantum,
-            Dispatcher = config.Parallel ? new ParallelDispatcher() : new DeterministicDispatcher(),
+            Mode = config.Parallel ? SimulationMode.Parallel : SimulationMode.Deterministic,
             Recorder = config.Recorder,
-        });
-        System.Failed += _ => Control.Finish(StopReason.ActorFailure);
+        }, config.ActorSystem);
+        Simulation.Failed += _ => Control.Finish(StopReason.ActorFailure);
 
         var cores = new CpuCore[config.Cpus];
         var apics = new LocalApic[config.Cpus];
         _cpuActors = new IActorRef[config.Cpus];
-        Monitor = System.ActorOf(Props.Create(() => new MachineMonitorActor(Control)), "monitor");
-        MemoryController = System.ActorOf(Props.Create(() => new MemoryControllerActor(Memory, Platform.Map)), "memory");
+        // Akka's Props.Create reads constructor arguments from the expression: plain locals keep that a field read.
+        var control = Control;
+        var memory = Memory;
+        var map = Platform.Map;
+        Monitor = Simulation.ActorOf(Props.Create(() => new MachineMonitorActor(control)), "monitor");
+        MemoryController = Simulation.ActorOf(Props.Create(() => new MemoryControllerActor(memory, map)), "memory");
         var biosFactory = config.BiosServices;
         var disk = config.Disk;
-        Bios = System.ActorOf(
-            Props.Create(() => new BiosActor(
-                e820 => biosFactory is null ? new LoggingBiosServices() : biosFactory(new BiosServicesContext(Memory, e820, disk, console, config.Cpus, Platform)),
-                MemoryController)),
-            "bios");
+        var platform = Platform;
+        Func<IReadOnlyList<E820Entry>, IBiosServices> services = biosFactory is null
+            ? _ => new LoggingBiosServices()
+            : e820 => biosFactory(new BiosServicesContext(memory, e820, disk, console, config.Cpus, platform));
+        var memoryController = MemoryController;
+        Bios = Simulation.ActorOf(Props.Create(() => new BiosActor(services, memoryController)), "bios");
         var apicIds = new uint[config.Cpus];
         for (int i = 0; i < config.Cpus; i++) apicIds[i] = Platform.ApicIds[i];
         long latency = config.BusLatency;
-        Bus = System.ActorOf(Props.Create(() => new ApicBusActor(_cpuActors, apicIds, latency, config.Observer)), "apicbus");
+        var cpuActors = _cpuActors;
+        var observer = config.Observer;
+        Bus = Simulation.ActorOf(Props.Create(() => new ApicBusActor(cpuActors, apicIds, latency, observer)), "apicbus");
 
         for (int i = 0; i < config.Cpus; i++)
         {
@@ -88,7 +96,7 @@ public sealed class Machine : IDisposable
                 },
             };
             int index = i;
-            _cpuActors[i] = System.ActorOf(Props.Create(() => new CpuActor(index, core, apic, wiring)), $"cpu{i}");
+            _cpuActors[i] = Simulation.ActorOf(Props.Create(() => new CpuActor(index, core, apic, wiring)), $"cpu{i}");
             cores[i] = core;
             apics[i] = apic;
         }
@@ -97,15 +105,17 @@ public sealed class Machine : IDisposable
         Apics = apics;
         var bsp = _cpuActors[0];
         var bus = Bus;
-        Platform.Pic.InterruptChanged += level => bsp.Tell(new ExtIntChanged(level));
-        Platform.IoApic.InterruptRequested += interrupt => bus.Tell(interrupt);
+        var simulation = Simulation;
+        // Device outputs change inside a CPU actor's port or MMIO access: Simulation.Tell stamps them with that CPU's time.
+        Platform.Pic.InterruptChanged += level => simulation.Tell(bsp, new ExtIntChanged(level));
+        Platform.IoApic.InterruptRequested += interrupt => simulation.Tell(bus, interrupt);
     }
 
     /// <summary>The configuration.</summary>
     public MachineConfig Config { get; }
 
-    /// <summary>The actor system (its clock is the machine's simulated time).</summary>
-    public ActorSystem System { get; }
+    /// <summary>The simulation on Akka.NET whose conductor's clock is the machine's simulated time.</summary>
+    public Simulation Simulation { get; }
 
     /// <summary>The physical address space.</summary>
     public PhysicalMemory Memory { get; }
@@ -144,8 +154,8 @@ public sealed class Machine : IDisposable
     /// <returns>How the run ended.</returns>
     public MachineResult Run()
     {
-        _cpuActors[0].Tell(new RunQuantum(Config.Quantum));
-        var result = Config.MaxSimulatedTime is { } limit ? System.RunUntil(limit) : System.RunUntilIdle();
+        Simulation.Tell(_cpuActors[0], new RunQuantum(Config.Quantum));
+        var result = Config.MaxSimulatedTime is { } limit ? Simulation.RunUntil(limit) : Simulation.RunUntilIdle();
         Control.Finish(result switch
         {
             RunResult.Failed => StopReason.ActorFailure,
@@ -162,7 +172,7 @@ public sealed class Machine : IDisposable
     {
         var cpus = new CpuSummary[Cores.Count];
         // An idle machine ends when its last CPU went idle, not where the scheduler's clock stopped looking.
-        long time = Control.Reason == StopReason.AllIdle ? 0 : System.Now;
+        long time = Control.Reason == StopReason.AllIdle ? 0 : Simulation.Now;
         for (int i = 0; i < cpus.Length; i++)
         {
             var c = Cores[i];
@@ -170,13 +180,13 @@ public sealed class Machine : IDisposable
             time = Math.Max(time, c.SimulatedNanoseconds);
         }
 
-        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, System.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, System.Failure);
+        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, Simulation.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, Simulation.Failure);
     }
 
     /// <summary>Stops the actors and frees guest memory.</summary>
     public void Dispose()
     {
-        System.Dispose();
+        Simulation.Dispose();
         Memory.Dispose();
     }
 
