@@ -22,4 +22,7 @@ public sealed record SimulationOptions
 
     /// <summary>An optional recorder that sees every delivery (see <see cref="MessageLog"/>); null costs nothing.</summary>
     public IMessageRecorder? Recorder { get; init; }
+
+    /// <summary>An actor that must throw on one message type (to test the failure path), or null.</summary>
+    public FaultInjection? FaultInjection { get; init; }
 }

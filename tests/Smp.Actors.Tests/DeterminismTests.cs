@@ -14,10 +14,15 @@ public sealed class DeterminismTests
     {
         private int _ticks;
 
-        public Gossip(int index, IActorRef[] peers)
+        public Gossip(int index, IActorRef[] peers, bool jitter)
         {
             Receive<Token>(t =>
             {
+                if (jitter)
+                {
+                    HostJitter.Disturb();
+                }
+
                 if (t.Hops >= 24)
                 {
                     return;
@@ -42,6 +47,11 @@ public sealed class DeterminismTests
             });
             Receive<Tick>(_ =>
             {
+                if (jitter)
+                {
+                    HostJitter.Disturb();
+                }
+
                 if (++_ticks == 3)
                 {
                     Timers.Cancel("tick");
@@ -54,7 +64,7 @@ public sealed class DeterminismTests
         protected override void PreStart() => Timers.StartPeriodic("tick", new Tick(), 1_500 + (Self.Path.Name.Length * 100));
     }
 
-    private static (MessageLog Log, Simulation System) RunWorkload(SimulationMode mode)
+    internal static (MessageLog Log, Simulation System) RunWorkload(SimulationMode mode, bool jitter = false)
     {
         var log = new MessageLog();
         var system = new Simulation("det", new SimulationOptions { Mode = mode, Recorder = log, DefaultLatency = 250 });
@@ -62,7 +72,7 @@ public sealed class DeterminismTests
         for (var i = 0; i < Actors; i++)
         {
             var index = i;
-            peers[i] = system.ActorOf(Props.Create(() => new Gossip(index, peers)), $"node{i}");
+            peers[i] = system.ActorOf(Props.Create(() => new Gossip(index, peers, jitter)), $"node{i}");
         }
 
         for (var i = 0; i < Actors; i++)

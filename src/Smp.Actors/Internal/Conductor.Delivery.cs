@@ -173,7 +173,11 @@ internal sealed partial class Conductor
             {
                 _outcomes[i] = DeliveryOutcome.NotRun;
                 _inFlight++;
-                cell.Ref.Tell(new Delivery(cell, envelope.Message, envelope.Due, i), envelope.Sender ?? ActorRefs.NoSender);
+                var delivery = new Delivery(cell, envelope.Message, envelope.Due, i)
+                {
+                    Fault = _fault is not null && _fault.Matches(cell.Path, envelope.Message) ? _fault : null,
+                };
+                cell.Ref.Tell(delivery, envelope.Sender ?? ActorRefs.NoSender);
             }
             else
             {

@@ -21,6 +21,7 @@ internal sealed partial class Conductor
     private readonly List<DeadLetter> _deadLetters = [];
     private readonly List<Action> _hostWaiters = [];
     private readonly IMessageRecorder? _recorder;
+    private readonly FaultInjection? _fault;
     private readonly long _quantum;
     private int _nextId;
     private int _pendingLifecycle;
@@ -34,6 +35,7 @@ internal sealed partial class Conductor
         _quantum = options.Quantum;
         DefaultLatency = options.DefaultLatency;
         _recorder = options.Recorder;
+        _fault = options.FaultInjection;
         Parallel = options.Mode == SimulationMode.Parallel;
         Dispatcher = dispatcher;
     }

@@ -21,6 +21,9 @@ internal sealed class Delivery(SimCell cell, object message, long due, int slot)
     public DeliveryOutcome Outcome { get; set; }
 
     public Exception? Exception { get; set; }
+
+    /// <summary>Set when the handler must throw instead (see <see cref="FaultInjection"/>).</summary>
+    public FaultInjection? Fault { get; init; }
 }
 
 /// <summary>An actor finished starting (constructor and PreStart); <see cref="Failure"/> is set when either threw.</summary>

@@ -209,6 +209,11 @@ internal sealed class SimCell : ISimContext
                 message = fire.Message;
             }
 
+            if (delivery.Fault is { } fault)
+            {
+                throw fault.CreateException(message);
+            }
+
             actor.BaseReceive(receive, message);
             delivery.Outcome = _unhandled ? DeliveryOutcome.Unhandled : DeliveryOutcome.Delivered;
         }

@@ -39,6 +39,7 @@ public sealed class Machine : IDisposable
             Quantum = config.Quantum,
             Mode = config.Parallel ? SimulationMode.Parallel : SimulationMode.Deterministic,
             Recorder = config.Recorder,
+            FaultInjection = config.FaultInjection,
         }, config.ActorSystem);
         Simulation.Failed += _ => Control.Finish(StopReason.ActorFailure);
 
