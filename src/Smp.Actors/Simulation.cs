@@ -308,20 +308,22 @@ public sealed class Simulation : IDisposable
     public void RequestStop() => _conductor.RequestStop();
 
     /// <summary>
-    /// Moves the clock to <paramref name="time"/> between runs, with nothing pending: for example back to the time of a
-    /// snapshot of a quiescent machine, so that a replay from it sees exactly the same times.
+    /// Puts the conductor back to a quiescent state at <paramref name="time"/> between runs: the clock (and every actor's
+    /// local time) moves there, pending messages are dropped and timers cancelled, and a stop request is forgotten. This is
+    /// what restoring a snapshot of a quiescent simulation means for simulated time: a replay from it sees exactly the
+    /// same times and order, whatever ran since.
     /// </summary>
-    /// <param name="time">The new simulated time, in nanoseconds.</param>
-    /// <exception cref="InvalidOperationException">Messages are pending or a run is active.</exception>
-    public void ResetClock(long time)
+    /// <param name="time">The snapshot's simulated time, in nanoseconds.</param>
+    /// <exception cref="InvalidOperationException">A run is active.</exception>
+    public void Rewind(long time)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(time);
-        if (_conductor.Running)
+        if (_conductor.Running || SimCell.Current is not null)
         {
-            throw new InvalidOperationException("The clock cannot be reset during a run.");
+            throw new InvalidOperationException("The clock cannot be rewound during a run.");
         }
 
-        _conductor.ResetClock(time);
+        _conductor.Rewind(time);
     }
 
     /// <summary>Stops every actor of the simulation (their <c>PostStop</c> runs) and its conductor, and drops pending messages.</summary>

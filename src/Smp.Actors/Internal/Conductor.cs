@@ -315,19 +315,16 @@ internal sealed partial class Conductor
         outbox.Clear();
     }
 
-    /// <summary>Moves the clock (between runs, for example to a snapshot's time); only when nothing is pending.</summary>
-    public void ResetClock(long time)
+    /// <summary>Back to a quiescent state at <paramref name="time"/> (between runs): nothing pending, no timers, no stop request.</summary>
+    public void Rewind(long time)
     {
-        if (_queue.Count != 0)
-        {
-            throw new InvalidOperationException("The clock can only be reset while no message is pending.");
-        }
-
+        _queue.Clear();
         Now = time;
         _stopRequested = false;
         foreach (var cell in _cells.Values)
         {
             cell.LocalNow = time;
+            cell.CancelTimers();
         }
     }
 

@@ -176,6 +176,8 @@ internal sealed class SimCell : ISimContext
 
     public void MarkUnhandled() => _unhandled = true;
 
+    public void CancelTimers() => _timers?.CancelAll();
+
     /// <summary>Runs one delivery on the actor's thread and acknowledges it to the conductor; never throws.</summary>
     public void Handle(Delivery delivery, Receive receive, SimActor actor)
     {

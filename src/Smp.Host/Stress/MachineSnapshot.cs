@@ -69,6 +69,7 @@ public sealed class MachineSnapshot : IDisposable
         ArgumentNullException.ThrowIfNull(machine);
         int pages = machine.Memory.Restore(_memory);
         for (int i = 0; i < _cpus.Length; i++) machine.Cores[i].RestoreState(_cpus[i]);
+        machine.Rewind(ActorTime);
         return pages;
     }
 

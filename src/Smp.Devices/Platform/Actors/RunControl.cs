@@ -108,6 +108,18 @@ public sealed class RunControl
         }
     }
 
+    /// <summary>Forgets why the last run stopped, so that the machine can run again (after a snapshot restore).</summary>
+    public void Rearm()
+    {
+        lock (_lock)
+        {
+            Reason = StopReason.None;
+            ExitCode = null;
+            ShutdownCpu = null;
+            ShutdownReason = null;
+        }
+    }
+
     /// <summary>Marks the stop reason when the run ended for an outside reason (idle, time limit, failure).</summary>
     /// <param name="reason">The reason.</param>
     public void Finish(StopReason reason)

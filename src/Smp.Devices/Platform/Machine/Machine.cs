@@ -156,7 +156,15 @@ public sealed class Machine : IDisposable
     public MachineResult Run()
     {
         Simulation.Tell(_cpuActors[0], new RunQuantum(Config.Quantum));
-        var result = Config.MaxSimulatedTime is { } limit ? Simulation.RunUntil(limit) : Simulation.RunUntilIdle();
+        return Continue(Config.MaxSimulatedTime);
+    }
+
+    /// <summary>Runs the machine on from where it is (after <see cref="Rewind"/>, with messages sent in) until a stop condition.</summary>
+    /// <param name="until">A simulated-time limit in ns, or null for none.</param>
+    /// <returns>How the run ended.</returns>
+    public MachineResult Continue(long? until = null)
+    {
+        var result = until is { } limit ? Simulation.RunUntil(limit) : Simulation.RunUntilIdle();
         Control.Finish(result switch
         {
             RunResult.Failed => StopReason.ActorFailure,
@@ -165,6 +173,32 @@ public sealed class Machine : IDisposable
             _ => StopReason.None,
         });
         return Summarize();
+    }
+
+    /// <summary>
+    /// Returns the machine's actor side to a quiescent state at <paramref name="time"/>: the conductor's clock, no pending
+    /// message or timer, no stop reason. Restoring a snapshot of a machine that was idle at <paramref name="time"/> (RAM and
+    /// cores restored separately) and calling this makes a run from it replay exactly.
+    /// </summary>
+    /// <param name="time">The snapshot's simulated time, in nanoseconds.</param>
+    public void Rewind(long time)
+    {
+        Simulation.Rewind(time);
+        Control.Rearm();
+    }
+
+    /// <summary>
+    /// Sends an NMI to CPU <paramref name="cpu"/> the way a chipset or another agent does: an NMI-mode message on the APIC
+    /// bus, physical destination the CPU's APIC ID, arriving at simulated time <paramref name="at"/> (the bus delivers it at
+    /// the next quantum boundary after its latency). Call it between runs.
+    /// </summary>
+    /// <param name="cpu">The CPU index.</param>
+    /// <param name="at">When the message enters the bus, in simulated ns.</param>
+    public void SendNmi(int cpu, long at)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cpu);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, Cores.Count);
+        Simulation.TellAt(at, Bus, new Ipi(-1, ApicDestination.Physical((uint)Cores[cpu].ApicId), DeliveryMode.Nmi, 2, false, true));
     }
 
     /// <summary>Every CPU's current state.</summary>
