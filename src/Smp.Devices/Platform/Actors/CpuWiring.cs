@@ -24,7 +24,7 @@ public sealed class CpuWiring
     /// <summary>The platform whose clocked devices this CPU advances (the BSP's only), or null.</summary>
     public PcPlatform? ClockedPlatform { get; init; }
 
-    /// <summary>Serialises device access between CPU actors (the parallel dispatcher runs them concurrently).</summary>
+    /// <summary>Serialises device access between CPU actors (parallel mode runs them concurrently).</summary>
     public Lock DeviceLock { get; init; } = new();
 
     /// <summary>Told of INIT and SIPI acceptance (telemetry), or null.</summary>

@@ -27,7 +27,7 @@ public enum StopReason
 
 /// <summary>
 /// The state a run's actors share besides messages: the instruction budget and the first stop request.
-/// Thread-safe (the parallel dispatcher runs CPU actors concurrently).
+/// Thread-safe (parallel mode runs CPU actors concurrently).
 /// </summary>
 public sealed class RunControl
 {

@@ -12,7 +12,7 @@ namespace Smp.Devices.Platform;
 /// A simulated multi-CPU PC as actors: a monitor, the memory controller, the BIOS, the APIC bus and one
 /// <see cref="CpuActor"/> per CPU, over the <see cref="PcPlatform"/> devices. <see cref="Run"/> drives simulated
 /// time until the guest writes the debug-exit port, a CPU shuts down, the instruction budget runs out, every
-/// CPU is idle with nothing pending, or an actor fails. With the deterministic dispatcher (the default) the same
+/// CPU is idle with nothing pending, or an actor fails. In deterministic mode (the default) the same
 /// configuration gives the same COM1 output and message log.
 /// </summary>
 public sealed class Machine : IDisposable
