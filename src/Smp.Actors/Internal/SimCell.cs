@@ -234,48 +234,13 @@ internal sealed class SimCell : ISimContext
     }
 
     /// <summary>Runs the actor's PreStart in simulated time (sends are stamped) and tells the conductor it started.</summary>
-    public void RunPreStart(SimActor actor)
-    {
-        var previous = t_current;
-        t_current = this;
-        Exception? failure = null;
-        try
-        {
-            actor.BasePreStart();
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-        finally
-        {
-            t_current = previous;
-        }
-
-        Conductor.ReportStarted(this, failure);
-    }
+    public void RunPreStart(SimActor actor) => Conductor.ReportStarted(this, RunHook(actor.BasePreStart));
 
     /// <summary>Cancels the timers, runs PostStop in simulated time and tells the conductor the actor stopped.</summary>
     public void RunPostStop(SimActor actor)
     {
         _timers?.CancelAll();
-        var previous = t_current;
-        t_current = this;
-        Exception? failure = null;
-        try
-        {
-            actor.BasePostStop();
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-        finally
-        {
-            t_current = previous;
-        }
-
-        Conductor.ReportStopped(this, failure);
+        Conductor.ReportStopped(this, RunHook(actor.BasePostStop));
     }
 
     public void ReportStray(object message) => Conductor.ReportStray(this, message);
@@ -325,6 +290,26 @@ internal sealed class SimCell : ISimContext
     }
 
     public override string ToString() => Path;
+
+    // Runs a lifecycle hook as this actor (its sends are stamped); returns what it threw, if anything.
+    private Exception? RunHook(Action hook)
+    {
+        var previous = t_current;
+        t_current = this;
+        try
+        {
+            hook();
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+        finally
+        {
+            t_current = previous;
+        }
+    }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowNullMessage() => throw new ArgumentNullException("message", "Messages cannot be null.");
