@@ -5,9 +5,10 @@ namespace Smp.Actors.Internal;
 /// <summary>
 /// The Akka actor that hosts a <see cref="Conductor"/>: the parent (and stopping supervisor) of the simulation's
 /// top-level actors. Every message it gets is an event of the conductor's loop: a run request from the host, an
-/// acknowledgement, an actor started or stopped.
+/// acknowledgement, an actor started or stopped. An <see cref="UntypedActor"/> with one type switch, because it handles
+/// every acknowledgement of the run (simulated actors are <see cref="ReceiveActor"/>s).
 /// </summary>
-internal sealed class ConductorActor : ReceiveActor
+internal sealed class ConductorActor : UntypedActor
 {
     private readonly Conductor _conductor;
     private readonly TaskCompletionSource _terminated;
@@ -16,30 +17,30 @@ internal sealed class ConductorActor : ReceiveActor
     {
         _conductor = conductor;
         _terminated = terminated;
-        Receive<Delivery>(_conductor.OnAcknowledged);
-        Receive<Started>(_conductor.OnStarted);
-        Receive<Stopped>(_conductor.OnStopped);
-        Receive<Stray>(_conductor.OnStray);
-        Receive<RunRequest>(_conductor.StartRun);
-        Receive<SpawnRequest>(request => _conductor.SpawnTop(Context, request));
-        Receive<StopRequest>(request => _conductor.StopFromHost(request));
     }
 
     /// <summary>Runs each event with the conductor marked as running on this thread; a bug in the loop ends the run with its exception instead of a hang.</summary>
-    /// <param name="receive">The behaviour.</param>
     /// <param name="message">The event.</param>
-    /// <returns>Whether it was handled.</returns>
-    protected override bool AroundReceive(Receive receive, object message)
+    protected override void OnReceive(object message)
     {
         _conductor.Enter();
         try
         {
-            return base.AroundReceive(receive, message);
+            switch (message)
+            {
+                case Delivery delivery: _conductor.OnAcknowledged(delivery); break;
+                case Started started: _conductor.OnStarted(started); break;
+                case Stopped stopped: _conductor.OnStopped(stopped); break;
+                case Stray stray: _conductor.OnStray(stray); break;
+                case RunRequest run: _conductor.StartRun(run); break;
+                case SpawnRequest spawn: _conductor.SpawnTop(Context, spawn); break;
+                case StopRequest stop: _conductor.StopFromHost(stop); break;
+                default: Unhandled(message); break;
+            }
         }
         catch (Exception ex)
         {
             _conductor.Abort(ex);
-            return true;
         }
         finally
         {
