@@ -20,6 +20,7 @@ namespace Smp.Actors;
 /// </remarks>
 public sealed class Simulation : IDisposable
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> s_names = new();
     private static int s_instances;
     private readonly Conductor _conductor;
     private readonly IActorRef _conductorRef;
@@ -39,6 +40,9 @@ public sealed class Simulation : IDisposable
         System = system ?? SimulationConfig.Shared;
         Name = name;
         int instance = Interlocked.Increment(ref s_instances);
+
+        // Numbered per name, so the conductor's path (and failure reports) do not depend on unrelated simulations.
+        int number = s_names.AddOrUpdate(name, 1, static (_, n) => n + 1);
         var dispatcher = Options.Mode == SimulationMode.Parallel
             ? SimulationConfig.ParallelDispatcher
             : SimulationConfig.LaneDispatcher(instance % SimulationConfig.Lanes);
@@ -53,7 +57,7 @@ public sealed class Simulation : IDisposable
         var conductor = _conductor;
         _conductorRef = System.ActorOf(
             Props.Create(() => new ConductorActor(conductor, terminated)).WithDispatcher(dispatcher),
-            $"{name}-{instance}");
+            $"{name}-{number}");
         _conductor.Self = _conductorRef;
     }
 

@@ -34,13 +34,38 @@ public static class SimulationConfig
     /// <summary>The process-wide actor system (created on first use with <see cref="Akka"/>).</summary>
     public static ActorSystem Shared => SharedSystem.Value;
 
-    /// <summary>Starts creating the shared actor system on a thread-pool thread, so that its start-up overlaps other work.</summary>
-    public static void Prewarm() => ThreadPool.UnsafeQueueUserWorkItem(static _ => _ = SharedSystem.Value, null);
+    /// <summary>
+    /// Starts the shared actor system on a thread-pool thread and runs a tiny simulation on it, so that Akka's start-up and
+    /// the first compilation of its delivery paths overlap the caller's own work (building or loading a guest).
+    /// </summary>
+    public static void Prewarm() => ThreadPool.UnsafeQueueUserWorkItem(static _ => WarmUp(), null);
+
+    private static void WarmUp()
+    {
+        using var simulation = new Simulation("warmup");
+        var actor = simulation.ActorOf(Props.Create(() => new WarmupActor()));
+        simulation.Tell(actor, 16);
+        simulation.RunUntilIdle();
+    }
 
     /// <summary>The dispatcher of deterministic lane <paramref name="lane"/>.</summary>
     /// <param name="lane">0 to <see cref="Lanes"/> − 1.</param>
     /// <returns>The dispatcher id.</returns>
     public static string LaneDispatcher(int lane) => "smp.lane-" + lane.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Counts down with self-sends and a timer: the paths every simulation uses.</summary>
+    private sealed class WarmupActor : SimActor
+    {
+        public WarmupActor()
+        {
+            Receive<int>(n =>
+            {
+                if (n > 0) Sim.Tell(Self, n - 1);
+                else Timers.StartSingle("done", "done", SimTime.Microsecond);
+            });
+            Receive<string>(_ => { });
+        }
+    }
 
     private static string BuildHocon()
     {
