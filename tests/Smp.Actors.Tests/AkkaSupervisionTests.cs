@@ -99,4 +99,30 @@ public sealed class AkkaSupervisionTests : Akka.TestKit.Xunit2.TestKit
         Assert.Contains("Sim.Tell", kit.Sim.Failure!.Exception.Message);
         Assert.Equal(0, probe.PendingCount);
     }
+
+    /// <summary>Stops itself through Akka (which simulation code must not do) while the conductor still has envelopes for it.</summary>
+    private sealed class Deserter : SimActor
+    {
+        public Deserter()
+        {
+            ReceiveAny(_ => Context.Stop(Self));
+        }
+    }
+
+    [Theory]
+    [InlineData(SimulationMode.Deterministic)]
+    [InlineData(SimulationMode.Parallel)]
+    public void An_actor_stopped_behind_the_conductors_back_fails_the_run_instead_of_hanging_it(SimulationMode mode)
+    {
+        using var simulation = new Simulation("deserter", new SimulationOptions { Mode = mode }, Sys);
+        var deserter = simulation.ActorOf(Props.Create(() => new Deserter()), "deserter");
+        for (var i = 0; i < 5; i++)
+        {
+            simulation.TellAt(1_000, deserter, i);
+        }
+
+        Assert.Equal(RunResult.Failed, simulation.RunUntilIdle());
+        Assert.Contains("stopped by Akka", simulation.Failure!.Exception.Message);
+        Assert.Equal(RunResult.Failed, simulation.RunUntilIdle());
+    }
 }

@@ -44,6 +44,11 @@ internal sealed partial class Conductor
 
     public void OnAcknowledged(Delivery delivery)
     {
+        if (_inFlight == 0)
+        {
+            return; // a late acknowledgement of an abandoned batch
+        }
+
         _outcomes[delivery.Slot] = delivery.Outcome;
         _exceptions[delivery.Slot] = delivery.Exception;
         if (--_inFlight == 0)
@@ -134,6 +139,23 @@ internal sealed partial class Conductor
         _run = null;
         QuantumEnd = 0;
         run?.Done.TrySetException(exception);
+    }
+
+    // After a failure that loses envelopes in flight: forget the batch and end the run with the failure.
+    private void AbandonBatch()
+    {
+        if (_inFlight == 0)
+        {
+            return;
+        }
+
+        _inFlight = 0;
+        Array.Clear(_batch, 0, _batchCount);
+        _batchCount = 0;
+        if (_run is not null)
+        {
+            Finish(RunResult.Failed);
+        }
     }
 
     private void Finish(RunResult result)

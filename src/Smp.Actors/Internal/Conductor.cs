@@ -269,6 +269,9 @@ internal sealed partial class Conductor
         {
             ReportFailure(new ActorFailure(PathOf(cell), null,
                 new InvalidOperationException("the actor was stopped by Akka outside the simulation"), cell.LocalNow, "running"));
+
+            // Envelopes handed to it are lost with its mailbox: end the run now rather than wait for their acknowledgements.
+            AbandonBatch();
         }
 
         if (cell.StopRequested)
