@@ -18,11 +18,12 @@ namespace Smp.Host.Running;
 /// <param name="Trace">Telemetry options.</param>
 /// <param name="MaxInstructions">Instruction budget over all CPUs.</param>
 /// <param name="MaxSimulatedTime">Simulated-time limit in ns, or null.</param>
-/// <param name="Parallel">Run the CPUs of one quantum on several host threads (the parallel dispatcher).</param>
+/// <param name="Parallel">Run the CPUs of one quantum on several host threads (parallel mode).</param>
 /// <param name="Command">The command that names itself in messages, such as <c>smp boot</c>.</param>
+/// <param name="Recorder">Sees every message delivery (determinism tests), or null.</param>
 internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, DiskImageSource Disk, string ImageName,
     IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
-    bool Parallel = false, string Command = "smp");
+    bool Parallel = false, string Command = "smp", Smp.Actors.IMessageRecorder? Recorder = null);
 
 /// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
 /// <param name="Machine">The machine's own result (stop reason, exit code, per-CPU summary).</param>
@@ -62,6 +63,7 @@ internal static class GuestSession
             MaxInstructions = options.MaxInstructions,
             MaxSimulatedTime = options.MaxSimulatedTime,
             Parallel = options.Parallel,
+            Recorder = options.Recorder,
             RomImage = SmpBiosFirmware.Rom,
             Disk = options.Disk,
             BiosServices = SmpBiosFirmware.CreateServices,

@@ -33,7 +33,7 @@ public enum StopReason
 
 /// <summary>
 /// The state a run's actors share besides messages: the instruction budget and the first stop request.
-/// Thread-safe (the parallel dispatcher runs CPU actors concurrently).
+/// Thread-safe (parallel mode runs CPU actors concurrently).
 /// </summary>
 public sealed class RunControl
 {
@@ -135,6 +135,19 @@ public sealed class RunControl
             if (Stopping) return;
             Reason = StopReason.Reset;
             ResetSource = source;
+        }
+    }
+
+    /// <summary>Forgets why the last run stopped, so that the machine can run again (after a snapshot restore).</summary>
+    public void Rearm()
+    {
+        lock (_lock)
+        {
+            Reason = StopReason.None;
+            ExitCode = null;
+            ShutdownCpu = null;
+            ShutdownReason = null;
+            ResetSource = null;
         }
     }
 
