@@ -48,9 +48,10 @@ public sealed class Machine : IDisposable
         MemoryController = System.ActorOf(Props.Create(() => new MemoryControllerActor(Memory, Platform.Map)), "memory");
         var biosFactory = config.BiosServices;
         var disk = config.Disk;
+        var kernel = config.Kernel;
         Bios = System.ActorOf(
             Props.Create(() => new BiosActor(
-                e820 => biosFactory is null ? new LoggingBiosServices() : biosFactory(new BiosServicesContext(Memory, e820, disk, console, config.Cpus, Platform)),
+                e820 => biosFactory is null ? new LoggingBiosServices() : biosFactory(new BiosServicesContext(Memory, e820, disk, console, config.Cpus, Platform, kernel)),
                 MemoryController)),
             "bios");
         var apicIds = new uint[config.Cpus];
