@@ -10,7 +10,7 @@ namespace Smp.Devices.Platform.Firmware;
 /// <item>0x0000–0x7FFF: firmware tables that must live in the BIOS area (ACPI RSDP at 0xF0000, MP floating pointer
 /// and table at 0xF0040), copied in from <see cref="FirmwareBlob"/>s; guests find them by the standard 16-byte scan.</item>
 /// <item>0xE000: default interrupt stub (<c>iret</c>); 0xE010/0xE020: master/slave PIC EOI stubs; 0xE040: the IRQ0 timer
-/// handler (BDA tick count, INT 1Ch, EOI); 0xE100 + 4k: trap stubs <c>out port, al; iret</c> (see <see cref="BiosTrapPorts"/>).</item>
+/// handler (BDA tick count, INT 1Ch, EOI); 0xE100 + 8k: trap stubs <c>push dx; mov dx, port; out dx, al; pop dx; iret</c> (see <see cref="BiosTrap"/>, <see cref="BiosTrapPorts"/>).</item>
 /// <item>0xE200: INT 19h bootstrap; 0xE300: its failure message; 0xE400: POST.</item>
 /// <item>0xEC00: kernel boot (the INT 19h that POST installs for a <c>--kernel</c> run); 0xED00/0xED20/0xED80: its 32-bit,
 /// long-mode-switch and 64-bit parts; 0xEDC0: their GDT, 0xEDE0: its descriptor (see <see cref="BiosRomKernelBoot"/>).</item>
@@ -79,7 +79,7 @@ public static class BiosRom
     /// <summary>Offset of the kernel boot's GDT descriptor (limit, 32-bit linear base).</summary>
     public const ushort KernelBootGdtDescriptor = 0xEDE0;
 
-    private const ushort TrapStubs = 0xE100, TrapStubSize = 4, BootFailMessage = 0xE300;
+    private const ushort TrapStubs = 0xE100, TrapStubSize = 8, BootFailMessage = 0xE300;
     private const int PostSize = 0x800, SmallSlot = 0x10, TimerSlot = 0xC0, BootstrapSlot = 0x100;
 
     /// <summary>Offset of the trap stub for <paramref name="port"/>.</summary>
@@ -117,8 +117,8 @@ public static class BiosRom
         Place(rom, TimerIrqHandler, TimerSlot, BiosRomCode.TimerIrq);
         for (int k = 0; k < BiosTrap.TrapPortCount; k++)
         {
-            byte port = (byte)(BiosTrap.TrapPortBase + k);
-            Place(rom, TrapStub(port), TrapStubSize, a => { a.@out(port, al); a.iret(); });
+            ushort port = (ushort)(BiosTrap.TrapPortBase + k);
+            Place(rom, TrapStub(port), TrapStubSize, a => { BiosTrap.EmitTrap(a, port); a.iret(); });
         }
         Place(rom, BootstrapEntry, BootstrapSlot, a => BiosRomCode.Bootstrap(a, BootFailMessage));
         "No bootable disk: INT 19h found no 0xAA55 boot sector on drive 80h.\r\n\0"u8.CopyTo(rom.AsSpan(BootFailMessage));
