@@ -22,7 +22,8 @@ public sealed class PcPlatform
     /// <param name="serialOutput">Where COM1's transmitted bytes go (the CLI writes them to standard output).</param>
     /// <param name="rtcStart">What the RTC shows at simulated time 0; <see cref="DefaultRtcStart"/> if null.</param>
     /// <param name="log">Where unmodelled guest behaviour is reported; a new log if null.</param>
-    public PcPlatform(int cpuCount, ulong ramBytes, Action<byte> serialOutput, DateTime? rtcStart = null, DeviceLog? log = null)
+    /// <param name="testDevices">Add QEMU's pc-testdev (<see cref="Testdev"/>), as kvm-unit-tests' runner does.</param>
+    public PcPlatform(int cpuCount, ulong ramBytes, Action<byte> serialOutput, DateTime? rtcStart = null, DeviceLog? log = null, bool testDevices = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cpuCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(cpuCount, 255);
@@ -31,7 +32,7 @@ public sealed class PcPlatform
         ApicIds = Enumerable.Range(0, cpuCount).Select(i => (byte)i).ToArray();
 
         Uart = new Uart16550(serialOutput, Uart16550.Com1Base, Log);
-        DebugExit = new DebugExit();
+        DebugExit = new DebugExit(DebugExit.DefaultPort, DebugExit.KvmUnitTestsSize);
         Rtc = new CmosRtc(Map.RamBelow4G, Map.RamAbove4G, cpuCount, rtcStart ?? DefaultRtcStart, Log);
         Pic = new Pic8259Pair(Log);
         Pit = new Pit8254(Log);
@@ -39,6 +40,12 @@ public sealed class PcPlatform
         IoApic = new IoApic(IoApicId, IoApic.DefaultBase, Log);
         foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo })
             attach(Ports);
+
+        if (testDevices)
+        {
+            Testdev = new PcTestdev(SetInterruptLine);
+            Testdev.AttachTo(Ports);
+        }
 
         Pit.Irq0Changed += level => SetIsaIrq(0, level);
         Uart.InterruptChanged += level => SetIsaIrq(Com1Irq, level);
@@ -65,7 +72,10 @@ public sealed class PcPlatform
     /// <summary>COM1.</summary>
     public Uart16550 Uart { get; }
 
-    /// <summary>isa-debug-exit at 0xF4; subscribe to <see cref="DebugExit.ExitRequested"/> to end the run.</summary>
+    /// <summary>QEMU's pc-testdev (ports 0xE0–0xEB and 0x2000–0x2017, MMIO at 0xFF000000), or null when the machine has none.</summary>
+    public PcTestdev? Testdev { get; }
+
+    /// <summary>isa-debug-exit at 0xF4–0xF7 (QEMU's iosize=4); subscribe to <see cref="DebugExit.ExitRequested"/> to end the run.</summary>
     public DebugExit DebugExit { get; }
 
     /// <summary>CMOS and RTC at 0x70/0x71.</summary>
@@ -102,6 +112,13 @@ public sealed class PcPlatform
     {
         Pic.SetIrq(irq, level);
         IoApic.SetIrq(irq == 0 ? 2 : irq, level);
+    }
+
+    /// <summary>Drives interrupt line <paramref name="line"/>: ISA IRQ 0–15 on both controllers, I/O APIC pins 16–23 directly.</summary>
+    public void SetInterruptLine(int line, bool level)
+    {
+        if (line < 16) SetIsaIrq(line, level);
+        else IoApic.SetIrq(line, level);
     }
 
     /// <summary>Moves every clocked device to simulated time <paramref name="ns"/>.</summary>

@@ -33,6 +33,15 @@ internal sealed class KernelCliOptions
         };
     }
 
+    /// <summary><c>--test-devices [true|false]</c>: QEMU's pc-testdev; on by default with <c>--kernel</c>.</summary>
+    public Option<bool?> TestDevices { get; } = new("--test-devices")
+    {
+        Description = "Add QEMU's pc-testdev (ports 0xE0-0xEB and 0x2000-0x2017, MMIO scratch at 0xFF000000), as kvm-unit-tests' " +
+            "runner does with -device pc-testdev. On by default with --kernel, off for disk boots.",
+        HelpName = "true|false",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
     /// <summary><c>--kernel FILE</c>.</summary>
     public Option<string> Kernel { get; }
 
@@ -49,8 +58,13 @@ internal sealed class KernelCliOptions
         command.Options.Add(options.Kernel);
         command.Options.Add(options.Append);
         command.Options.Add(options.Initrd);
+        command.Options.Add(options.TestDevices);
         return options;
     }
+
+    /// <summary>Whether the machine gets pc-testdev: as <c>--test-devices</c> says, else exactly when a kernel boots.</summary>
+    public bool WantsTestDevices(ParseResult parse) =>
+        parse.GetResult(TestDevices) is null ? HasKernel(parse) : parse.GetValue(TestDevices) ?? true;
 
     /// <summary>True when <c>--kernel</c> was given.</summary>
     public bool HasKernel(ParseResult parse) => parse.GetValue(Kernel) is not null;

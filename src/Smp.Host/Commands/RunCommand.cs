@@ -94,6 +94,7 @@ internal static class RunCommand
                 context,
                 parse.GetValue(disk),
                 kernel,
+                kernelOptions.WantsTestDevices(parse),
                 parse.GetValue(cpus),
                 parse.GetValue(memory),
                 parse.GetResult(maxInstructions) is null ? long.MaxValue : parse.GetValue(maxInstructions),
@@ -140,7 +141,7 @@ internal static class RunCommand
         return result;
     }
 
-    private static int Run(CliContext context, FileInfo? disk, Devices.Platform.Firmware.IKernelImage? kernel, int cpus, int memoryMiB, long budget, ulong seed,
+    private static int Run(CliContext context, FileInfo? disk, Devices.Platform.Firmware.IKernelImage? kernel, bool testDevices, int cpus, int memoryMiB, long budget, ulong seed,
         IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
     {
         byte[] image = [];
@@ -155,6 +156,7 @@ internal static class RunCommand
         var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, name, symbols, traceOptions, MaxInstructions: budget, Parallel: parallel)
         {
             Kernel = kernel,
+            TestDevices = testDevices,
         };
         MachineResult result;
         try

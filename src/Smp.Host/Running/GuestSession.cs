@@ -23,6 +23,9 @@ internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, 
 {
     /// <summary>A kernel the BIOS boots instead of the disk's boot sector (<c>smp run --kernel</c>), or null.</summary>
     public Devices.Platform.Firmware.IKernelImage? Kernel { get; init; }
+
+    /// <summary>Add QEMU's pc-testdev to the machine.</summary>
+    public bool TestDevices { get; init; }
 }
 
 /// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
@@ -59,6 +62,7 @@ internal static class GuestSession
             RomImage = firmware.Rom,
             Disk = options.Disk,
             Kernel = options.Kernel,
+            TestDevices = options.TestDevices,
             BiosServices = firmware.CreateServices,
             Console = console,
             Observer = trace is null ? null : new MachineTelemetry(trace, apicIds),

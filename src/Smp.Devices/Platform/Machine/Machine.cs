@@ -28,7 +28,7 @@ public sealed class Machine : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MemoryMiB, 2, nameof(config.MemoryMiB));
         Config = config;
         var console = config.Console ?? (_ => { });
-        Platform = new PcPlatform(config.Cpus, (ulong)config.MemoryMiB << 20, console);
+        Platform = new PcPlatform(config.Cpus, (ulong)config.MemoryMiB << 20, console, testDevices: config.TestDevices);
         Memory = MemoryLayout.Build(Platform, config.RomImage, DeviceLock);
         Control = new RunControl(config.MaxInstructions);
         Platform.DebugExit.ExitRequested += Control.RequestExit;
@@ -99,6 +99,7 @@ public sealed class Machine : IDisposable
         var bsp = _cpuActors[0];
         var bus = Bus;
         Platform.Pic.InterruptChanged += level => bsp.Tell(new ExtIntChanged(level));
+        if (Platform.Testdev is { } testdev) testdev.PageFlushRequested += FlushPage;
         Platform.IoApic.InterruptRequested += interrupt => bus.Tell(interrupt);
     }
 
@@ -172,6 +173,16 @@ public sealed class Machine : IDisposable
         }
 
         return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, System.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, System.Failure);
+    }
+
+    // pc-testdev's flush page: the page's decoded code goes stale on every CPU, and every CPU drops its cached
+    // translations (a superset of the page's; the SDM lets a processor drop TLB entries at any time, Vol. 3A 4.10.2).
+    // Called under the device lock by the CPU that wrote the port.
+    // TODO(robust-core): use PhysicalMemory.InvalidateCode(address, 4096) once its per-line invalidation is merged.
+    private void FlushPage(ulong address)
+    {
+        Memory.InvalidateCodePage(address >> 12);
+        foreach (var core in Cores) core.FlushTlb();
     }
 
     /// <summary>Stops the actors and frees guest memory.</summary>

@@ -53,6 +53,12 @@ public sealed record MachineConfig
     /// </summary>
     public IKernelImage? Kernel { get; init; }
 
+    /// <summary>
+    /// Add QEMU's pc-testdev (ports 0xE0–0xEB, 0x2000–0x2017, MMIO scratch at 0xFF000000), as kvm-unit-tests' runner does
+    /// (<c>-device pc-testdev</c>); off by default.
+    /// </summary>
+    public bool TestDevices { get; init; }
+
     /// <summary>Creates the BIOS services once the E820 map is known; null: a BIOS that only logs calls.</summary>
     public Func<BiosServicesContext, IBiosServices>? BiosServices { get; init; }
 
