@@ -102,10 +102,17 @@ public sealed class PcPlatform
     /// <summary>The earliest simulated time at which a device changes an interrupt line by itself (the PIT), or null.</summary>
     public long? NextEventTime => Pit.NextEventTime is { } t && Irq0CanInterrupt ? t : null;
 
-    // IRQ0 reaches a CPU only through an unmasked PIC input 0 or an unmasked I/O APIC pin 2. While
-    // both are masked, PIT edges wake nobody, so they are not machine events: an idle machine stays
-    // idle (the PIT's counters are still computed from the clock whenever the guest reads them).
-    private bool Irq0CanInterrupt => (Pic.MasterImr & 1) == 0 || (IoApic.RedirectionEntry(2) & (1UL << 16)) == 0;
+    /// <summary>
+    /// Whether the boot CPU would take the PIC's INTR now (its IF); the machine sets it. A BSP halted with IF = 0 is
+    /// woken by no PIC interrupt, so PIT edges through the PIC are then no machine events. Null: assume it would.
+    /// </summary>
+    public Func<bool>? ExtIntAccepted { get; set; }
+
+    // IRQ0 reaches a CPU only through an unmasked PIC input 0 (and a BSP that accepts INTR) or an unmasked I/O APIC
+    // pin 2. Otherwise PIT edges wake nobody, so they are not machine events: an idle machine stays idle (the PIT's
+    // counters are still computed from the clock whenever the guest reads them). The BIOS leaves IRQ0 unmasked, as
+    // PC BIOSes do, so a guest halted with IF = 0 still ends the run.
+    private bool Irq0CanInterrupt => ((Pic.MasterImr & 1) == 0 && (ExtIntAccepted?.Invoke() ?? true)) || (IoApic.RedirectionEntry(2) & (1UL << 16)) == 0;
 
     /// <summary>Drives ISA interrupt line <paramref name="irq"/> (0–15) on both interrupt controllers.</summary>
     public void SetIsaIrq(int irq, bool level)

@@ -4,13 +4,13 @@ namespace Smp.Host.Loaders;
 
 /// <summary>
 /// Where a loader may put a kernel, its modules and its boot information: the machine's E820 RAM below 4 GiB, less the
-/// first 64 KiB (the IVT, the BIOS data area, the BIOS's stack at 0x7000 — in use while the kernel is placed — and the
-/// Multiboot information at 0x9000) and less the EBDA, VGA window and ROM (0x9FC00–0xFFFFF) and the ACPI tables.
+/// IVT, the BIOS data area and the BIOS's stack below 0x7000 (in use while the kernel is placed: the kernel-boot trap's
+/// frame sits just below 0x7000), and less the EBDA, VGA window and ROM (0x9FC00–0xFFFFF) and the ACPI tables.
 /// </summary>
 internal sealed class LoadArea
 {
     /// <summary>The first byte a kernel may occupy.</summary>
-    public const ulong LowLimit = 0x10000;
+    public const ulong LowLimit = 0x7000;
 
     private readonly MemoryMap _map;
 
@@ -60,7 +60,7 @@ internal sealed class LoadArea
         ulong last = start + length - 1 < start ? ulong.MaxValue : start + length - 1;
         string problem;
         if (start < LowLimit)
-            problem = $"overlaps 0x0–0x{LowLimit - 1:X} (the IVT, the BIOS data area and stack, the boot information)";
+            problem = $"overlaps 0x0–0x{LowLimit - 1:X} (the IVT, the BIOS data area and the BIOS's stack)";
         else if (start < MemoryMap.HighMemoryBase && last >= MemoryMap.EbdaBase)
             problem = $"overlaps the BIOS area 0x{MemoryMap.EbdaBase:X}–0x{MemoryMap.HighMemoryBase - 1:X} (EBDA, VGA window and ROM)";
         else if (last >= _map.RamBelow4G || start >= MemoryMap.FourGiB)

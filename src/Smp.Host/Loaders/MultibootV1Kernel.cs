@@ -10,6 +10,8 @@ namespace Smp.Host.Loaders;
 /// program headers or a.out kludge; the memory map (from the BIOS's E820 list, 24-byte entries with the size field)
 /// at 0x9000 and the information structure at 0x9500; after the kernel, page-aligned, the module list, the command
 /// lines ("PATH APPEND": argv[0] is the kernel path as given) and the boot loader's name, then each module page-aligned.
+/// A kernel that is not entirely above 0x9558 (kvm-unit-tests' realmode.flat loads at 0x8000) gets the map and the
+/// structure after its command lines instead: QEMU copies the kernel over them there.
 /// Flags: memory, boot device (0x8000FFFF: BIOS drive 80h, no partition), command line, modules, memory map, boot
 /// loader name — what QEMU passes. Entered in 32-bit protected mode with EAX = 0x2BADB002 and EBX = the information.
 /// </summary>
@@ -37,7 +39,7 @@ internal sealed class MultibootV1Kernel : IKernelImage
     private readonly IReadOnlyList<KernelModule> _modules;
     private readonly ulong[] _moduleAddresses;
     private readonly byte[] _commandLine;
-    private readonly uint _infoArea;
+    private readonly uint _infoArea, _mmapAddress, _infoAddress;
 
     private MultibootV1Kernel(KernelFile file, KernelSegments layout, BootArguments arguments)
     {
@@ -49,7 +51,15 @@ internal sealed class MultibootV1Kernel : IKernelImage
         _infoArea = (uint)(layout.Low + ModulePlacement.AlignUp(layout.High - layout.Low));
         ulong infoSize = (ulong)(_modules.Count * ModuleEntrySize) + (ulong)_commandLine.Length + (ulong)BootloaderName.Length + 1
             + (ulong)_modules.Sum(m => Encoding.UTF8.GetByteCount(m.CommandLine) + 1);
-        arguments.Area.Require(_infoArea, infoSize, Description, "its module list and command lines after the kernel");
+        (_mmapAddress, _infoAddress) = (MmapAddress, InfoAddress);
+        if (layout.Low < InfoAddress + InfoSize)
+        {
+            _mmapAddress = _infoArea + (uint)ModulePlacement.AlignUp(infoSize, 8);
+            _infoAddress = _mmapAddress + MmapLimit;
+            infoSize = _infoAddress + InfoSize - _infoArea;
+        }
+
+        arguments.Area.Require(_infoArea, infoSize, Description, "its module list, command lines and boot information after the kernel");
         _moduleAddresses = ModulePlacement.Place(_modules, _infoArea + infoSize, arguments.Area, out _);
     }
 
@@ -96,7 +106,7 @@ internal sealed class MultibootV1Kernel : IKernelImage
             e820[i].WriteTo(mmap.AsSpan((i * MmapEntrySize) + 4));
         }
 
-        memory.Load(MmapAddress, mmap);
+        memory.Load(_mmapAddress, mmap);
 
         // After the kernel: module entries, then the modules' strings, the kernel's command line and the loader's name.
         byte[] area = BuildInfoArea(out uint cmdline, out uint name);
@@ -113,10 +123,10 @@ internal sealed class MultibootV1Kernel : IKernelImage
         BinaryPrimitives.WriteUInt32LittleEndian(s[20..], (uint)_modules.Count);
         BinaryPrimitives.WriteUInt32LittleEndian(s[24..], _infoArea);
         BinaryPrimitives.WriteUInt32LittleEndian(s[44..], (uint)mmapLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(s[48..], MmapAddress);
+        BinaryPrimitives.WriteUInt32LittleEndian(s[48..], _mmapAddress);
         BinaryPrimitives.WriteUInt32LittleEndian(s[64..], name);
-        memory.Load(InfoAddress, info);
-        return KernelEntry.ProtectedMode(_layout.Entry, MultibootV1Header.BootloaderMagic, InfoAddress);
+        memory.Load(_infoAddress, info);
+        return KernelEntry.ProtectedMode(_layout.Entry, MultibootV1Header.BootloaderMagic, _infoAddress);
     }
 
     /// <summary>RAM from 1 MiB up to the first hole, as the Multiboot spec defines mem_upper (QEMU's ROM walks the E820 list the same way).</summary>

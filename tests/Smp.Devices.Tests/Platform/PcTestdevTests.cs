@@ -45,13 +45,14 @@ public sealed class PcTestdevTests
     }
 
     [Fact]
-    public void Byte_writes_to_0x2000_plus_n_raise_and_lower_line_n()
+    public void Byte_writes_to_0x2000_plus_n_raise_and_lower_line_n_and_wider_writes_split_into_bytes()
     {
         _bus.Out(0x2000 + 14, 1, 1);
         _bus.Out(0x2000 + 14, 1, 0);
         _bus.Out(0x2000 + 20, 1, 0xFF);
-        _bus.Out(0x2000 + 3, 2, 1); // not a byte access: ignored, as QEMU accepts only bytes there
-        Assert.Equal([(14, true), (14, false), (20, true)], _lines);
+        _bus.Out(0x2000 + 11, 4, 1);       // realmode's outl: line 11 up, 12-14 down
+        _bus.Out(0x2000 + 22, 4, 0x0101); // only lines 22 and 23 exist
+        Assert.Equal([(14, true), (14, false), (20, true), (11, true), (12, false), (13, false), (14, false), (22, true), (23, true)], _lines);
         Assert.Equal(0u, _bus.In(0x2000, 1));
     }
 

@@ -10,8 +10,9 @@ namespace Smp.Devices.Platform;
 /// decoded code (<see cref="PageFlushRequested"/>; the machine does the invalidating); other widths are ignored, as QEMU
 /// accepts only 4-byte accesses there; reads return 0;</item>
 /// <item>0xE8–0xEB: the same scratch register, accessed one byte at a time;</item>
-/// <item>0x2000 + n (n &lt; 24), byte writes: a non-zero value raises, zero lowers, interrupt line n — ISA IRQ n through the PIC
-/// and the I/O APIC (IRQ0 reaches pin 2) for n &lt; 16, I/O APIC pin n above (QEMU would abort there); reads return 0;</item>
+/// <item>0x2000 + n (n &lt; 24): a byte written raises (non-zero) or lowers (zero) interrupt line n — ISA IRQ n through the
+/// PIC and the I/O APIC (IRQ0 reaches pin 2) for n &lt; 16, I/O APIC pin n above (QEMU would abort there); a wider write
+/// is one byte per consecutive line, as QEMU splits it; reads return 0;</item>
 /// <item>0xFF000000–0xFF00FFFF: 64 KiB of MMIO scratch memory.</item>
 /// </list>
 /// </summary>
@@ -72,7 +73,9 @@ public sealed class PcTestdev : IPortDevice, IMmioDevice
     {
         if (port >= IrqPortBase)
         {
-            if (size == 1) _setLine(port - IrqPortBase, value != 0);
+            // The lines take byte accesses; QEMU's memory core splits a wider one into bytes on consecutive ports
+            // (kvm-unit-tests' realmode raises IRQ11 with outl to 0x200B, which also lowers lines 12-14).
+            for (int i = 0; i < size && port - IrqPortBase + i < IrqLines; i++) _setLine(port - IrqPortBase + i, ((value >> (i * 8)) & 0xFF) != 0);
             return;
         }
 

@@ -96,6 +96,8 @@ public sealed class Machine : IDisposable
 
         Cores = cores;
         Apics = apics;
+        var bspCore = cores[0];
+        Platform.ExtIntAccepted = () => (bspCore.RflagsBits & Rflags.IF) != 0;
         var bsp = _cpuActors[0];
         var bus = Bus;
         Platform.Pic.InterruptChanged += level => bsp.Tell(new ExtIntChanged(level));
