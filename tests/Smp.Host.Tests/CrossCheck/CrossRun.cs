@@ -19,7 +19,22 @@ internal static class CrossRun
     }
 
     /// <summary>QEMU 7.2 TCG with isa-debug-exit; COM1 bytes are read raw (Latin-1, one char per byte).</summary>
-    public static Outcome Qemu(string image, int cpus, TimeSpan timeout)
+    public static Outcome Qemu(string image, int cpus, TimeSpan timeout) =>
+        RunQemu(["-drive", $"file={image},format=raw", "-smp", $"{cpus}"], timeout);
+
+    /// <summary>
+    /// QEMU's <c>-kernel</c> boot, as kvm-unit-tests' runner sets it up (pc-testdev, isa-debug-exit iosize 4, 128 MiB),
+    /// with optional <c>-append</c> and <c>-initrd</c>.
+    /// </summary>
+    public static Outcome QemuKernel(string kernel, string? append, string? initrd, TimeSpan timeout)
+    {
+        List<string> args = ["-device", "pc-testdev", "-kernel", kernel];
+        if (append is not null) args.AddRange(["-append", append]);
+        if (initrd is not null) args.AddRange(["-initrd", initrd]);
+        return RunQemu([.. args], timeout);
+    }
+
+    private static Outcome RunQemu(string[] machineArguments, TimeSpan timeout)
     {
         if (Guest.Qemu.Path is null)
         {
@@ -33,11 +48,12 @@ internal static class CrossRun
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
+        string[] common =
+        [
             "-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", $"file={image},format=raw", "-smp", $"{cpus}", "-m", "128",
-        })
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-m", "128",
+        ];
+        foreach (var argument in common.Concat(machineArguments))
         {
             start.ArgumentList.Add(argument);
         }
