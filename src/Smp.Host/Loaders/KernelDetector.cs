@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Loaders;
@@ -14,6 +15,8 @@ internal static class KernelDetector
     public static IKernelImage Open(KernelFile file, BootArguments arguments)
     {
         byte[] bytes = file.Bytes;
+        if (LinuxSetupHeader.HasMagic(bytes) && bytes.Length >= 512 && BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(LinuxSetupHeader.BootFlagOffset)) == 0xAA55)
+            return LinuxKernel.Create(file, arguments);
         if (MultibootV1Header.Find(bytes, out int badV1) is { } v1) return MultibootV1Kernel.Create(file, v1, arguments);
         if (Multiboot2Header.Find(bytes, out int badV2) is { } v2) return Multiboot2Kernel.Create(file, v2, arguments);
         if (badV1 >= 0)
