@@ -33,7 +33,7 @@ internal static class KernelDetector
                 $"(architecture {arch}, header_length {length}, checksum 0x{checksum:X8}); expected magic + architecture + header_length + checksum = 0.");
         }
 
-        throw new KernelLoadException($"the kernel {file.Quoted} is {FileKind.Describe(bytes)}, not a bootable kernel; expected a Multiboot v1 kernel " +
+        throw new KernelLoadException($"the kernel {file.Quoted} is {FileContents.Describe(bytes)}, not a bootable kernel; expected a Multiboot v1 kernel " +
             "(magic 0x1BADB002 in its first 8 KiB), a Multiboot2 kernel (magic 0xE85250D6 in its first 32 KiB) or a Linux bzImage (\"HdrS\" at offset 0x202).");
     }
 }

@@ -100,7 +100,7 @@ internal sealed class Multiboot2Kernel : IKernelImage
         else
         {
             if (!ElfFile.HasMagic(b))
-                throw new KernelLoadException($"{subject} is {FileKind.Describe(b)} without an address tag; expected an ELF file or an address tag.");
+                throw new KernelLoadException($"{subject} is {FileContents.Describe(b)} without an address tag; expected an ELF file or an address tag.");
             var elf = ElfFile.Parse(file, "Multiboot2 kernel");
             segments = KernelSegments.FromElf(file, elf, $"the Multiboot2 {elf.ClassName} kernel {file.Quoted}", arguments.Area, entry);
         }

@@ -4,7 +4,7 @@ using System.Text;
 namespace Smp.Host.Loaders;
 
 /// <summary>Names what a file that is not a bootable kernel is, from its first bytes, for one-sentence errors.</summary>
-internal static class FileKind
+internal static class FileContents
 {
     /// <summary>A short noun phrase: "an ELF64 x86-64 executable", "a gzip archive", "empty", ...</summary>
     public static string Describe(ReadOnlySpan<byte> bytes)
