@@ -26,6 +26,7 @@ public sealed partial class CpuCore
         IsBsp = isBsp;
         _fault = new CpuFault();
         memory.FastWritesRevoked += RevokeFastWrites;
+        memory.CodePageMarked += ForgetWritablePage;
         Reset();
     }
 
@@ -52,6 +53,13 @@ public sealed partial class CpuCore
     /// CS selector F000h with base FFFF0000h, IP FFF0h, RFLAGS 2, CR0 60000010h, EDX = processor signature.
     /// </summary>
     public void Reset()
+    {
+        ResetRegisters();
+        ResetExtendedState();
+    }
+
+    // The RESET values that INIT also loads (SDM Vol. 3A Table 9-1); the x87/SSE state is RESET-only.
+    private void ResetRegisters()
     {
         R = default;
         RflagsBits = Rflags.Reserved1;

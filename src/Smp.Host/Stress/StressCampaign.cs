@@ -4,6 +4,7 @@ using Smp.Devices.Platform;
 using Smp.Devices.Platform.Actors;
 using Smp.Host.Firmware;
 using Smp.Host.Guest;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Stress;
 
@@ -55,7 +56,7 @@ internal sealed partial class StressCampaign : IDisposable
             Cpus = cpus,
             MemoryMiB = 16,
             RomImage = SmpBiosFirmware.Rom,
-            Disk = _kernel.Disk,
+            Disk = DiskImageSource.FromBytes(_kernel.Disk),
             BiosServices = SmpBiosFirmware.CreateServices,
             Console = b => _console.Append((char)b),
         });

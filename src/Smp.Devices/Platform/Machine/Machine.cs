@@ -69,6 +69,9 @@ public sealed class Machine : IDisposable
             var apic = new LocalApic(Platform.ApicIds[i], () => core.SimulatedNanoseconds);
             if (i == 0)
             {
+                // The boot CPU's FERR# drives IRQ 13; a port F0h write answers with IGNNE# (SDM Vol. 1 Appendix D.3).
+                core.FerrChanged += level => { lock (DeviceLock) Platform.CoprocessorError.SetFerr(level); };
+                Platform.CoprocessorError.IgnneChanged += level => core.Ignne = level;
                 apic.ExtIntSource = new PicExtIntSource(Platform.Pic, DeviceLock);
                 if (config.VirtualWireAtReset) apic.EnterVirtualWireMode();
             }
@@ -180,10 +183,9 @@ public sealed class Machine : IDisposable
     // pc-testdev's flush page: the page's decoded code goes stale on every CPU, and every CPU drops its cached
     // translations (a superset of the page's; the SDM lets a processor drop TLB entries at any time, Vol. 3A 4.10.2).
     // Called under the device lock by the CPU that wrote the port.
-    // TODO(robust-core): use PhysicalMemory.InvalidateCode(address, 4096) once its per-line invalidation is merged.
     private void FlushPage(ulong address)
     {
-        Memory.InvalidateCodePage(address >> 12);
+        Memory.InvalidateCode(address, 4096);
         foreach (var core in Cores) core.FlushTlb();
     }
 

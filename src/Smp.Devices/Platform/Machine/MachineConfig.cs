@@ -44,8 +44,8 @@ public sealed record MachineConfig
     /// </summary>
     public required byte[] RomImage { get; init; }
 
-    /// <summary>The disk image handed to the BIOS services (never written: guests' writes go to the BIOS's overlay).</summary>
-    public ReadOnlyMemory<byte> Disk { get; init; }
+    /// <summary>The disk image handed to the BIOS services, or null for none (never written: guests' writes go to the BIOS's overlay).</summary>
+    public DiskImageSource? Disk { get; init; }
 
     /// <summary>
     /// A kernel the BIOS boots instead of the disk's boot sector (QEMU's <c>-kernel</c>): POST hooks INT 19h and the
@@ -84,10 +84,10 @@ public sealed record MachineConfig
 /// <summary>What BIOS services are created from (see <see cref="MachineConfig.BiosServices"/>).</summary>
 /// <param name="Memory">The physical address space (guest buffers are read and written here).</param>
 /// <param name="E820">The E820 map, from the memory controller.</param>
-/// <param name="Disk">The disk image (read-only).</param>
+/// <param name="Disk">The disk image (read-only), or null.</param>
 /// <param name="Console">Where teletype output goes (the CLI passes stderr or nothing; COM1 is the guest's).</param>
 /// <param name="CpuCount">The number of CPUs.</param>
 /// <param name="Platform">The devices (CMOS, fw_cfg, PIT...).</param>
 /// <param name="Kernel">The kernel to boot instead of the disk (<see cref="MachineConfig.Kernel"/>), or null.</param>
-public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, ReadOnlyMemory<byte> Disk, Action<byte> Console, int CpuCount, PcPlatform Platform,
+public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, DiskImageSource? Disk, Action<byte> Console, int CpuCount, PcPlatform Platform,
     IKernelImage? Kernel = null);
