@@ -92,6 +92,12 @@ internal static class BootCommand
             return ExitCodes.GuestShutdown;
         }
 
+        if (machine.Reason == StopReason.ActorFailure)
+        {
+            err.WriteLine($"smp boot: {machine.Report()}");
+            return ExitCodes.InternalError;
+        }
+
         var missing = result.Cpus.Where(c => result.Trackers[c.Cpu].FirstEntry("cpu_idle") is null || c.State != RunState.Halted).ToList();
         if (missing.Count == 0 && machine.Reason == StopReason.AllIdle)
         {

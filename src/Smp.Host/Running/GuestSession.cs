@@ -18,11 +18,12 @@ namespace Smp.Host.Running;
 /// <param name="Trace">Telemetry options.</param>
 /// <param name="MaxInstructions">Instruction budget over all CPUs.</param>
 /// <param name="MaxSimulatedTime">Simulated-time limit in ns, or null.</param>
-/// <param name="Parallel">Run the CPUs of one quantum on several host threads (the parallel dispatcher).</param>
+/// <param name="Parallel">Run the CPUs of one quantum on several host threads (parallel mode).</param>
 /// <param name="Command">The command that names itself in messages, such as <c>smp boot</c>.</param>
+/// <param name="Recorder">Sees every message delivery (determinism tests), or null.</param>
 internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, DiskImageSource? Disk, string ImageName,
     IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
-    bool Parallel = false, string Command = "smp")
+    bool Parallel = false, string Command = "smp", Smp.Actors.IMessageRecorder? Recorder = null)
 {
     /// <summary>A kernel the BIOS boots instead of the disk's boot sector (<c>smp run --kernel</c>), or null.</summary>
     public Devices.Platform.Firmware.IKernelImage? Kernel { get; init; }
@@ -69,6 +70,7 @@ internal static class GuestSession
             MaxInstructions = options.MaxInstructions,
             MaxSimulatedTime = options.MaxSimulatedTime,
             Parallel = options.Parallel,
+            Recorder = options.Recorder,
             RomImage = SmpBiosFirmware.Rom,
             Disk = options.Disk,
             Kernel = options.Kernel,

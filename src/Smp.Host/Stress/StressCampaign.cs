@@ -44,8 +44,9 @@ internal sealed partial class StressCampaign : IDisposable
     /// <summary>Builds the kernel, boots it on <paramref name="cpus"/> CPUs until idle and takes the snapshot.</summary>
     /// <param name="handlers">The guest's NMI/#DB handler variant.</param>
     /// <param name="cpus">Logical CPUs (1–64).</param>
+    /// <param name="recorder">Sees every message delivery of the machine (tests of the message path), or null.</param>
     /// <exception cref="InvalidOperationException">The boot did not bring every CPU to idle.</exception>
-    public StressCampaign(HandlerVariant handlers, int cpus)
+    public StressCampaign(HandlerVariant handlers, int cpus, Smp.Actors.IMessageRecorder? recorder = null)
     {
         Handlers = handlers;
         Cpus = cpus;
@@ -59,6 +60,7 @@ internal sealed partial class StressCampaign : IDisposable
             Disk = DiskImageSource.FromBytes(_kernel.Disk),
             BiosServices = SmpBiosFirmware.CreateServices,
             Console = b => _console.Append((char)b),
+            Recorder = recorder,
         });
         var boot = _machine.Run();
         ulong online = _machine.Memory.Read(_kernel.CpuOnlineMaskAddress, 8);

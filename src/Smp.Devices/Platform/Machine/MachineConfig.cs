@@ -68,6 +68,12 @@ public sealed record MachineConfig
     /// <summary>Run CPUs of one quantum on several host threads (only message-based interaction is then deterministic).</summary>
     public bool Parallel { get; init; }
 
+    /// <summary>The Akka actor system the machine's simulation lives in (a cluster node's, for example); the process-wide one when null.</summary>
+    public Akka.Actor.ActorSystem? ActorSystem { get; init; }
+
+    /// <summary>An actor that throws on one message type, to test the failure path end to end; by default what <c>SMP_INJECT_FAULT</c> names.</summary>
+    public FaultInjection? FaultInjection { get; init; } = FaultInjection.FromEnvironment();
+
     /// <summary>An optional recorder of every message delivery (for determinism tests).</summary>
     public IMessageRecorder? Recorder { get; init; }
 
