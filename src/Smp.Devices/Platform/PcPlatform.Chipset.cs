@@ -42,9 +42,10 @@ public sealed partial class PcPlatform
     /// </summary>
     public event Action? EventsRescheduled;
 
-    /// <summary>The MMIO devices and their windows, for the memory map (the I/O APIC, the HPET).</summary>
-    public IReadOnlyList<(ulong Base, ulong Size, IMmioDevice Device)> MmioDevices =>
-        [(IoApic.BaseAddress, IoApic.WindowSize, IoApic), (Hpet.BaseAddress, Hpet.WindowSize, Hpet)];
+    /// <summary>The MMIO devices and their windows, for the memory map (the I/O APIC, the HPET, pc-testdev's scratch window when present).</summary>
+    public IReadOnlyList<(ulong Base, ulong Size, IMmioDevice Device)> MmioDevices => Testdev is { } testdev
+        ? [(IoApic.BaseAddress, IoApic.WindowSize, IoApic), (Hpet.BaseAddress, Hpet.WindowSize, Hpet), (PcTestdev.MmioBase, PcTestdev.MmioSize, testdev)]
+        : [(IoApic.BaseAddress, IoApic.WindowSize, IoApic), (Hpet.BaseAddress, Hpet.WindowSize, Hpet)];
 
     /// <summary>
     /// The simulated time of the access in progress: the executing CPU's clock when a CPU is running on this thread,
