@@ -28,6 +28,20 @@ public sealed class SimdDifferentialTests(ITestOutputHelper output)
         [
             Mnemonic.Cmpps, Mnemonic.Cmppd, Mnemonic.Cmpss, Mnemonic.Cmpsd, Mnemonic.Comiss, Mnemonic.Comisd, Mnemonic.Ucomiss, Mnemonic.Ucomisd,
         ],
+        ["Integer"] =
+        [
+            Mnemonic.Paddb, Mnemonic.Paddw, Mnemonic.Paddd, Mnemonic.Paddq, Mnemonic.Psubb, Mnemonic.Psubw, Mnemonic.Psubd, Mnemonic.Psubq,
+            Mnemonic.Paddsb, Mnemonic.Paddsw, Mnemonic.Paddusb, Mnemonic.Paddusw, Mnemonic.Psubsb, Mnemonic.Psubsw, Mnemonic.Psubusb, Mnemonic.Psubusw,
+            Mnemonic.Pcmpeqb, Mnemonic.Pcmpeqw, Mnemonic.Pcmpeqd, Mnemonic.Pcmpeqq, Mnemonic.Pcmpgtb, Mnemonic.Pcmpgtw, Mnemonic.Pcmpgtd, Mnemonic.Pcmpgtq,
+            Mnemonic.Pand, Mnemonic.Pandn, Mnemonic.Por, Mnemonic.Pxor, Mnemonic.Pmullw, Mnemonic.Pmulhw, Mnemonic.Pmulhuw, Mnemonic.Pmaddwd,
+            Mnemonic.Pmuludq, Mnemonic.Pmuldq, Mnemonic.Pmulld, Mnemonic.Psadbw, Mnemonic.Pavgb, Mnemonic.Pavgw,
+            Mnemonic.Pminub, Mnemonic.Pmaxub, Mnemonic.Pminsw, Mnemonic.Pmaxsw, Mnemonic.Pminsb, Mnemonic.Pmaxsb, Mnemonic.Pminuw, Mnemonic.Pmaxuw,
+            Mnemonic.Pminsd, Mnemonic.Pmaxsd, Mnemonic.Pminud, Mnemonic.Pmaxud,
+            Mnemonic.Punpcklbw, Mnemonic.Punpcklwd, Mnemonic.Punpckldq, Mnemonic.Punpcklqdq, Mnemonic.Punpckhbw, Mnemonic.Punpckhwd,
+            Mnemonic.Punpckhdq, Mnemonic.Punpckhqdq, Mnemonic.Packsswb, Mnemonic.Packuswb, Mnemonic.Packssdw, Mnemonic.Packusdw,
+            Mnemonic.Pshufb, Mnemonic.Phaddw, Mnemonic.Phaddd, Mnemonic.Phaddsw, Mnemonic.Phsubw, Mnemonic.Phsubd, Mnemonic.Phsubsw,
+            Mnemonic.Pmaddubsw, Mnemonic.Psignb, Mnemonic.Psignw, Mnemonic.Psignd, Mnemonic.Pmulhrsw, Mnemonic.Pabsb, Mnemonic.Pabsw, Mnemonic.Pabsd,
+        ],
         ["Conversions"] =
         [
             Mnemonic.Cvtsi2ss, Mnemonic.Cvtsi2sd, Mnemonic.Cvtss2si, Mnemonic.Cvtsd2si, Mnemonic.Cvttss2si, Mnemonic.Cvttsd2si,
@@ -70,6 +84,9 @@ public sealed class SimdDifferentialTests(ITestOutputHelper output)
 
     [Theory, MemberData(nameof(Cases), "FloatCompare")]
     public void FloatCompare_matches_host(Code code, bool memory) => Check(code, memory);
+
+    [Theory, MemberData(nameof(Cases), "Integer")]
+    public void Integer_matches_host(Code code, bool memory) => Check(code, memory);
 
     [Theory, MemberData(nameof(Cases), "Conversions")]
     public void Conversions_match_host(Code code, bool memory) => Check(code, memory);
