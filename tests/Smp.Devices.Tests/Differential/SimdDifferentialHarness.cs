@@ -206,7 +206,8 @@ internal sealed class SimdDifferentialHarness : IDisposable
             s.Rdx = (ulong)(long)rng.Next(-20, 21);
         }
         // MASKMOVDQU/MASKMOVQ store through RDI: point it into the window.
-        if (instr.Op0Kind == OpKind.MemorySegRDI) s.Rdi = HostCpu.MemoryBase + (ulong)(0x80 + rng.Next(0x100));
+        // (The oracle accepts 16-byte operands only when 16-byte aligned.)
+        if (instr.Op0Kind == OpKind.MemorySegRDI) s.Rdi = HostCpu.MemoryBase + (ulong)(0x80 + (rng.Next(0x100) & (m == Mnemonic.Maskmovdqu ? ~15 : ~0)));
     }
 
     // ---- instruction construction --------------------------------------------------------------------------------
