@@ -65,6 +65,15 @@ public sealed class SimdDifferentialTests(ITestOutputHelper output)
             Mnemonic.Pmovsxbw, Mnemonic.Pmovsxbd, Mnemonic.Pmovsxbq, Mnemonic.Pmovsxwd, Mnemonic.Pmovsxwq, Mnemonic.Pmovsxdq,
             Mnemonic.Pmovzxbw, Mnemonic.Pmovzxbd, Mnemonic.Pmovzxbq, Mnemonic.Pmovzxwd, Mnemonic.Pmovzxwq, Mnemonic.Pmovzxdq,
         ],
+        ["Sse41"] =
+        [
+            Mnemonic.Roundps, Mnemonic.Roundpd, Mnemonic.Roundss, Mnemonic.Roundsd, Mnemonic.Dpps, Mnemonic.Dppd, Mnemonic.Ptest,
+            Mnemonic.Mpsadbw, Mnemonic.Phminposuw,
+        ],
+        ["Strings"] =
+        [
+            Mnemonic.Pcmpestri, Mnemonic.Pcmpestri64, Mnemonic.Pcmpestrm, Mnemonic.Pcmpestrm64, Mnemonic.Pcmpistri, Mnemonic.Pcmpistrm,
+        ],
         ["Conversions"] =
         [
             Mnemonic.Cvtsi2ss, Mnemonic.Cvtsi2sd, Mnemonic.Cvtss2si, Mnemonic.Cvtsd2si, Mnemonic.Cvttss2si, Mnemonic.Cvttsd2si,
@@ -118,6 +127,12 @@ public sealed class SimdDifferentialTests(ITestOutputHelper output)
 
     [Theory, MemberData(nameof(Cases), "Shuffles")]
     public void Shuffles_match_host(Code code, bool memory) => Check(code, memory);
+
+    [Theory, MemberData(nameof(Cases), "Sse41")]
+    public void Sse41_matches_host(Code code, bool memory) => Check(code, memory);
+
+    [Theory, MemberData(nameof(Cases), "Strings")]
+    public void Strings_match_host(Code code, bool memory) => Check(code, memory);
 
     [Theory, MemberData(nameof(Cases), "Conversions")]
     public void Conversions_match_host(Code code, bool memory) => Check(code, memory);

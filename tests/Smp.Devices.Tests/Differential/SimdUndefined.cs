@@ -7,7 +7,8 @@ namespace Smp.Devices.Tests.Differential;
 /// What the SDM leaves to the implementation in MMX/SSE results, so differential tests compare only the rest:
 /// RCPPS/RCPSS/RSQRTPS/RSQRTSS return any value within 1.5 × 2^−12 relative error of the exact result (and RCP*
 /// may or may not flush results for inputs between 1.11111111110100000000000B × 2^125 and
-/// 1.00000000000110000000001B × 2^126), SDM Vol. 2B RCPPS/RSQRTPS.
+/// 1.00000000000110000000001B × 2^126), SDM Vol. 2B RCPPS/RSQRTPS; DPPS/DPPD with two or more NaN products return
+/// an implementation-dependent one of them ("horizontal propagation of NaNs", SDM Vol. 2A DPPS).
 /// </summary>
 internal static class SimdUndefined
 {
@@ -30,8 +31,9 @@ internal static class SimdUndefined
     /// The expected image after <paramref name="instr"/>: the host's, except that destination elements whose value the SDM
     /// leaves open take the simulator's value when it is an allowed one.
     /// </summary>
-    public static FxsaveImage Tolerate(in Instruction instr, FxsaveImage input, FxsaveImage host, FxsaveImage sim)
+    public static FxsaveImage Tolerate(in Instruction instr, FxsaveImage input, FxsaveImage host, FxsaveImage sim, MachineState state)
     {
+        if (instr.Mnemonic is Mnemonic.Dpps or Mnemonic.Dppd) return DotProduct(instr, input, host, sim, state);
         if (instr.Mnemonic is not (Mnemonic.Rcpps or Mnemonic.Rcpss or Mnemonic.Rsqrtps or Mnemonic.Rsqrtss)) return host;
         var expected = host.Clone();
         int dst = instr.Op0Register - Register.XMM0;
@@ -81,4 +83,47 @@ internal static class SimdUndefined
         double hv = BitConverter.UInt32BitsToSingle(h), sv = BitConverter.UInt32BitsToSingle(s);
         return Math.Abs(hv - sv) <= Math.Abs(sv) * 1.5 / 4096 * (1 + 1.0 / 1024);
     }
+
+    // The destination of DPPS/DPPD is left to the implementation when two or more included products are NaNs.
+    private static FxsaveImage DotProduct(in Instruction instr, FxsaveImage input, FxsaveImage host, FxsaveImage sim, MachineState state)
+    {
+        bool single = instr.Mnemonic == Mnemonic.Dpps;
+        int dst = instr.Op0Register - Register.XMM0;
+        var (alo, ahi) = input.GetXmm(dst);
+        ulong blo, bhi;
+        if (instr.Op1Kind == OpKind.Register) (blo, bhi) = input.GetXmm(instr.Op1Register - Register.XMM0);
+        else
+        {
+            int offset = (int)(state.Gpr[instr.MemoryBase - Register.RAX] - HostCpu.MemoryBase) + (int)(long)instr.MemoryDisplacement64;
+            (blo, bhi) = (state.ReadU64(offset), state.ReadU64(offset + 8));
+        }
+        int nanProducts = 0;
+        int lanes = single ? 4 : 2;
+        for (int i = 0; i < lanes; i++)
+        {
+            if ((instr.Immediate8 & (0x10 << i)) == 0) continue;
+            if (single)
+            {
+                uint x = Lane(alo, ahi, i), y = Lane(blo, bhi, i);
+                if (NaN32(x) || NaN32(y) || (Inf32(x) && Zero32(y)) || (Zero32(x) && Inf32(y))) nanProducts++;
+            }
+            else
+            {
+                ulong x = i == 0 ? alo : ahi, y = i == 0 ? blo : bhi;
+                if (NaN64(x) || NaN64(y) || (Inf64(x) && Zero64(y)) || (Zero64(x) && Inf64(y))) nanProducts++;
+            }
+        }
+        if (nanProducts < 2) return host;
+        var expected = host.Clone();
+        var (slo, shi) = sim.GetXmm(dst);
+        expected.SetXmm(dst, slo, shi);
+        return expected;
+    }
+
+    private static bool NaN32(uint v) => (v & 0x7FFF_FFFFu) > 0x7F80_0000u;
+    private static bool Inf32(uint v) => (v & 0x7FFF_FFFFu) == 0x7F80_0000u;
+    private static bool Zero32(uint v) => (v & 0x7F80_0000u) == 0;   // zeros and denormals (DAZ may make a denormal zero)
+    private static bool NaN64(ulong v) => (v & 0x7FFF_FFFF_FFFF_FFFFUL) > 0x7FF0_0000_0000_0000UL;
+    private static bool Inf64(ulong v) => (v & 0x7FFF_FFFF_FFFF_FFFFUL) == 0x7FF0_0000_0000_0000UL;
+    private static bool Zero64(ulong v) => (v & 0x7FF0_0000_0000_0000UL) == 0;
 }
