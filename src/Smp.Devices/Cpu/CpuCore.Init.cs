@@ -28,15 +28,14 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// INIT: resets the processor to the INIT state of SDM Vol. 3A Table 9-1 (the RESET values for
-    /// registers except the x87, MMX and SSE state and XCR0, which INIT leaves unchanged; model-specific
-    /// registers owned by other parts of the core are kept). The bootstrap
+    /// registers; the x87 and SSE state and model-specific registers owned by other parts of the core are kept). The bootstrap
     /// processor restarts at the reset vector FFFF_FFF0h; an application processor enters
     /// wait-for-SIPI (SDM Vol. 3A §8.4.2; fact sheet D5) and accepts one start-up IPI.
     /// </summary>
     public void Init()
     {
         var before = Mode;
-        ResetRegisters();   // the AP's wait-for-SIPI state is set by the reset path; x87/SSE state and XCR0 survive INIT
+        ResetRegisters();   // the AP's wait-for-SIPI state is set by the reset path; x87/SSE state is kept
         if (Mode != before) Observer?.ModeChanged(this, before, Mode);
     }
 

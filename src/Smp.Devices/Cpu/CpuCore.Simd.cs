@@ -45,28 +45,28 @@ public sealed partial class CpuCore
     }
 
     /// <summary>
-    /// The check every instruction that touches an MMX register makes: #UD when CR0.EM = 1, #NM when CR0.TS = 1,
-    /// then #MF when an unmasked x87 exception is pending (FSW.ES), as for a waiting x87 instruction (SDM Vol. 1 §9.5.1;
-    /// Vol. 2 "MMX technology instruction exceptions").
+    /// The checks every instruction that touches an MMX register makes: #UD when CR0.EM = 1, #NM when CR0.TS = 1, then a
+    /// pending unmasked x87 exception is taken as by a waiting x87 instruction (#MF, or FERR# and a freeze with
+    /// CR0.NE = 0; SDM Vol. 1 §9.5.1, §9.6.7, and the MMX exception tables of Vol. 2). Returns false when the
+    /// instruction must not execute (the processor froze on it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void MmxCheck()
-    {
-        if ((Cr0 & (Cr0Em | Cr0Ts)) != 0 || (Fsw & FswEs) != 0) MmxUnavailable();
-    }
+    internal bool MmxReady() => ((Cr0 & (Cr0Em | Cr0Ts)) == 0 && (Fsw & FswEs) == 0) || MmxCheckSlow();
 
-    private void MmxUnavailable()
+    private bool MmxCheckSlow()
     {
         if ((Cr0 & Cr0Em) != 0) RaiseFault(Vector.UD);
-        if ((Cr0 & Cr0Ts) != 0) RaiseFault(Vector.NM);
-        RaiseFault(Vector.MF);
+        return FpuCheck(waiting: true);
     }
 
-    /// <summary>An instruction that needs both (MOVQ2DQ, CVTPI2PS with an MMX source…): the SSE check, then #MF.</summary>
-    internal void SseMmxCheck()
+    /// <summary>
+    /// The checks of an SSE instruction with an MMX register operand (MOVQ2DQ, CVTPI2PS from a register…): the SSE
+    /// checks, then a pending x87 exception as for an MMX instruction. Returns false when the processor froze.
+    /// </summary>
+    internal bool SseMmxReady()
     {
         SseCheck();
-        if ((Fsw & FswEs) != 0) RaiseFault(Vector.MF);
+        return (Fsw & FswEs) == 0 || FpuCheck(waiting: true);
     }
 
     private const ushort FswEs = 0x80;

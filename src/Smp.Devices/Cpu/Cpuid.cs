@@ -3,7 +3,7 @@ namespace Smp.Devices.Cpu;
 /// <summary>
 /// CPUID (SDM Vol. 2A "CPUID—CPU Identification"). The feature bits describe exactly what this
 /// simulator implements: integer, system and paging features, the local APIC (xAPIC and x2APIC),
-/// SYSCALL/SYSENTER and the TSC. There is no x87 FPU, MMX, SSE or AVX, so their bits (and the
+/// SYSCALL/SYSENTER, the TSC and the x87 FPU. There is no MMX, SSE or AVX, so their bits (and the
 /// CR4 bits that depend on them, OSFXSR/OSXMMEXCPT/OSXSAVE) are 0. Adjust the constants below
 /// when an instruction group is added (and CR4's writable bits follow <see cref="Cr4Supported"/>).
 /// </summary>
@@ -19,6 +19,8 @@ public static class Cpuid
     public const string BrandString = "Smp Virtual CPU";
 
     // ---- CPUID.01H:EDX bits ----
+    /// <summary>EDX[0] FPU: the x87 floating-point unit on chip.</summary>
+    public const uint EdxFpu = 1u << 0;
     /// <summary>EDX[2] DE: debugging extensions (CR4.DE, DR4/DR5 #UD). I/O breakpoints depend on the debug machinery.</summary>
     public const uint EdxDe = 1u << 2;
     /// <summary>EDX[3] PSE: 4 MiB pages.</summary>
@@ -50,8 +52,8 @@ public static class Cpuid
     /// <summary>EDX[28] HTT: EBX[23:16] is meaningful (more than one logical processor per package).</summary>
     public const uint EdxHtt = 1u << 28;
 
-    /// <summary>The CPUID.01H:EDX features implemented (FPU, VME, MCE, MCA, MMX, FXSR, SSE, SSE2 are not).</summary>
-    public const uint Leaf1Edx = EdxDe | EdxPse | EdxTsc | EdxMsr | EdxPae | EdxCx8 | EdxApic | EdxSep | EdxMtrr
+    /// <summary>The CPUID.01H:EDX features implemented (VME, MCE, MCA, MMX, FXSR, SSE, SSE2 are not).</summary>
+    public const uint Leaf1Edx = EdxFpu | EdxDe | EdxPse | EdxTsc | EdxMsr | EdxPae | EdxCx8 | EdxApic | EdxSep | EdxMtrr
         | EdxPge | EdxCmov | EdxPat | EdxPse36 | EdxClfsh;
 
     // ---- CPUID.01H:ECX bits ----

@@ -37,11 +37,12 @@ public sealed class PcPlatform
         Pit = new Pit8254(Log);
         FwCfg = new FwCfg(cpuCount, cpuCount, ramBytes, Log);
         IoApic = new IoApic(IoApicId, IoApic.DefaultBase, Log);
-        foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo })
+        foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo, CoprocessorError.AttachTo })
             attach(Ports);
 
         Pit.Irq0Changed += level => SetIsaIrq(0, level);
         Uart.InterruptChanged += level => SetIsaIrq(Com1Irq, level);
+        CoprocessorError.IrqChanged += level => SetIsaIrq(CoprocessorError.Irq, level);
 
         Acpi = AcpiTables.Build(ApicIds, IoApicId, Map.AcpiBase);
         Mp = MpTable.Build(ApicIds, IoApicId);
@@ -76,6 +77,9 @@ public sealed class PcPlatform
 
     /// <summary>The 8254 PIT and port 0x61.</summary>
     public Pit8254 Pit { get; }
+
+    /// <summary>The x87 FERR#/IGNNE# logic at port F0h (IRQ 13); the machine connects the boot CPU's FERR# to it.</summary>
+    public CoprocessorError CoprocessorError { get; } = new();
 
     /// <summary>QEMU fw_cfg at 0x510/0x511.</summary>
     public FwCfg FwCfg { get; }

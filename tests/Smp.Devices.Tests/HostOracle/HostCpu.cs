@@ -428,7 +428,7 @@ public static unsafe class HostCpu
                 }
                 if (start < MemoryBase || start + length > MemoryBase + WindowSize || start + length < start)
                     return $"{instr}: memory access [{start:X}, +{length}) is outside the window [{MemoryBase:X}, +{WindowSize})";
-                if (size >= 16 && (address & 15) != 0)
+                if (size >= 16 && (address & 15) != 0 && !x87OrMmx)
                     return $"{instr}: {size}-byte memory operand at {address:X} is not 16-byte aligned";
             }
             return ValidateFlow(instr, input);

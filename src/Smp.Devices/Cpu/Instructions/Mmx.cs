@@ -37,13 +37,13 @@ internal static unsafe class Mmx
     // EMMS: every x87 register empty (tag word FFFFh); #UD with CR0.EM, #NM with CR0.TS, #MF for a pending x87 exception.
     private static void Emms(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         c.Ftw = 0xFFFF;
     }
 
     private static void MovdToMm(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         uint v = u.R1 != Reg.None ? c.Get32(u.R1) : c.Read32(c.SimdAddress(ref u, 4, false));
         c.SetMm(u.R0, v);
         c.EnterMmxState();
@@ -51,7 +51,7 @@ internal static unsafe class Mmx
 
     private static void MovqToMm(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong v = u.R1 != Reg.None ? c.Get64(u.R1) : c.Read64(c.SimdAddress(ref u, 8, false));
         c.SetMm(u.R0, v);
         c.EnterMmxState();
@@ -59,7 +59,7 @@ internal static unsafe class Mmx
 
     private static void MovdFromMm(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         uint v = (uint)c.GetMm(u.R1);
         if (u.R0 != Reg.None) c.Set32(u.R0, v);
         else c.Write32(c.SimdAddress(ref u, 4, true), v);
@@ -68,7 +68,7 @@ internal static unsafe class Mmx
 
     private static void MovqFromMm(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong v = c.GetMm(u.R1);
         if (u.R0 != Reg.None) c.Set64(u.R0, v);
         else c.Write64(c.SimdAddress(ref u, 8, true), v);
@@ -77,7 +77,7 @@ internal static unsafe class Mmx
 
     private static void MovqLoad(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         c.SetMm(u.R0, c.MmSource(ref u));
         c.EnterMmxState();
     }
@@ -85,7 +85,7 @@ internal static unsafe class Mmx
     // MOVQ mm/m64, mm and MOVNTQ m64, mm.
     private static void MovqStore(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong v = c.GetMm(u.R1);
         if (u.R0 != Reg.None) c.SetMm(u.R0, v);
         else c.Write64(c.SimdAddress(ref u, 8, true), v);
@@ -95,14 +95,14 @@ internal static unsafe class Mmx
     // MOVQ2DQ xmm, mm: zero-extended; MOVDQ2Q mm, xmm: the low quadword. SSE2 instructions that also switch to MMX state.
     private static void Movq2dq(CpuCore c, ref Uop u)
     {
-        c.SseMmxCheck();
+        if (!c.SseMmxReady()) return;
         c.XmmRef(u.R0) = Vector128.CreateScalar(c.GetMm(u.R1)).AsByte();
         c.EnterMmxState();
     }
 
     private static void Movdq2q(CpuCore c, ref Uop u)
     {
-        c.SseMmxCheck();
+        if (!c.SseMmxReady()) return;
         c.SetMm(u.R0, c.XmmQ(u.R1, 0));
         c.EnterMmxState();
     }
@@ -110,7 +110,7 @@ internal static unsafe class Mmx
     // PSHUFW mm1, mm2/m64, imm8: word i of the result is source word (imm8 >> 2i) & 3.
     private static void Pshufw(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong s = c.MmSource(ref u);
         ulong r = 0;
         for (int i = 0; i < 4; i++) r |= ((s >> (16 * (int)((u.Imm >> (2 * i)) & 3))) & 0xFFFF) << (16 * i);
@@ -121,7 +121,7 @@ internal static unsafe class Mmx
     // PEXTRW r32, mm, imm8: word imm8 & 3, zero-extended.
     private static void PextrwMm(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         c.Set64(u.R0, (c.GetMm(u.R1) >> (16 * (int)(u.Imm & 3))) & 0xFFFF);
         c.EnterMmxState();
     }
@@ -129,7 +129,7 @@ internal static unsafe class Mmx
     // PINSRW mm, r32/m16, imm8: the low word of the source into word imm8 & 3.
     private static void PinsrwMm(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong w = u.R1 != Reg.None ? c.Get16(u.R1) : c.Read16(c.SimdAddress(ref u, 2, false));
         int shift = 16 * (int)(u.Imm & 3);
         c.SetMm(u.R0, (c.GetMm(u.R0) & ~(0xFFFFUL << shift)) | (w << shift));
@@ -138,14 +138,14 @@ internal static unsafe class Mmx
 
     private static void PmovmskbMm(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         c.Set64(u.R0, Lanes.V(c.GetMm(u.R1)).ExtractMostSignificantBits() & 0xFF);
         c.EnterMmxState();
     }
 
     private static void Maskmovq(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         uint mask = Lanes.V(c.GetMm(u.R2)).ExtractMostSignificantBits() & 0xFF;   // operand 0 is the implicit [rDI]
         SseMove.MaskedStore(c, ref u, mask, 8, Lanes.V(c.GetMm(u.R1)));
         c.EnterMmxState();
@@ -154,7 +154,7 @@ internal static unsafe class Mmx
     // PALIGNR mm1, mm2/m64, imm8 (SSSE3): the 16-byte concatenation mm1:mm2 shifted right by imm8 bytes, low 8 bytes kept.
     private static void PalignrMm(CpuCore c, ref Uop u)
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong b = c.MmSource(ref u);
         UInt128 x = (UInt128)c.GetMm(u.R0) << 64 | b;
         int n = (int)(u.Imm & 0xFF);

@@ -191,39 +191,42 @@ internal static unsafe class SseConvert
 
     // ---- MMX forms ----------------------------------------------------------------------------------------------------
 
-    // The MMX source of CVTPI2PS/CVTPI2PD: a register (a pending x87 exception first, then the MMX state switch) or memory.
-    private static ulong MmxSourceOrMemory(CpuCore c, ref Uop u, out bool fromRegister)
+    // The MMX source of CVTPI2PS/CVTPI2PD: a register (a pending x87 exception first, then the MMX state switch) or
+    // memory. False when the processor froze on a pending x87 exception (CR0.NE = 0).
+    private static bool MmxSourceOrMemory(CpuCore c, ref Uop u, out ulong value)
     {
-        fromRegister = u.R1 != Reg.None;
-        if (fromRegister)
+        if (u.R1 != Reg.None)
         {
-            c.SseMmxCheck();
-            return c.GetMm(u.R1);
+            value = 0;
+            if (!c.SseMmxReady()) return false;
+            value = c.GetMm(u.R1);
+            return true;
         }
         c.SseCheck();
-        return c.Read64(c.SimdAddress(ref u, 8, false));
+        value = c.Read64(c.SimdAddress(ref u, 8, false));
+        return true;
     }
 
     private static void Cvtpi2ps(CpuCore c, ref Uop u)
     {
-        ulong a = MmxSourceOrMemory(c, ref u, out bool fromRegister);
+        if (!MmxSourceOrMemory(c, ref u, out ulong a)) return;
         var env = SseFp.For(c.Mxcsr);
         ulong r0 = SoftFloat.FromInt<Single32>((int)a, ref env);
         ulong r1 = SoftFloat.FromInt<Single32>((int)(a >> 32), ref env);
         c.CommitSseFp(env);
         c.XmmQ(u.R0, 0) = r0 | (r1 << 32);
-        if (fromRegister) c.EnterMmxState();
+        if (u.R1 != Reg.None) c.EnterMmxState();
     }
 
     private static void Cvtpi2pd(CpuCore c, ref Uop u)
     {
-        ulong a = MmxSourceOrMemory(c, ref u, out bool fromRegister);
+        if (!MmxSourceOrMemory(c, ref u, out ulong a)) return;
         var env = SseFp.For(c.Mxcsr);
         ulong r0 = SoftFloat.FromInt<Double64>((int)a, ref env);
         ulong r1 = SoftFloat.FromInt<Double64>((int)(a >> 32), ref env);
         c.CommitSseFp(env);
         c.XmmRef(u.R0) = Vector128.Create(r0, r1).AsByte();
-        if (fromRegister) c.EnterMmxState();
+        if (u.R1 != Reg.None) c.EnterMmxState();
     }
 
     private static void Cvtps2pi(CpuCore c, ref Uop u) => SinglesToMm(c, ref u, false);
@@ -232,7 +235,7 @@ internal static unsafe class SseConvert
 
     private static void SinglesToMm(CpuCore c, ref Uop u, bool truncate)
     {
-        c.SseMmxCheck();
+        if (!c.SseMmxReady()) return;
         ulong a = c.XmmScalarSource(ref u, 8);
         var env = SseFp.For(c.Mxcsr);
         int rounding = truncate ? Mxcsr.RoundZero : env.Rounding;
@@ -249,7 +252,7 @@ internal static unsafe class SseConvert
 
     private static void DoublesToMm(CpuCore c, ref Uop u, bool truncate)
     {
-        c.SseMmxCheck();
+        if (!c.SseMmxReady()) return;
         var a = c.XmmSource(ref u).AsUInt64();
         var env = SseFp.For(c.Mxcsr);
         int rounding = truncate ? Mxcsr.RoundZero : env.Rounding;

@@ -119,7 +119,7 @@ internal static unsafe class SseInteger
     // op mm1, mm2/m64.
     private static void MmOp<T>(CpuCore c, ref Uop u) where T : struct, IIntOp
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong b = c.MmSource(ref u);
         c.SetMm(u.R0, T.Mm(c.GetMm(u.R0), b));
         c.EnterMmxState();
@@ -128,7 +128,7 @@ internal static unsafe class SseInteger
     // op mm1, mm2/m32 (PUNPCKLBW/WD/DQ: only the low half of the source is used, and only it is read from memory).
     private static void MmOpLow<T>(CpuCore c, ref Uop u) where T : struct, IIntOp
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong b = u.R1 != Reg.None ? c.GetMm(u.R1) : c.Read32(c.SimdAddress(ref u, 4, false));
         c.SetMm(u.R0, T.Mm(c.GetMm(u.R0), b));
         c.EnterMmxState();

@@ -51,7 +51,7 @@ internal static unsafe class SseShift
 
     private static void MmByRegister<T>(CpuCore c, ref Uop u) where T : struct, IPackedShift
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         ulong count = c.MmSource(ref u);
         c.SetMm(u.R0, Lanes.Low(T.Shift(Lanes.V(c.GetMm(u.R0)), count)));
         c.EnterMmxState();
@@ -59,7 +59,7 @@ internal static unsafe class SseShift
 
     private static void MmByImmediate<T>(CpuCore c, ref Uop u) where T : struct, IPackedShift
     {
-        c.MmxCheck();
+        if (!c.MmxReady()) return;
         c.SetMm(u.R0, Lanes.Low(T.Shift(Lanes.V(c.GetMm(u.R0)), u.Imm & 0xFF)));
         c.EnterMmxState();
     }

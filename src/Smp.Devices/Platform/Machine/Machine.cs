@@ -68,6 +68,9 @@ public sealed class Machine : IDisposable
             var apic = new LocalApic(Platform.ApicIds[i], () => core.SimulatedNanoseconds);
             if (i == 0)
             {
+                // The boot CPU's FERR# drives IRQ 13; a port F0h write answers with IGNNE# (SDM Vol. 1 Appendix D.3).
+                core.FerrChanged += level => { lock (DeviceLock) Platform.CoprocessorError.SetFerr(level); };
+                Platform.CoprocessorError.IgnneChanged += level => core.Ignne = level;
                 apic.ExtIntSource = new PicExtIntSource(Platform.Pic, DeviceLock);
                 if (config.VirtualWireAtReset) apic.EnterVirtualWireMode();
             }

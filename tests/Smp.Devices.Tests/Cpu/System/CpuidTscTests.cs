@@ -54,9 +54,9 @@ public class CpuidTscTests
         Assert.Equal(1u, (b >> 16) & 0xFF);          // one logical processor per package
         Assert.Equal(8u, (b >> 8) & 0xFF);           // CLFLUSH line 64 bytes
         Assert.Equal(1u << 21, c);                   // x2APIC only
-        Assert.Equal(0u, d & 1);                     // no x87 FPU
+        Assert.Equal(1u, d & 1);                     // x87 FPU
         Assert.Equal(0u, d & (1u << 24 | 1u << 25 | 1u << 26)); // no FXSR, SSE, SSE2
-        Assert.Equal(0x000B_BB7CU, d);               // DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH
+        Assert.Equal(0x000B_BB7DU, d);               // FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH
     }
 
     [Fact]
