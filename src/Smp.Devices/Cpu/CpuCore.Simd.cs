@@ -204,4 +204,21 @@ public sealed partial class CpuCore
         LazyOp = FlagOp.None;
         RflagsBits = (RflagsBits & ~status) | bits;
     }
+
+    // Snapshots keep the extended state in the FXSAVE64 layout (the selectors and XCR0 travel beside it).
+    private byte[] SaveExtendedImage()
+    {
+        var image = new byte[FxsaveArea.Size];
+        FxsaveArea.SaveX87(this, image, wide: true);
+        FxsaveArea.SaveMxcsr(this, image);
+        FxsaveArea.SaveXmm(this, image, 16);
+        return image;
+    }
+
+    private void RestoreExtendedImage(byte[] image)
+    {
+        FxsaveArea.LoadX87(this, image, wide: true);
+        Mxcsr = FxsaveArea.ReadMxcsr(image);
+        FxsaveArea.LoadXmm(this, image, 16);
+    }
 }
