@@ -7,7 +7,7 @@ namespace Smp.Devices.Cpu;
 /// no AVX. Adjust the constants below
 /// when an instruction group is added (and CR4's writable bits follow <see cref="Cr4Supported"/>).
 /// </summary>
-public static class Cpuid
+public static partial class Cpuid
 {
     /// <summary>Highest basic leaf (0xD: XSAVE state enumeration).</summary>
     public const uint MaxBasicLeaf = 0xD;
@@ -68,8 +68,8 @@ public static class Cpuid
     public const uint EcxTscDeadline = 1u << 24;
     /// <summary>ECX[23] POPCNT.</summary>
     public const uint EcxPopcnt = 1u << 23;
-    /// <summary>ECX[0] SSE3, [9] SSSE3, [19] SSE4.1, [20] SSE4.2, [26] XSAVE, [27] OSXSAVE (reads CR4.OSXSAVE).</summary>
-    public const uint EcxSse3 = 1u << 0, EcxSsse3 = 1u << 9, EcxSse41 = 1u << 19, EcxSse42 = 1u << 20, EcxXsave = 1u << 26, EcxOsxsave = 1u << 27;
+    /// <summary>ECX[20] SSE4.2.</summary>
+    public const uint EcxSse42 = 1u << 20;
 
     /// <summary>
     /// The CPUID.01H:ECX features implemented: x2APIC, SSE3, SSSE3, SSE4.1, SSE4.2 and XSAVE. CX16 and POPCNT are left
@@ -126,11 +126,12 @@ public static class Cpuid
                 eax = CpuCore.CpuidSignature;
                 // EBX: brand index 0, CLFLUSH line size 8 × 8 = 64 bytes, addressable logical processor IDs, initial APIC ID.
                 ebx = (8u << 8) | ((uint)(1 << coreBits) << 16) | ((apicId & 0xFF) << 24);
-                ecx = Leaf1Ecx | (cpu.LocalApicRegisters is not null ? EcxTscDeadline : 0) | ((cpu.Cr4 & CpuCore.Cr4Osxsave) != 0 ? EcxOsxsave : 0);
+                ecx = Leaf1Ecx | (cpu.LocalApicRegisters is not null ? EcxTscDeadline : 0);
                 edx = Leaf1Edx;
                 if (cores > 1) edx |= EdxHtt;
                 // The APIC flag follows IA32_APIC_BASE.EN (SDM Vol. 3A §10.4.3).
                 if ((cpu.ApicBaseMsr & Msr.ApicBaseEnable) == 0) edx &= ~EdxApic;
+                AdjustLeaf1(cpu, ref ecx, ref edx);
                 break;
             case 2:
                 eax = 1; // one iteration, no descriptors (cache data via leaf 4 is not reported either)
@@ -147,7 +148,7 @@ public static class Cpuid
                 else if (subleaf == 1) { eax = (uint)coreBits; ebx = (uint)cores; ecx |= 2u << 8; }
                 break;
             case 0xD:
-                Simd.XsaveLayout.Cpuid(subleaf, out eax, out ebx, out ecx, out edx);
+                QueryXsaveLeaf(cpu, subleaf, ref eax, ref ebx, ref ecx, ref edx);
                 break;
             case 0x8000_0000:
                 eax = MaxExtendedLeaf;
@@ -170,6 +171,12 @@ public static class Cpuid
                 break;
         }
     }
+
+    /// <summary>The extended-state family's leaf 0DH (XSAVE components and sizes).</summary>
+    static partial void QueryXsaveLeaf(CpuCore cpu, uint subleaf, ref uint eax, ref uint ebx, ref uint ecx, ref uint edx);
+
+    /// <summary>Dynamic CPUID.01H bits of the SIMD families (OSXSAVE mirrors CR4.OSXSAVE).</summary>
+    static partial void AdjustLeaf1(CpuCore cpu, ref uint ecx, ref uint edx);
 
     private static uint BrandDword(int offset)
     {
