@@ -17,9 +17,10 @@ namespace Smp.Host.Running;
 /// <param name="MaxInstructions">Instruction budget over all CPUs.</param>
 /// <param name="MaxSimulatedTime">Simulated-time limit in ns, or null.</param>
 /// <param name="Parallel">Run the CPUs of one quantum on several host threads (the parallel dispatcher).</param>
+/// <param name="Command">The command that names itself in messages, such as <c>smp boot</c>.</param>
 internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, byte[] Disk, string ImageName,
     IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
-    bool Parallel = false);
+    bool Parallel = false, string Command = "smp");
 
 /// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
 /// <param name="Machine">The machine's own result (stop reason, exit code, per-CPU summary).</param>
@@ -27,8 +28,9 @@ internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, 
 /// <param name="Trackers">Per-CPU function trackers (last phase, first-entry times).</param>
 /// <param name="WallClock">Host time the run took.</param>
 /// <param name="Trace">The recorded (and already exported) trace, or null when no trace option was on.</param>
+/// <param name="TraceExported">False when a requested trace export failed (each failure was named on the error writer).</param>
 internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<CpuReadback> Cpus, IReadOnlyList<FunctionTracker> Trackers, TimeSpan WallClock,
-    BootTrace? Trace = null);
+    BootTrace? Trace = null, bool TraceExported = true);
 
 /// <summary>
 /// Runs one guest on a <see cref="Machine"/> with the observers a user asked for: function tracking
@@ -38,9 +40,15 @@ internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<C
 internal static class GuestSession
 {
     /// <summary>Runs the guest; the COM1 bytes go to <paramref name="console"/>, trace export errors to <paramref name="err"/>.</summary>
-    public static GuestSessionResult Run(GuestSessionOptions options, Action<byte> console, TextWriter err)
+    /// <param name="options">What to run.</param>
+    /// <param name="console">Takes each byte the guest sends on COM1.</param>
+    /// <param name="err">Standard error.</param>
+    /// <param name="stopped">Called when the machine stops, before anything is written to <paramref name="err"/>
+    /// (the COM1 sink flushes there, so the guest's last output comes before the reports about it).</param>
+    /// <returns>How the session ended.</returns>
+    /// <exception cref="GuestRamUnavailableException">The host cannot give the guest its RAM.</exception>
+    public static GuestSessionResult Run(GuestSessionOptions options, Action<byte> console, TextWriter err, Action? stopped = null)
     {
-        var firmware = FirmwareProviders.Current;
         var trace = options.Trace.CreateTrace(new TraceMachine(options.Cpus, options.MemoryMiB, options.ImageName, options.Seed));
         var watchNames = options.Trace.WatchList().Resolve(options.Symbols);
         var apicIds = Enumerable.Range(0, options.Cpus).Select(i => (uint)i).ToArray();
@@ -52,15 +60,15 @@ internal static class GuestSession
             MaxInstructions = options.MaxInstructions,
             MaxSimulatedTime = options.MaxSimulatedTime,
             Parallel = options.Parallel,
-            RomImage = firmware.Rom,
+            RomImage = SmpBiosFirmware.Rom,
             Disk = options.Disk,
-            BiosServices = firmware.CreateServices,
-            Console = console,
+            BiosServices = SmpBiosFirmware.CreateServices,
+            Console = options.Parallel ? Serialized(console) : console,
             Observer = trace is null ? null : new MachineTelemetry(trace, apicIds),
         };
 
         var wall = Stopwatch.StartNew();
-        using var machine = new Machine(config);
+        using var machine = Create(config);
         var watch = watchNames.Count > 0 ? new SymbolWatch(watchNames.Keys) : null;
         var trackers = new FunctionTracker[machine.Cores.Count];
         for (int i = 0; i < machine.Cores.Count; i++)
@@ -81,15 +89,42 @@ internal static class GuestSession
 
         var result = machine.Run();
         wall.Stop();
+        stopped?.Invoke();
         var cpus = machine.Cores.Select((c, i) => CpuReadback.Of(i, c)).ToArray();
+        bool exported = true;
         if (trace is not null)
         {
             foreach (var cpu in cpus)
                 if (trace.CpuSpan(cpu.Cpu) is not null) trace.SetCpuAttributes(cpu.Cpu, cpu.TraceAttributes());
             trace.SetMachineAttribute("stop.reason", result.Reason.ToString());
-            new TelemetrySink(options.Trace, err).Export(trace, result.SimulatedNanoseconds, wall.Elapsed);
+            exported = new TelemetrySink(options.Trace, err) { Command = options.Command }.Export(trace, result.SimulatedNanoseconds, wall.Elapsed);
         }
 
-        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed, trace);
+        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed, trace, exported);
+    }
+
+    // The parallel dispatcher may run the BIOS's teletype output and a CPU's COM1 write at once; the console
+    // (Com1Sink) takes one writer at a time.
+    private static Action<byte> Serialized(Action<byte> console)
+    {
+        var gate = new Lock();
+        return b =>
+        {
+            lock (gate) console(b);
+        };
+    }
+
+    // Guest RAM is the one allocation that scales with an option; whatever way the memory layer reserves it,
+    // the host refusing it is the user's --memory being too large for this host, not a simulator bug.
+    private static Machine Create(MachineConfig config)
+    {
+        try
+        {
+            return new Machine(config);
+        }
+        catch (OutOfMemoryException ex)
+        {
+            throw new GuestRamUnavailableException(config.MemoryMiB, ex);
+        }
     }
 }

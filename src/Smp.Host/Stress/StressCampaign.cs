@@ -50,14 +50,13 @@ internal sealed partial class StressCampaign : IDisposable
         Cpus = cpus;
         _kernel = KernelImage.Build(new KernelOptions(handlers));
         _symbols = SymbolTable.FromKernel(_kernel.Symbols);
-        var firmware = FirmwareProviders.Current;
         _machine = new Machine(new MachineConfig
         {
             Cpus = cpus,
             MemoryMiB = 16,
-            RomImage = firmware.Rom,
+            RomImage = SmpBiosFirmware.Rom,
             Disk = _kernel.Disk,
-            BiosServices = firmware.CreateServices,
+            BiosServices = SmpBiosFirmware.CreateServices,
             Console = b => _console.Append((char)b),
         });
         var boot = _machine.Run();
