@@ -49,6 +49,14 @@ internal static unsafe class SseConvert
 
     private static int Size<F>() where F : struct, IFloatFormat => typeof(F) == typeof(Single32) ? 4 : 8;
 
+    // Two packed doubleword integers to two elements of format F (singles packed in 64 bits, or two doubles).
+    private static (ulong Low, ulong High) FromInts<F>(ulong a, ref SseFp env) where F : struct, IFloatFormat =>
+        (SoftFloat.FromInt<F>((int)a, ref env), SoftFloat.FromInt<F>((int)(a >> 32), ref env));
+
+    // Two elements of format F to two packed doubleword integers.
+    private static ulong ToInts<F>(ulong low, ulong high, int rounding, ref SseFp env) where F : struct, IFloatFormat =>
+        SoftFloat.ToInt<F>(low, 32, rounding, ref env) | (SoftFloat.ToInt<F>(high, 32, rounding, ref env) << 32);
+
     // ---- integer GPR/memory <-> scalar -------------------------------------------------------------------------
 
     private static void IntToScalar32<F>(CpuCore c, ref Uop u) where F : struct, IFloatFormat
@@ -167,8 +175,7 @@ internal static unsafe class SseConvert
         c.SseCheck();
         ulong a = c.XmmScalarSource(ref u, 8);
         var env = SseFp.For(c.Mxcsr);
-        ulong r0 = SoftFloat.FromInt<Double64>((int)a, ref env);
-        ulong r1 = SoftFloat.FromInt<Double64>((int)(a >> 32), ref env);
+        var (r0, r1) = FromInts<Double64>(a, ref env);
         c.CommitSseFp(env);
         c.XmmRef(u.R0) = Vector128.Create(r0, r1).AsByte();
     }
@@ -182,11 +189,9 @@ internal static unsafe class SseConvert
         c.SseCheck();
         var a = c.XmmSource(ref u).AsUInt64();
         var env = SseFp.For(c.Mxcsr);
-        int rounding = truncate ? Mxcsr.RoundZero : env.Rounding;
-        ulong r0 = SoftFloat.ToInt<Double64>(a.GetElement(0), 32, rounding, ref env);
-        ulong r1 = SoftFloat.ToInt<Double64>(a.GetElement(1), 32, rounding, ref env);
+        ulong r = ToInts<Double64>(a[0], a[1], truncate ? Mxcsr.RoundZero : env.Rounding, ref env);
         c.CommitSseFp(env);
-        c.XmmRef(u.R0) = Vector128.Create(r0 | (r1 << 32), 0UL).AsByte();
+        c.XmmRef(u.R0) = Vector128.CreateScalar(r).AsByte();
     }
 
     // ---- MMX forms ----------------------------------------------------------------------------------------------------
@@ -211,8 +216,7 @@ internal static unsafe class SseConvert
     {
         if (!MmxSourceOrMemory(c, ref u, out ulong a)) return;
         var env = SseFp.For(c.Mxcsr);
-        ulong r0 = SoftFloat.FromInt<Single32>((int)a, ref env);
-        ulong r1 = SoftFloat.FromInt<Single32>((int)(a >> 32), ref env);
+        var (r0, r1) = FromInts<Single32>(a, ref env);
         c.CommitSseFp(env);
         c.XmmQ(u.R0, 0) = r0 | (r1 << 32);
         if (u.R1 != Reg.None) c.EnterMmxState();
@@ -222,8 +226,7 @@ internal static unsafe class SseConvert
     {
         if (!MmxSourceOrMemory(c, ref u, out ulong a)) return;
         var env = SseFp.For(c.Mxcsr);
-        ulong r0 = SoftFloat.FromInt<Double64>((int)a, ref env);
-        ulong r1 = SoftFloat.FromInt<Double64>((int)(a >> 32), ref env);
+        var (r0, r1) = FromInts<Double64>(a, ref env);
         c.CommitSseFp(env);
         c.XmmRef(u.R0) = Vector128.Create(r0, r1).AsByte();
         if (u.R1 != Reg.None) c.EnterMmxState();
@@ -238,11 +241,9 @@ internal static unsafe class SseConvert
         if (!c.SseMmxReady()) return;
         ulong a = c.XmmScalarSource(ref u, 8);
         var env = SseFp.For(c.Mxcsr);
-        int rounding = truncate ? Mxcsr.RoundZero : env.Rounding;
-        ulong r0 = SoftFloat.ToInt<Single32>((uint)a, 32, rounding, ref env);
-        ulong r1 = SoftFloat.ToInt<Single32>(a >> 32, 32, rounding, ref env);
+        ulong r = ToInts<Single32>((uint)a, a >> 32, truncate ? Mxcsr.RoundZero : env.Rounding, ref env);
         c.CommitSseFp(env);
-        c.SetMm(u.R0, r0 | (r1 << 32));
+        c.SetMm(u.R0, r);
         c.EnterMmxState();
     }
 
@@ -255,11 +256,9 @@ internal static unsafe class SseConvert
         if (!c.SseMmxReady()) return;
         var a = c.XmmSource(ref u).AsUInt64();
         var env = SseFp.For(c.Mxcsr);
-        int rounding = truncate ? Mxcsr.RoundZero : env.Rounding;
-        ulong r0 = SoftFloat.ToInt<Double64>(a.GetElement(0), 32, rounding, ref env);
-        ulong r1 = SoftFloat.ToInt<Double64>(a.GetElement(1), 32, rounding, ref env);
+        ulong r = ToInts<Double64>(a[0], a[1], truncate ? Mxcsr.RoundZero : env.Rounding, ref env);
         c.CommitSseFp(env);
-        c.SetMm(u.R0, r0 | (r1 << 32));
+        c.SetMm(u.R0, r);
         c.EnterMmxState();
     }
 }

@@ -75,34 +75,28 @@ internal static unsafe class SseMove
     }
 
     // MOVSS xmm1, xmm2 merges the low element; MOVSS xmm1, m32 zeroes the rest (SDM Vol. 2B MOVSS). Likewise MOVSD.
-    private static void MovssLoad(CpuCore c, ref Uop u)
+    private static void MovssLoad(CpuCore c, ref Uop u) => ScalarLoad(c, ref u, 4);
+
+    private static void MovssStore(CpuCore c, ref Uop u) => ScalarStore(c, ref u, 4);
+
+    private static void MovsdLoad(CpuCore c, ref Uop u) => ScalarLoad(c, ref u, 8);
+
+    private static void MovsdStore(CpuCore c, ref Uop u) => ScalarStore(c, ref u, 8);
+
+    private static void ScalarLoad(CpuCore c, ref Uop u, int size)
     {
         c.SseCheck();
-        if (u.R1 != Reg.None) c.XmmD(u.R0, 0) = c.XmmD(u.R1, 0);
-        else c.XmmRef(u.R0) = Vector128.CreateScalar(c.Read32(c.SimdAddress(ref u, 4, false))).AsByte();
+        if (u.R1 == Reg.None) c.XmmRef(u.R0) = Vector128.CreateScalar(c.ReadSized(c.SimdAddress(ref u, size, false), size)).AsByte();
+        else if (size == 4) c.XmmD(u.R0, 0) = c.XmmD(u.R1, 0);
+        else c.XmmQ(u.R0, 0) = c.XmmQ(u.R1, 0);
     }
 
-    private static void MovssStore(CpuCore c, ref Uop u)
+    private static void ScalarStore(CpuCore c, ref Uop u, int size)
     {
         c.SseCheck();
-        uint v = c.XmmD(u.R1, 0);
-        if (u.R0 != Reg.None) c.XmmD(u.R0, 0) = v;
-        else c.Write32(c.SimdAddress(ref u, 4, true), v);
-    }
-
-    private static void MovsdLoad(CpuCore c, ref Uop u)
-    {
-        c.SseCheck();
-        if (u.R1 != Reg.None) c.XmmQ(u.R0, 0) = c.XmmQ(u.R1, 0);
-        else c.XmmRef(u.R0) = Vector128.CreateScalar(c.Read64(c.SimdAddress(ref u, 8, false))).AsByte();
-    }
-
-    private static void MovsdStore(CpuCore c, ref Uop u)
-    {
-        c.SseCheck();
-        ulong v = c.XmmQ(u.R1, 0);
-        if (u.R0 != Reg.None) c.XmmQ(u.R0, 0) = v;
-        else c.Write64(c.SimdAddress(ref u, 8, true), v);
+        if (u.R0 == Reg.None) c.WriteSized(c.SimdAddress(ref u, size, true), size, c.XmmQ(u.R1, 0));
+        else if (size == 4) c.XmmD(u.R0, 0) = c.XmmD(u.R1, 0);
+        else c.XmmQ(u.R0, 0) = c.XmmQ(u.R1, 0);
     }
 
     // MOVLPS/MOVLPD/MOVHPS/MOVHPD: one quadword between memory and the low or high half.

@@ -206,63 +206,35 @@ internal static unsafe class SseShuffle
 
     // ---- blends -----------------------------------------------------------------------------------------------------
 
-    private static void Blendps(CpuCore c, ref Uop u)
+    private static void Blendps(CpuCore c, ref Uop u) => Blend(c, ref u, 4);
+
+    private static void Blendpd(CpuCore c, ref Uop u) => Blend(c, ref u, 8);
+
+    private static void Pblendw(CpuCore c, ref Uop u) => Blend(c, ref u, 2);
+
+    // BLENDPS/BLENDPD/PBLENDW: element i from the source when imm8 bit i is set.
+    private static void Blend(CpuCore c, ref Uop u, int elementBytes)
     {
         c.SseCheck();
-        var b = c.XmmSource(ref u).AsUInt32();
+        var b = c.XmmSource(ref u);
+        var mask = Vector128<byte>.Zero;
+        for (int i = 0; i < 16; i++)
+            if ((u.Imm & (1UL << (i / elementBytes))) != 0) mask = mask.WithElement(i, (byte)0xFF);
         ref var d = ref c.XmmRef(u.R0);
-        var r = d.AsUInt32();
-        for (int i = 0; i < 4; i++)
-            if ((u.Imm & (1UL << i)) != 0) r = r.WithElement(i, b[i]);
-        d = r.AsByte();
+        d = Vector128.ConditionalSelect(mask, b, d);
     }
 
-    private static void Blendpd(CpuCore c, ref Uop u)
-    {
-        c.SseCheck();
-        var b = c.XmmSource(ref u).AsUInt64();
-        ref var d = ref c.XmmRef(u.R0);
-        var r = d.AsUInt64();
-        for (int i = 0; i < 2; i++)
-            if ((u.Imm & (1UL << i)) != 0) r = r.WithElement(i, b[i]);
-        d = r.AsByte();
-    }
+    private static void Blendvps(CpuCore c, ref Uop u) => BlendVariable(c, ref u, Vector128.ShiftRightArithmetic(c.XmmRef(0).AsInt32(), 31).AsByte());
 
-    private static void Pblendw(CpuCore c, ref Uop u)
-    {
-        c.SseCheck();
-        var b = c.XmmSource(ref u).AsUInt16();
-        ref var d = ref c.XmmRef(u.R0);
-        var r = d.AsUInt16();
-        for (int i = 0; i < 8; i++)
-            if ((u.Imm & (1UL << i)) != 0) r = r.WithElement(i, b[i]);
-        d = r.AsByte();
-    }
+    private static void Blendvpd(CpuCore c, ref Uop u) => BlendVariable(c, ref u, Vector128.ShiftRightArithmetic(c.XmmRef(0).AsInt64(), 63).AsByte());
+
+    private static void Pblendvb(CpuCore c, ref Uop u) => BlendVariable(c, ref u, Vector128.ShiftRightArithmetic(c.XmmRef(0).AsSByte(), 7).AsByte());
 
     // BLENDVPS/BLENDVPD/PBLENDVB: each element from the source where the sign bit of the matching element of XMM0 is set.
-    private static void Blendvps(CpuCore c, ref Uop u)
+    private static void BlendVariable(CpuCore c, ref Uop u, Vector128<byte> mask)
     {
         c.SseCheck();
         var b = c.XmmSource(ref u);
-        var mask = Vector128.ShiftRightArithmetic(c.XmmRef(0).AsInt32(), 31).AsByte();
-        ref var d = ref c.XmmRef(u.R0);
-        d = Vector128.ConditionalSelect(mask, b, d);
-    }
-
-    private static void Blendvpd(CpuCore c, ref Uop u)
-    {
-        c.SseCheck();
-        var b = c.XmmSource(ref u);
-        var mask = Vector128.ShiftRightArithmetic(c.XmmRef(0).AsInt64(), 63).AsByte();
-        ref var d = ref c.XmmRef(u.R0);
-        d = Vector128.ConditionalSelect(mask, b, d);
-    }
-
-    private static void Pblendvb(CpuCore c, ref Uop u)
-    {
-        c.SseCheck();
-        var b = c.XmmSource(ref u);
-        var mask = Vector128.ShiftRightArithmetic(c.XmmRef(0).AsSByte(), 7).AsByte();
         ref var d = ref c.XmmRef(u.R0);
         d = Vector128.ConditionalSelect(mask, b, d);
     }
