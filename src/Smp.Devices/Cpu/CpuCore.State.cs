@@ -5,7 +5,7 @@ namespace Smp.Devices.Cpu;
 // Saving and restoring the whole state of a processor (snapshots, stress campaigns, checkpoints).
 // Derived state (mode, code size, effective segment bases, armed breakpoints, step mode) is
 // recomputed on restore; caches are flushed (TLB) or left to validate themselves (decoded blocks
-// carry the code version of their page, which PhysicalMemory.Restore bumps for restored pages).
+// carry a code stamp of their page, and PhysicalMemory.Restore invalidates the code of restored pages).
 public sealed partial class CpuCore
 {
     /// <summary>Copies this processor's complete state. Call it between quanta (not from inside <see cref="Run"/>).</summary>
@@ -37,7 +37,7 @@ public sealed partial class CpuCore
     /// <summary>
     /// Puts this processor back into <paramref name="state"/> (taken from this or a like-configured
     /// CPU), flushing the TLB. Decoded blocks stay cached: each is revalidated against its page's
-    /// code version, so code restored by <see cref="Memory.PhysicalMemory.Restore"/> is decoded again.
+    /// code stamps, so code restored by <see cref="Memory.PhysicalMemory.Restore"/> is decoded again.
     /// Call it between quanta. Observers, the interrupt source and the local APIC links are not part of the state.
     /// </summary>
     public void RestoreState(CpuState state)

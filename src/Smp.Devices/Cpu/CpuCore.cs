@@ -26,6 +26,7 @@ public sealed partial class CpuCore
         IsBsp = isBsp;
         _fault = new CpuFault();
         memory.FastWritesRevoked += RevokeFastWrites;
+        memory.CodePageMarked += ForgetWritablePage;
         Reset();
     }
 

@@ -4,6 +4,7 @@ using Smp.Devices.Platform;
 using Smp.Devices.Platform.Actors;
 using Smp.Host.Guest;
 using Smp.Host.Running;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Commands;
 
@@ -69,7 +70,7 @@ internal static class BootCommand
             int n = parse.GetValue(cpus);
             var symbols = kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray();
             TraceCliOptions.WarnUnknownWatch("smp boot", traceOptions, symbols, "the built-in kernel", context.Err);
-            var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), kernel.Disk, "built-in kernel",
+            var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), DiskImageSource.FromBytes(kernel.Disk), "built-in kernel",
                 symbols, traceOptions, MaxSimulatedTime: DefaultTimeLimitNs, Parallel: parse.GetValue(parallel), Command: "smp boot");
             using var sink = new Com1Sink(context.Out, context.Err);
             var result = GuestSession.Run(options, sink.Write, context.Err, sink.Flush);
@@ -89,6 +90,12 @@ internal static class BootCommand
         {
             err.WriteLine($"smp boot: {machine.Report()}");
             return ExitCodes.GuestShutdown;
+        }
+
+        if (machine.Reason == StopReason.ActorFailure)
+        {
+            err.WriteLine($"smp boot: {machine.Report()}");
+            return ExitCodes.InternalError;
         }
 
         var missing = result.Cpus.Where(c => result.Trackers[c.Cpu].FirstEntry("cpu_idle") is null || c.State != RunState.Halted).ToList();

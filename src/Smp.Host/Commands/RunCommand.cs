@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Smp.Devices.Platform;
 using Smp.Devices.Platform.Actors;
+using Smp.Devices.Platform.Firmware;
 using Smp.Host.Files;
 using Smp.Host.Running;
 
@@ -11,9 +12,6 @@ namespace Smp.Host.Commands;
 /// <summary><c>smp run</c>: boots a disk image (a hobby kernel, a raw boot sector) on a simulated PC.</summary>
 internal static class RunCommand
 {
-    /// <summary>The largest disk image: it is read into one array.</summary>
-    public static readonly long MaxDiskBytes = Array.MaxLength;
-
     /// <summary>The largest System.map (a full distribution kernel's is about 10 MiB).</summary>
     public const long MaxSymbolFileBytes = 256L << 20;
 
@@ -31,8 +29,8 @@ internal static class RunCommand
         };
         var disk = new Option<FileInfo>("--disk")
         {
-            Description = $"The raw disk image to boot: a regular file of at least 512 bytes and at most {InputFile.Size(MaxDiskBytes)} " +
-                "whose first sector is the boot sector (0xAA55 at offset 510). It is never written.",
+            Description = "The raw disk image to boot: a regular file of any size from 512 bytes whose first sector is the boot sector " +
+                "(0xAA55 at offset 510). It is read on demand and never written (the guest's writes stay in memory).",
             HelpName = "IMAGE",
             Required = true,
         };
@@ -82,7 +80,8 @@ internal static class RunCommand
             }
 
             var diskFile = parse.GetValue(disk)!;
-            if (ReadDisk(context, diskFile) is not { } image) return ExitCodes.Usage;
+            if (OpenDisk(context, diskFile) is not { } image) return ExitCodes.Usage;
+            using var imageFile = image;
             IReadOnlyList<KeyValuePair<string, ulong>> symbolTable = [];
             var map = parse.GetValue(symbols);
             if (map is not null)
@@ -142,26 +141,25 @@ internal static class RunCommand
         return clean.Length <= 60 ? clean : clean[..60] + "...";
     }
 
-    /// <summary>The disk image's bytes (read-only: guests' writes go to the BIOS's overlay), or null after one sentence.</summary>
-    private static byte[]? ReadDisk(CliContext context, FileInfo disk)
+    /// <summary>
+    /// The disk image, opened to be read on demand (never written: guests' writes go to the BIOS's overlay), or null
+    /// after one sentence (<see cref="DiskImageSource.Open"/> refuses devices and FIFOs from their type, as
+    /// <see cref="InputFile"/> does for the other input files, so none of them is ever read).
+    /// </summary>
+    private static DiskImageSource? OpenDisk(CliContext context, FileInfo disk)
     {
-        if (InputFile.ReadAllBytes(context.Err, "smp run", "--disk", disk.FullName, MaxDiskBytes) is not { } image) return null;
-        if (image.Length < 512)
+        try
         {
-            context.Err.WriteLine($"smp run: --disk '{disk.FullName}' is {InputFile.Size(image.Length)}, shorter than one 512-byte sector.");
+            return DiskImageSource.Open(disk.FullName, $"--disk '{disk.FullName}'");
+        }
+        catch (DiskImageException ex)
+        {
+            context.Err.WriteLine($"smp run: {ex.Message}");
             return null;
         }
-
-        if (image[510] != 0x55 || image[511] != 0xAA)
-        {
-            context.Err.WriteLine($"smp run: --disk '{disk.FullName}' has no boot signature (0xAA55 at offset 510).");
-            return null;
-        }
-
-        return image;
     }
 
-    private static int Run(CliContext context, byte[] image, string imageName, int cpus, int memoryMiB, long budget, ulong seed,
+    private static int Run(CliContext context, DiskImageSource image, string imageName, int cpus, int memoryMiB, long budget, ulong seed,
         IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
     {
         using var sink = new Com1Sink(context.Out, context.Err);

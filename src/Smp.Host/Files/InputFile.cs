@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Files;
 
@@ -21,19 +22,11 @@ internal static class InputFile
     /// <param name="maxBytes">The largest accepted file.</param>
     /// <param name="length">The file's length when it is acceptable.</param>
     /// <returns>The problem, or null.</returns>
-    public static string? Problem(string path, string option, long maxBytes, out long length) => FileKinds.Of(path, out length) switch
+    public static string? Problem(string path, string option, long maxBytes, out long length)
     {
-        FileKind.Regular when length > maxBytes => $"is {Size(length)}, more than the {Size(maxBytes)} {option} accepts",
-        FileKind.Regular => null,
-        FileKind.Missing => "does not exist",
-        FileKind.Directory => "is a directory, not a file",
-        FileKind.CharacterDevice => "is a character device, not a file",
-        FileKind.BlockDevice => "is a block device, not a file",
-        FileKind.Fifo => "is a named pipe (FIFO), not a file",
-        FileKind.Socket => "is a socket, not a file",
-        FileKind.NoAccess => "cannot be reached: permission denied on a directory of its path",
-        _ => "is empty or not a regular file",
-    };
+        var kind = FileKinds.Of(path, out length);
+        return kind == FileKind.Regular && length > maxBytes ? $"is {Size(length)}, more than the {Size(maxBytes)} {option} accepts" : FileKinds.Refusal(kind);
+    }
 
     /// <summary>
     /// Checks <paramref name="path"/> and reads it whole; after a problem, writes one sentence

@@ -1,3 +1,5 @@
+using Smp.Devices.Platform.Firmware;
+
 namespace Smp.Host.Files;
 
 /// <summary>

@@ -19,7 +19,7 @@ internal static class SmpBiosFirmware
     /// <remarks>The A20 gate stays enabled (as after SeaBIOS's POST); INT 15h 2400h only changes what the BIOS reports.</remarks>
     public static IBiosServices CreateServices(BiosServicesContext context)
     {
-        var disk = context.Disk.Length > 0 ? new DiskImage(context.Disk.Span, "disk") : null;
+        var disk = context.Disk is { } source ? new DiskImage(source) : null;
         return BiosServices.ForPlatform(context.Platform, context.Memory, disk, context.Console);
     }
 }

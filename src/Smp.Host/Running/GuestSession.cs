@@ -1,6 +1,8 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
 using Smp.Devices.Cpu;
+using Smp.Devices.Memory;
 using Smp.Devices.Platform;
+using Smp.Devices.Platform.Firmware;
 using Smp.Host.Firmware;
 using Smp.Host.Telemetry;
 
@@ -10,17 +12,18 @@ namespace Smp.Host.Running;
 /// <param name="Cpus">Logical CPUs.</param>
 /// <param name="MemoryMiB">RAM in MiB.</param>
 /// <param name="Seed">Run seed (trace IDs and any random choice derive from it).</param>
-/// <param name="Disk">The disk image bytes (never written).</param>
+/// <param name="Disk">The disk image, read on demand (never written).</param>
 /// <param name="ImageName">Name of the image for reports and traces.</param>
 /// <param name="Symbols">Guest function symbols (name, address), or empty when unknown.</param>
 /// <param name="Trace">Telemetry options.</param>
 /// <param name="MaxInstructions">Instruction budget over all CPUs.</param>
 /// <param name="MaxSimulatedTime">Simulated-time limit in ns, or null.</param>
-/// <param name="Parallel">Run the CPUs of one quantum on several host threads (the parallel dispatcher).</param>
+/// <param name="Parallel">Run the CPUs of one quantum on several host threads (parallel mode).</param>
 /// <param name="Command">The command that names itself in messages, such as <c>smp boot</c>.</param>
-internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, byte[] Disk, string ImageName,
+/// <param name="Recorder">Sees every message delivery (determinism tests), or null.</param>
+internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, DiskImageSource Disk, string ImageName,
     IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
-    bool Parallel = false, string Command = "smp");
+    bool Parallel = false, string Command = "smp", Smp.Actors.IMessageRecorder? Recorder = null);
 
 /// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
 /// <param name="Machine">The machine's own result (stop reason, exit code, per-CPU summary).</param>
@@ -60,6 +63,7 @@ internal static class GuestSession
             MaxInstructions = options.MaxInstructions,
             MaxSimulatedTime = options.MaxSimulatedTime,
             Parallel = options.Parallel,
+            Recorder = options.Recorder,
             RomImage = SmpBiosFirmware.Rom,
             Disk = options.Disk,
             BiosServices = SmpBiosFirmware.CreateServices,
@@ -114,15 +118,15 @@ internal static class GuestSession
         };
     }
 
-    // Guest RAM is the one allocation that scales with an option; whatever way the memory layer reserves it,
-    // the host refusing it is the user's --memory being too large for this host, not a simulator bug.
+    // Guest RAM is the one allocation that scales with an option; the host refusing it (the memory layer's
+    // GuestMemoryUnavailableException) is the user's --memory being too large for this host, not a simulator bug.
     private static Machine Create(MachineConfig config)
     {
         try
         {
             return new Machine(config);
         }
-        catch (OutOfMemoryException ex)
+        catch (GuestMemoryUnavailableException ex)
         {
             throw new GuestRamUnavailableException(config.MemoryMiB, ex);
         }

@@ -90,27 +90,13 @@ internal sealed class SimdDifferentialHarness : IDisposable
         Executed++;
 
         var c = machine.Cpu;
-        c.State = RunState.Running;
-        for (int r = 0; r < 16; r++) c.R[r] = input.Gpr[r];
-        c.R[Reg.RSP] = TestMachine.StackTop;
-        c.R[baseIndex] = TestMachine.DataBase + BaseOffset;
-        if (instr.Op0Kind == OpKind.MemorySegRDI) c.R[Reg.RDI] = input.Rdi - HostCpu.MemoryBase + TestMachine.DataBase;
-        c.SetRflags(input.Rflags);
-        ExtendedStateImage.LoadInto(input.Fx!, c);
-        c.Rip = TestMachine.CodeBase;
-        byte[] simCode = EncodeAt(instr, TestMachine.CodeBase);
-        machine.Memory.Load(TestMachine.CodeBase, simCode);
-        machine.Memory.Load(TestMachine.CodeBase + (ulong)simCode.Length, [0xF4]);
-        machine.Memory.Load(TestMachine.DataBase, input.Memory);
-        c.FlushDecodeCache();
-        machine.Run(1);
-
-        var sim = new MachineState { Rflags = (c.GetRflags() & FlagsMask.Controllable) | 2 };
-        for (int r = 0; r < 16; r++) sim.Gpr[r] = c.R[r];
-        sim.Gpr[Reg.RSP] = c.R[Reg.RSP] - TestMachine.StackTop + HostCpu.InitialRsp;
-        sim.Gpr[baseIndex] = c.R[baseIndex] - (TestMachine.DataBase + BaseOffset) + HostCpu.MemoryBase + BaseOffset;
-        if (instr.Op0Kind == OpKind.MemorySegRDI) sim.Gpr[Reg.RDI] = c.R[Reg.RDI] - TestMachine.DataBase + HostCpu.MemoryBase;
-        machine.Memory.Ram.Slice((int)TestMachine.DataBase, HostCpu.WindowSize).CopyTo(sim.Memory);
+        bool viaRdi = instr.Op0Kind == OpKind.MemorySegRDI;
+        var sim = DifferentialSimulator.RunOne(machine, input, instr, baseIndex, BaseOffset, cpu =>
+        {
+            if (viaRdi) cpu.R[Reg.RDI] = input.Rdi - HostCpu.MemoryBase + TestMachine.DataBase;
+            ExtendedStateImage.LoadInto(input.Fx!, cpu);
+        });
+        if (viaRdi) sim.Gpr[Reg.RDI] = c.R[Reg.RDI] - TestMachine.DataBase + HostCpu.MemoryBase;
         var simFx = ExtendedStateImage.Capture(c);
 
         var expected = host!.Out;
@@ -136,14 +122,6 @@ internal sealed class SimdDifferentialHarness : IDisposable
             sb.Append(diff);
             Failures.Add(sb.ToString());
         }
-    }
-
-    private static byte[] EncodeAt(in Instruction instr, ulong ip)
-    {
-        var ms = new MemoryStream();
-        if (!Iced.Intel.Encoder.Create(64, new StreamCodeWriter(ms)).TryEncode(instr, ip, out _, out string? error))
-            throw new InvalidOperationException(error);
-        return ms.ToArray();
     }
 
     private static int MemoryOffset(in Instruction instr, MachineState input)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Smp.Devices.Platform.Firmware;
 using Smp.Host.Files;
 
 namespace Smp.Host.Tests.Files;

@@ -1,3 +1,4 @@
+using Smp.Devices.Platform.Firmware;
 using Smp.Host.Files;
 using Smp.Host.Tests.Support;
 

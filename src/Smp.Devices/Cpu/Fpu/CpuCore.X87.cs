@@ -139,14 +139,10 @@ public sealed partial class CpuCore
     internal void FpuReset()
     {
         Array.Clear(FpuRegisters);
+        FpuInit();
         Fcw = 0x0040;
-        Fsw = 0;
         Ftw = 0x5555;
-        Fop = 0;
-        FpuIp = FpuDp = 0;
-        FpuCs = FpuDs = 0;
         Ignne = false;
-        SetFerr(false);
     }
 
     private void SetFerr(bool level)

@@ -44,7 +44,7 @@ internal static unsafe class X87Arithmetic
     }
 
     // ST(0) ← ST(0) op memory.
-    private static void Memory<T, TSource>(CpuCore c, ref Uop u) where T : struct, IBinaryOp where TSource : struct, ISource
+    private static void Memory<T, TSource>(CpuCore c, ref Uop u) where T : struct, IBinaryOp where TSource : struct, IX87Source
     {
         if (!c.FpuCheck(true)) return;
         ulong raw = c.ReadSized(c.OperandAddress(ref u, TSource.Bytes, false), TSource.Bytes);
@@ -55,7 +55,7 @@ internal static unsafe class X87Arithmetic
             return;
         }
         var env = FpEnv.For(c.Fcw, true);
-        var src = TSource.Load(raw, ref env);
+        var src = TSource.Operand(raw, ref env);
         var dst = c.St(0);
         var r = ApplyWithSource<T>(dst, src, TSource.IsDenormal(raw), ref env);
         Commit(c, 0, r, ref env, false);
@@ -256,40 +256,4 @@ internal static unsafe class X87Arithmetic
 
     private struct AbsOp : ISignOp { public static Float80 Apply(Float80 x) => x.Abs; }
     private struct ChsOp : ISignOp { public static Float80 Apply(Float80 x) => x.Negate; }
-
-    // Memory source operands, converted exactly (a denormal m32/m64 raises DE; SNaNs stay signaling for the operation).
-    private interface ISource
-    {
-        static abstract int Bytes { get; }
-        static abstract bool IsDenormal(ulong raw);
-        static abstract Float80 Load(ulong raw, ref FpEnv env);
-    }
-
-    private struct Float32Source : ISource
-    {
-        public static int Bytes => 4;
-        public static bool IsDenormal(ulong raw) => X87Math.IsDenormalBinary(raw, 23, 8);
-        public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromBinary(raw, 23, 8, ref env, operand: true);
-    }
-
-    private struct Float64Source : ISource
-    {
-        public static int Bytes => 8;
-        public static bool IsDenormal(ulong raw) => X87Math.IsDenormalBinary(raw, 52, 11);
-        public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromBinary(raw, 52, 11, ref env, operand: true);
-    }
-
-    private struct Int16Source : ISource
-    {
-        public static int Bytes => 2;
-        public static bool IsDenormal(ulong raw) => false;
-        public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromInt64((short)raw);
-    }
-
-    private struct Int32Source : ISource
-    {
-        public static int Bytes => 4;
-        public static bool IsDenormal(ulong raw) => false;
-        public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromInt64((int)raw);
-    }
 }

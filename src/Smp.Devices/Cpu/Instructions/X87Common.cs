@@ -100,3 +100,61 @@ internal static class X87Common
     /// <summary>The linear-address wrap of the current mode (32-bit outside 64-bit mode).</summary>
     public static ulong Wrap(CpuCore c) => c.Is64 ? ulong.MaxValue : 0xFFFF_FFFFUL;
 }
+
+/// <summary>
+/// An x87 memory source format (m32fp, m64fp, m16int, m32int, m64int): its size, and its value as FLD/FILD load it
+/// (<see cref="Load"/>: SNaN quieted with IE, denormal with DE) or as an arithmetic/compare operand
+/// (<see cref="Operand"/>: SNaN kept for the operation's NaN rules, DE left to <see cref="IsDenormal"/>).
+/// </summary>
+internal interface IX87Source
+{
+    static abstract int Bytes { get; }
+    static abstract bool IsDenormal(ulong raw);
+    static abstract Float80 Load(ulong raw, ref FpEnv env);
+    static abstract Float80 Operand(ulong raw, ref FpEnv env);
+}
+
+/// <summary>m32fp.</summary>
+internal struct Float32Source : IX87Source
+{
+    public static int Bytes => 4;
+    public static bool IsDenormal(ulong raw) => X87Math.IsDenormalBinary(raw, 23, 8);
+    public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromBinary(raw, 23, 8, ref env);
+    public static Float80 Operand(ulong raw, ref FpEnv env) => X87Math.FromBinary(raw, 23, 8, ref env, operand: true);
+}
+
+/// <summary>m64fp.</summary>
+internal struct Float64Source : IX87Source
+{
+    public static int Bytes => 8;
+    public static bool IsDenormal(ulong raw) => X87Math.IsDenormalBinary(raw, 52, 11);
+    public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromBinary(raw, 52, 11, ref env);
+    public static Float80 Operand(ulong raw, ref FpEnv env) => X87Math.FromBinary(raw, 52, 11, ref env, operand: true);
+}
+
+/// <summary>m16int.</summary>
+internal struct Int16Source : IX87Source
+{
+    public static int Bytes => 2;
+    public static bool IsDenormal(ulong raw) => false;
+    public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromInt64((short)raw);
+    public static Float80 Operand(ulong raw, ref FpEnv env) => X87Math.FromInt64((short)raw);
+}
+
+/// <summary>m32int.</summary>
+internal struct Int32Source : IX87Source
+{
+    public static int Bytes => 4;
+    public static bool IsDenormal(ulong raw) => false;
+    public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromInt64((int)raw);
+    public static Float80 Operand(ulong raw, ref FpEnv env) => X87Math.FromInt64((int)raw);
+}
+
+/// <summary>m64int.</summary>
+internal struct Int64Source : IX87Source
+{
+    public static int Bytes => 8;
+    public static bool IsDenormal(ulong raw) => false;
+    public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromInt64((long)raw);
+    public static Float80 Operand(ulong raw, ref FpEnv env) => X87Math.FromInt64((long)raw);
+}

@@ -14,14 +14,14 @@ internal static unsafe class X87Compare
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.Fcom_m32fp, &CompareMemory<Float32Operand, Ordered, NoPop>);
-        HandlerTable.Register(Code.Fcomp_m32fp, &CompareMemory<Float32Operand, Ordered, Pop>);
-        HandlerTable.Register(Code.Fcom_m64fp, &CompareMemory<Float64Operand, Ordered, NoPop>);
-        HandlerTable.Register(Code.Fcomp_m64fp, &CompareMemory<Float64Operand, Ordered, Pop>);
-        HandlerTable.Register(Code.Ficom_m16int, &CompareMemory<Int16Operand, Ordered, NoPop>);
-        HandlerTable.Register(Code.Ficomp_m16int, &CompareMemory<Int16Operand, Ordered, Pop>);
-        HandlerTable.Register(Code.Ficom_m32int, &CompareMemory<Int32Operand, Ordered, NoPop>);
-        HandlerTable.Register(Code.Ficomp_m32int, &CompareMemory<Int32Operand, Ordered, Pop>);
+        HandlerTable.Register(Code.Fcom_m32fp, &CompareMemory<Float32Source, Ordered, NoPop>);
+        HandlerTable.Register(Code.Fcomp_m32fp, &CompareMemory<Float32Source, Ordered, Pop>);
+        HandlerTable.Register(Code.Fcom_m64fp, &CompareMemory<Float64Source, Ordered, NoPop>);
+        HandlerTable.Register(Code.Fcomp_m64fp, &CompareMemory<Float64Source, Ordered, Pop>);
+        HandlerTable.Register(Code.Ficom_m16int, &CompareMemory<Int16Source, Ordered, NoPop>);
+        HandlerTable.Register(Code.Ficomp_m16int, &CompareMemory<Int16Source, Ordered, Pop>);
+        HandlerTable.Register(Code.Ficom_m32int, &CompareMemory<Int32Source, Ordered, NoPop>);
+        HandlerTable.Register(Code.Ficomp_m32int, &CompareMemory<Int32Source, Ordered, Pop>);
         HandlerTable.Register(&CompareRegister<Ordered, NoPop>, false, Code.Fcom_st0_sti, Code.Fcom_st0_sti_DCD0);
         HandlerTable.Register(&CompareRegister<Ordered, Pop>, false, Code.Fcomp_st0_sti, Code.Fcomp_st0_sti_DCD8, Code.Fcomp_st0_sti_DED0);
         HandlerTable.Register(Code.Fucom_st0_sti, &CompareRegister<Unordered, NoPop>);
@@ -75,7 +75,7 @@ internal static unsafe class X87Compare
     }
 
     private static void CompareMemory<TOperand, TKind, TPop>(CpuCore c, ref Uop u)
-        where TOperand : struct, IOperand where TKind : struct, ICompareKind where TPop : struct, IPopMode
+        where TOperand : struct, IX87Source where TKind : struct, ICompareKind where TPop : struct, IPopMode
     {
         if (!c.FpuCheck(true)) return;
         ulong raw = c.ReadSized(c.OperandAddress(ref u, TOperand.Bytes, false), TOperand.Bytes);
@@ -87,7 +87,7 @@ internal static unsafe class X87Compare
             return;
         }
         var env = FpEnv.For(c.Fcw, false);
-        var b = TOperand.Load(raw, ref env);
+        var b = TOperand.Operand(raw, ref env);
         SourceDenormal(c.St(0), b, TOperand.IsDenormal(raw), ref env);
         Finish(c, X87Math.Compare(c.St(0), b, TKind.Quiet, ref env), ref env, pops);
     }
@@ -193,41 +193,6 @@ internal static unsafe class X87Compare
 
     private struct Ordered : ICompareKind { public static bool Quiet => false; }
     private struct Unordered : ICompareKind { public static bool Quiet => true; }
-
-    private interface IOperand
-    {
-        static abstract int Bytes { get; }
-        static abstract bool IsDenormal(ulong raw);
-        static abstract Float80 Load(ulong raw, ref FpEnv env);
-    }
-
-    private struct Float32Operand : IOperand
-    {
-        public static int Bytes => 4;
-        public static bool IsDenormal(ulong raw) => X87Math.IsDenormalBinary(raw, 23, 8);
-        public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromBinary(raw, 23, 8, ref env, operand: true);
-    }
-
-    private struct Float64Operand : IOperand
-    {
-        public static int Bytes => 8;
-        public static bool IsDenormal(ulong raw) => X87Math.IsDenormalBinary(raw, 52, 11);
-        public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromBinary(raw, 52, 11, ref env, operand: true);
-    }
-
-    private struct Int16Operand : IOperand
-    {
-        public static int Bytes => 2;
-        public static bool IsDenormal(ulong raw) => false;
-        public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromInt64((short)raw);
-    }
-
-    private struct Int32Operand : IOperand
-    {
-        public static int Bytes => 4;
-        public static bool IsDenormal(ulong raw) => false;
-        public static Float80 Load(ulong raw, ref FpEnv env) => X87Math.FromInt64((int)raw);
-    }
 
     private interface ICondition
     {

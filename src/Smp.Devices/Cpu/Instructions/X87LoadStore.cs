@@ -14,13 +14,13 @@ internal static unsafe class X87LoadStore
     [InstructionFamily]
     internal static void Register()
     {
-        HandlerTable.Register(Code.Fld_m32fp, &FldM32);
-        HandlerTable.Register(Code.Fld_m64fp, &FldM64);
+        HandlerTable.Register(Code.Fld_m32fp, &FldM<Float32Source>);
+        HandlerTable.Register(Code.Fld_m64fp, &FldM<Float64Source>);
         HandlerTable.Register(Code.Fld_m80fp, &FldM80);
         HandlerTable.Register(Code.Fld_sti, &FldSt);
-        HandlerTable.Register(Code.Fild_m16int, &Fild<Int16Format>);
-        HandlerTable.Register(Code.Fild_m32int, &Fild<Int32Format>);
-        HandlerTable.Register(Code.Fild_m64int, &Fild<Int64Format>);
+        HandlerTable.Register(Code.Fild_m16int, &FldM<Int16Source>);
+        HandlerTable.Register(Code.Fild_m32int, &FldM<Int32Source>);
+        HandlerTable.Register(Code.Fild_m64int, &FldM<Int64Source>);
         HandlerTable.Register(Code.Fbld_m80bcd, &Fbld);
 
         HandlerTable.Register(Code.Fst_m32fp, &FstM<Single, NoPop>);
@@ -30,14 +30,14 @@ internal static unsafe class X87LoadStore
         HandlerTable.Register(Code.Fstp_m80fp, &FstpM80);
         HandlerTable.Register(Code.Fst_sti, &FstSt<NoPop>);
         HandlerTable.Register(&FstSt<Pop>, false, Code.Fstp_sti, Code.Fstpnce_sti, Code.Fstp_sti_DFD0, Code.Fstp_sti_DFD8);
-        HandlerTable.Register(Code.Fist_m16int, &Fist<Int16Format, NoPop, Nearest>);
-        HandlerTable.Register(Code.Fist_m32int, &Fist<Int32Format, NoPop, Nearest>);
-        HandlerTable.Register(Code.Fistp_m16int, &Fist<Int16Format, Pop, Nearest>);
-        HandlerTable.Register(Code.Fistp_m32int, &Fist<Int32Format, Pop, Nearest>);
-        HandlerTable.Register(Code.Fistp_m64int, &Fist<Int64Format, Pop, Nearest>);
-        HandlerTable.Register(Code.Fisttp_m16int, &Fist<Int16Format, Pop, Truncating>);
-        HandlerTable.Register(Code.Fisttp_m32int, &Fist<Int32Format, Pop, Truncating>);
-        HandlerTable.Register(Code.Fisttp_m64int, &Fist<Int64Format, Pop, Truncating>);
+        HandlerTable.Register(Code.Fist_m16int, &Fist<Int16Source, NoPop, Nearest>);
+        HandlerTable.Register(Code.Fist_m32int, &Fist<Int32Source, NoPop, Nearest>);
+        HandlerTable.Register(Code.Fistp_m16int, &Fist<Int16Source, Pop, Nearest>);
+        HandlerTable.Register(Code.Fistp_m32int, &Fist<Int32Source, Pop, Nearest>);
+        HandlerTable.Register(Code.Fistp_m64int, &Fist<Int64Source, Pop, Nearest>);
+        HandlerTable.Register(Code.Fisttp_m16int, &Fist<Int16Source, Pop, Truncating>);
+        HandlerTable.Register(Code.Fisttp_m32int, &Fist<Int32Source, Pop, Truncating>);
+        HandlerTable.Register(Code.Fisttp_m64int, &Fist<Int64Source, Pop, Truncating>);
         HandlerTable.Register(Code.Fbstp_m80bcd, &Fbstp);
 
         HandlerTable.Register(Code.Fld1, &FldConst<One>);
@@ -77,23 +77,14 @@ internal static unsafe class X87LoadStore
         c.FpuSignal(env.Flags);
     }
 
-    private static void FldM32(CpuCore c, ref Uop u)
+    // FLD m32fp/m64fp (exact; SNaN → IE, denormal → DE) and FILD m16/m32/m64int (exact).
+    private static void FldM<TSource>(CpuCore c, ref Uop u) where TSource : struct, IX87Source
     {
         if (!c.FpuCheck(true)) return;
-        uint bits = c.Read32(c.OperandAddress(ref u, 4, false));
+        ulong raw = c.ReadSized(c.OperandAddress(ref u, TSource.Bytes, false), TSource.Bytes);
         c.FpuRecord(ref u, true);
         var env = FpEnv.For(c.Fcw, false);
-        var v = X87Math.FromBinary(bits, 23, 8, ref env);
-        Push(c, v, ref env);
-    }
-
-    private static void FldM64(CpuCore c, ref Uop u)
-    {
-        if (!c.FpuCheck(true)) return;
-        ulong bits = c.Read64(c.OperandAddress(ref u, 8, false));
-        c.FpuRecord(ref u, true);
-        var env = FpEnv.For(c.Fcw, false);
-        var v = X87Math.FromBinary(bits, 52, 11, ref env);
+        var v = TSource.Load(raw, ref env);
         Push(c, v, ref env);
     }
 
@@ -120,15 +111,6 @@ internal static unsafe class X87LoadStore
         }
         var env = FpEnv.For(c.Fcw, false);
         Push(c, c.St(i), ref env);
-    }
-
-    private static void Fild<T>(CpuCore c, ref Uop u) where T : struct, IIntFormat
-    {
-        if (!c.FpuCheck(true)) return;
-        ulong raw = c.ReadSized(c.OperandAddress(ref u, T.Bytes, false), T.Bytes);
-        c.FpuRecord(ref u, true);
-        var env = FpEnv.For(c.Fcw, false);
-        Push(c, X87Math.FromInt64(T.SignExtend(raw)), ref env);
     }
 
     private static void Fbld(CpuCore c, ref Uop u)
@@ -219,7 +201,7 @@ internal static unsafe class X87LoadStore
 
     // FIST/FISTP/FISTTP: a NaN, infinity or out-of-range value stores the integer indefinite when IE is masked and
     // nothing when it is not (SDM Vol. 2A FIST, FISTTP).
-    private static void Fist<T, TPop, TRound>(CpuCore c, ref Uop u) where T : struct, IIntFormat where TPop : struct, IPopMode where TRound : struct, IRoundMode
+    private static void Fist<T, TPop, TRound>(CpuCore c, ref Uop u) where T : struct, IX87Source where TPop : struct, IPopMode where TRound : struct, IRoundMode
     {
         if (!c.FpuCheck(true)) return;
         ulong la = c.OperandAddress(ref u, T.Bytes, true);
@@ -369,31 +351,3 @@ internal struct Pop : IPopMode { public static bool Pops => true; }
 
 /// <summary>The instruction does not pop.</summary>
 internal struct NoPop : IPopMode { public static bool Pops => false; }
-
-/// <summary>A signed integer memory format of the x87 (m16int, m32int, m64int).</summary>
-internal interface IIntFormat
-{
-    static abstract int Bytes { get; }
-    static abstract long SignExtend(ulong raw);
-}
-
-/// <summary>m16int.</summary>
-internal struct Int16Format : IIntFormat
-{
-    public static int Bytes => 2;
-    public static long SignExtend(ulong raw) => (short)raw;
-}
-
-/// <summary>m32int.</summary>
-internal struct Int32Format : IIntFormat
-{
-    public static int Bytes => 4;
-    public static long SignExtend(ulong raw) => (int)raw;
-}
-
-/// <summary>m64int.</summary>
-internal struct Int64Format : IIntFormat
-{
-    public static int Bytes => 8;
-    public static long SignExtend(ulong raw) => (long)raw;
-}

@@ -27,7 +27,7 @@ public enum StopReason
 
 /// <summary>
 /// The state a run's actors share besides messages: the instruction budget and the first stop request.
-/// Thread-safe (the parallel dispatcher runs CPU actors concurrently).
+/// Thread-safe (parallel mode runs CPU actors concurrently).
 /// </summary>
 public sealed class RunControl
 {
@@ -105,6 +105,18 @@ public sealed class RunControl
             Reason = StopReason.Shutdown;
             ShutdownCpu = cpu;
             ShutdownReason = reason;
+        }
+    }
+
+    /// <summary>Forgets why the last run stopped, so that the machine can run again (after a snapshot restore).</summary>
+    public void Rearm()
+    {
+        lock (_lock)
+        {
+            Reason = StopReason.None;
+            ExitCode = null;
+            ShutdownCpu = null;
+            ShutdownReason = null;
         }
     }
 

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 using Smp.Devices.Cpu;
 using Smp.Devices.Memory;
@@ -11,7 +12,7 @@ namespace Smp.Devices.Platform;
 /// A simulated multi-CPU PC as actors: a monitor, the memory controller, the BIOS, the APIC bus and one
 /// <see cref="CpuActor"/> per CPU, over the <see cref="PcPlatform"/> devices. <see cref="Run"/> drives simulated
 /// time until the guest writes the debug-exit port, a CPU shuts down, the instruction budget runs out, every
-/// CPU is idle with nothing pending, or an actor fails. With the deterministic dispatcher (the default) the same
+/// CPU is idle with nothing pending, or an actor fails. In deterministic mode (the default) the same
 /// configuration gives the same COM1 output and message log.
 /// </summary>
 public sealed class Machine : IDisposable
@@ -33,30 +34,38 @@ public sealed class Machine : IDisposable
         Control = new RunControl(config.MaxInstructions);
         Platform.DebugExit.ExitRequested += Control.RequestExit;
 
-        System = new ActorSystem("machine", new ActorSystemOptions
+        Simulation = new Simulation("machine", new SimulationOptions
         {
             Quantum = config.Quantum,
-            Dispatcher = config.Parallel ? new ParallelDispatcher() : new DeterministicDispatcher(),
+            Mode = config.Parallel ? SimulationMode.Parallel : SimulationMode.Deterministic,
             Recorder = config.Recorder,
-        });
-        System.Failed += _ => Control.Finish(StopReason.ActorFailure);
+            FaultInjection = config.FaultInjection,
+        }, config.ActorSystem);
+        Simulation.Failed += _ => Control.Finish(StopReason.ActorFailure);
 
         var cores = new CpuCore[config.Cpus];
         var apics = new LocalApic[config.Cpus];
         _cpuActors = new IActorRef[config.Cpus];
-        Monitor = System.ActorOf(Props.Create(() => new MachineMonitorActor(Control)), "monitor");
-        MemoryController = System.ActorOf(Props.Create(() => new MemoryControllerActor(Memory, Platform.Map)), "memory");
+        // Akka's Props.Create reads constructor arguments from the expression: plain locals keep that a field read.
+        var control = Control;
+        var memory = Memory;
+        var map = Platform.Map;
+        Monitor = Simulation.ActorOf(Props.Create(() => new MachineMonitorActor(control)), "monitor");
+        MemoryController = Simulation.ActorOf(Props.Create(() => new MemoryControllerActor(memory, map)), "memory");
         var biosFactory = config.BiosServices;
         var disk = config.Disk;
-        Bios = System.ActorOf(
-            Props.Create(() => new BiosActor(
-                e820 => biosFactory is null ? new LoggingBiosServices() : biosFactory(new BiosServicesContext(Memory, e820, disk, console, config.Cpus, Platform)),
-                MemoryController)),
-            "bios");
+        var platform = Platform;
+        Func<IReadOnlyList<E820Entry>, IBiosServices> services = biosFactory is null
+            ? _ => new LoggingBiosServices()
+            : e820 => biosFactory(new BiosServicesContext(memory, e820, disk, console, config.Cpus, platform));
+        var memoryController = MemoryController;
+        Bios = Simulation.ActorOf(Props.Create(() => new BiosActor(services, memoryController)), "bios");
         var apicIds = new uint[config.Cpus];
         for (int i = 0; i < config.Cpus; i++) apicIds[i] = Platform.ApicIds[i];
         long latency = config.BusLatency;
-        Bus = System.ActorOf(Props.Create(() => new ApicBusActor(_cpuActors, apicIds, latency, config.Observer)), "apicbus");
+        var cpuActors = _cpuActors;
+        var observer = config.Observer;
+        Bus = Simulation.ActorOf(Props.Create(() => new ApicBusActor(cpuActors, apicIds, latency, observer)), "apicbus");
 
         for (int i = 0; i < config.Cpus; i++)
         {
@@ -91,7 +100,7 @@ public sealed class Machine : IDisposable
                 },
             };
             int index = i;
-            _cpuActors[i] = System.ActorOf(Props.Create(() => new CpuActor(index, core, apic, wiring)), $"cpu{i}");
+            _cpuActors[i] = Simulation.ActorOf(Props.Create(() => new CpuActor(index, core, apic, wiring)), $"cpu{i}");
             cores[i] = core;
             apics[i] = apic;
         }
@@ -100,15 +109,17 @@ public sealed class Machine : IDisposable
         Apics = apics;
         var bsp = _cpuActors[0];
         var bus = Bus;
-        Platform.Pic.InterruptChanged += level => bsp.Tell(new ExtIntChanged(level));
-        Platform.IoApic.InterruptRequested += interrupt => bus.Tell(interrupt);
+        var simulation = Simulation;
+        // Device outputs change inside a CPU actor's port or MMIO access: Simulation.Tell stamps them with that CPU's time.
+        Platform.Pic.InterruptChanged += level => simulation.Tell(bsp, new ExtIntChanged(level));
+        Platform.IoApic.InterruptRequested += interrupt => simulation.Tell(bus, interrupt);
     }
 
     /// <summary>The configuration.</summary>
     public MachineConfig Config { get; }
 
-    /// <summary>The actor system (its clock is the machine's simulated time).</summary>
-    public ActorSystem System { get; }
+    /// <summary>The simulation on Akka.NET whose conductor's clock is the machine's simulated time.</summary>
+    public Simulation Simulation { get; }
 
     /// <summary>The physical address space.</summary>
     public PhysicalMemory Memory { get; }
@@ -147,8 +158,16 @@ public sealed class Machine : IDisposable
     /// <returns>How the run ended.</returns>
     public MachineResult Run()
     {
-        _cpuActors[0].Tell(new RunQuantum(Config.Quantum));
-        var result = Config.MaxSimulatedTime is { } limit ? System.RunUntil(limit) : System.RunUntilIdle();
+        Simulation.Tell(_cpuActors[0], new RunQuantum(Config.Quantum));
+        return Continue(Config.MaxSimulatedTime);
+    }
+
+    /// <summary>Runs the machine on from where it is (after <see cref="Rewind"/>, with messages sent in) until a stop condition.</summary>
+    /// <param name="until">A simulated-time limit in ns, or null for none.</param>
+    /// <returns>How the run ended.</returns>
+    public MachineResult Continue(long? until = null)
+    {
+        var result = until is { } limit ? Simulation.RunUntil(limit) : Simulation.RunUntilIdle();
         Control.Finish(result switch
         {
             RunResult.Failed => StopReason.ActorFailure,
@@ -159,13 +178,39 @@ public sealed class Machine : IDisposable
         return Summarize();
     }
 
+    /// <summary>
+    /// Returns the machine's actor side to a quiescent state at <paramref name="time"/>: the conductor's clock, no pending
+    /// message or timer, no stop reason. Restoring a snapshot of a machine that was idle at <paramref name="time"/> (RAM and
+    /// cores restored separately) and calling this makes a run from it replay exactly.
+    /// </summary>
+    /// <param name="time">The snapshot's simulated time, in nanoseconds.</param>
+    public void Rewind(long time)
+    {
+        Simulation.Rewind(time);
+        Control.Rearm();
+    }
+
+    /// <summary>
+    /// Sends an NMI to CPU <paramref name="cpu"/> the way a chipset or another agent does: an NMI-mode message on the APIC
+    /// bus, physical destination the CPU's APIC ID, arriving at simulated time <paramref name="at"/> (the bus delivers it at
+    /// the next quantum boundary after its latency). Call it between runs.
+    /// </summary>
+    /// <param name="cpu">The CPU index.</param>
+    /// <param name="at">When the message enters the bus, in simulated ns.</param>
+    public void SendNmi(int cpu, long at)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cpu);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, Cores.Count);
+        Simulation.TellAt(at, Bus, new Ipi(-1, ApicDestination.Physical((uint)Cores[cpu].ApicId), DeliveryMode.Nmi, 2, false, true));
+    }
+
     /// <summary>Every CPU's current state.</summary>
     /// <returns>The summaries, by CPU index.</returns>
     public MachineResult Summarize()
     {
         var cpus = new CpuSummary[Cores.Count];
         // An idle machine ends when its last CPU went idle, not where the scheduler's clock stopped looking.
-        long time = Control.Reason == StopReason.AllIdle ? 0 : System.Now;
+        long time = Control.Reason == StopReason.AllIdle ? 0 : Simulation.Now;
         for (int i = 0; i < cpus.Length; i++)
         {
             var c = Cores[i];
@@ -173,13 +218,13 @@ public sealed class Machine : IDisposable
             time = Math.Max(time, c.SimulatedNanoseconds);
         }
 
-        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, System.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, System.Failure);
+        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, Simulation.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, Simulation.Failure);
     }
 
     /// <summary>Stops the actors and frees guest memory.</summary>
     public void Dispose()
     {
-        System.Dispose();
+        Simulation.Dispose();
         Memory.Dispose();
     }
 

@@ -9,7 +9,8 @@ public static class MemoryLayout
     public const int MaxRomSize = 0x20000;
 
     /// <summary>
-    /// Creates the address space for <paramref name="platform"/>: RAM of the map's size, the VGA window at
+    /// Creates the address space for <paramref name="platform"/>: RAM where the map puts it (below the PCI hole and from
+    /// 4 GiB up; host memory is committed only as the guest writes it), the VGA window at
     /// 0xA0000, the ROM (padded at the front to 128 KiB with 0xFF) at 0xE0000 and at 4 GiB − 128 KiB with the ACPI RSDP
     /// and MP structures copied in, the ACPI tables in RAM, and the I/O APIC window (accesses under <paramref name="deviceLock"/>).
     /// </summary>
@@ -22,7 +23,7 @@ public static class MemoryLayout
         ArgumentNullException.ThrowIfNull(romImage);
         if (romImage.Length == 0 || romImage.Length > MaxRomSize)
             throw new ArgumentException($"The BIOS ROM must be 1 to {MaxRomSize} bytes, not {romImage.Length}.", nameof(romImage));
-        var memory = new PhysicalMemory(platform.Map.RamSize);
+        var memory = new PhysicalMemory(platform.Map.RamBelow4G, platform.Map.RamAbove4G);
         memory.MapMmio(VgaWindow.Base, VgaWindow.Size, new VgaWindow());
         memory.MapMmio(platform.IoApic.BaseAddress, IoApic.WindowSize, new LockedMmio(platform.IoApic, deviceLock));
 

@@ -136,6 +136,31 @@ public sealed class X87InstructionTests
     }
 
     [Fact]
+    public void Fnstenv_and_fldenv_in_32_bit_protected_mode_round_trip_with_selectors()
+    {
+        using var m = TestMachine.Protected32();
+        m.Memory.Write(0x500, 2, 0x0A7F); // round up, 53 bits
+        m.Load(a =>
+        {
+            a.fninit();
+            a.fldcw(__word_ptr[0x500]);
+            a.fld1();
+            a.fnstenv(__[0x600]);
+            a.fninit();
+            a.fldenv(__[0x600]);
+            a.fnstcw(__word_ptr[0x502]);
+            a.hlt();
+        });
+        m.Run(20);
+        Assert.Equal(0xFFFF_0A7Fu, Dword(m, 0x600));
+        Assert.Equal(0x08u | 0x1E8u << 16, Dword(m, 0x610));     // CS selector 08h, opcode D9 E8
+        Assert.Equal(0x0A7F, Word(m, 0x502));                    // FLDENV brought the control word back
+        Assert.Equal(7, m.Cpu.FpuTop);
+        Assert.False(m.Cpu.FpuIsEmpty(0));
+        Assert.Equal(Float80.One, m.Cpu.St(0));
+    }
+
+    [Fact]
     public void Fnstenv_in_16_bit_protected_mode_stores_selectors_and_offsets()
     {
         using var m = TestMachine.Protected32();
@@ -353,5 +378,73 @@ public sealed class X87InstructionTests
         Assert.Equal(6UL, m.Memory.Read(Data + 16, 8)); // nearest
         Assert.Equal(6UL, m.Memory.Read(Data + 32, 8)); // toward zero
         Assert.Equal(6u, Dword(m, Data + 48));
+    }
+
+    [Fact]
+    public void Hot_x87_loop_gives_the_same_result_compiled_and_interpreted()
+    {
+        (ulong, ushort, ushort) RunLoop(bool compile)
+        {
+            using var m = Long();
+            m.Cpu.CompileHotBlocks = compile;
+            m.Memory.Write(Data, 8, 0x3FB9_9999_9999_999A); // 0.1
+            m.Load(a =>
+            {
+                var loop = a.CreateLabel();
+                a.fninit();
+                a.fldz();
+                a.mov(ecx, 2000);
+                a.Label(ref loop);
+                a.fadd(__qword_ptr[rbx]);
+                a.fld(st0);
+                a.fsqrt();
+                a.fcomip(st0, st1);
+                a.dec(ecx);
+                a.jnz(loop);
+                a.fstp(__tword_ptr[rbx + 16]);
+                a.fnstsw(__word_ptr[rbx + 32]);
+                a.hlt();
+            });
+            m.Cpu.R[Reg.RBX] = Data;
+            m.Run(100_000);
+            Assert.Equal(RunState.Halted, m.Cpu.State);
+            if (compile) Assert.True(m.Cpu.BlocksCompiled > 0);
+            return (m.Memory.Read(Data + 16, 8), Word(m, Data + 24), Word(m, Data + 32));
+        }
+
+        var compiled = RunLoop(true);
+        Assert.Equal(RunLoop(false), compiled);
+        Assert.Equal((ushort)0x4006, compiled.Item2); // about 200 = 1.5625 × 2^7
+    }
+
+    [Fact]
+    public void Fstp1_alias_is_fstp_and_fcomi_clears_c1_as_the_sdm_says()
+    {
+        // D9 D8+i is an alias of FSTP ST(i) on Intel processors (AMD documents it as FSTPNCE, which the host
+        // differential cannot cover); FCOMI sets C1 = 0 (SDM Vol. 2A FCOMI; AMD keeps C1, so only this test checks it).
+        using var m = Long();
+        m.Load(a =>
+        {
+            a.fninit();
+            a.fld1();
+            a.fldpi();
+            a.db(0xD9, 0xD9);      // fstp1 st(1): ST1 ← π, pop
+            a.fld1();
+            a.fld1();
+            a.fadd(st0, st0);
+            a.fchs();              // ST0 = −2, ST1 = 1
+            a.fxam();              // C1 = 1: the sign
+            a.fnstsw(__word_ptr[rbx]);
+            a.fcomi(st0, st1);     // −2 < 1
+            a.fnstsw(ax);
+            a.hlt();
+        });
+        m.Cpu.R[Reg.RBX] = Data;
+        m.Run(30);
+        Assert.Equal(X87Sw.C1, Word(m, Data) & X87Sw.C1);
+        Assert.Equal(0, (int)m.Cpu.R[Reg.RAX] & X87Sw.C1);
+        Assert.Equal(new Float80(0xC90F_DAA2_2168_C235, 0x4000), m.Cpu.St(2)); // the alias stored π and popped
+        Assert.True(m.Cpu.GetCF());
+        Assert.False(m.Cpu.GetZF());
     }
 }

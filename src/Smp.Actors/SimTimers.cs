@@ -3,17 +3,17 @@ using Smp.Actors.Internal;
 namespace Smp.Actors;
 
 /// <summary>
-/// An actor's timers: messages the actor sends itself after a delay in simulated time,
+/// A simulated actor's timers: messages the actor sends itself after a delay in simulated time (never Akka's wall-clock timers),
 /// once or periodically, identified by a key. Starting a timer with a key that is already
 /// active replaces it; cancelled or replaced timers never deliver, even if their message
 /// was already queued. Timers stop with the actor. Use only from the owning actor.
 /// </summary>
-public sealed class TimerScheduler
+public sealed class SimTimers
 {
-    private readonly ActorCell _owner;
+    private readonly SimCell _owner;
     private readonly Dictionary<object, TimerFire> _active = [];
 
-    internal TimerScheduler(ActorCell owner)
+    internal SimTimers(SimCell owner)
     {
         _owner = owner;
     }
@@ -86,6 +86,6 @@ public sealed class TimerScheduler
         ArgumentNullException.ThrowIfNull(message);
         var fire = new TimerFire(key, message, interval);
         _active[key] = fire;
-        _owner.SystemImpl.Enqueue(_owner, _owner, fire, _owner.SelfRef, _owner.LocalNow + delay);
+        _owner.Send(_owner.Ref, fire, _owner.Ref, _owner.LocalNow + delay);
     }
 }

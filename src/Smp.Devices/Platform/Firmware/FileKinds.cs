@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Smp.Host.Files;
+namespace Smp.Devices.Platform.Firmware;
 
 /// <summary>
 /// Finds a path's <see cref="FileKind"/> and size without opening it, so that a FIFO never blocks and a
@@ -9,7 +9,7 @@ namespace Smp.Host.Files;
 /// <c>statx(2)</c>, whose buffer layout is the same on every architecture; elsewhere it falls back to
 /// what .NET tells (a length-0 file may be empty or special).
 /// </summary>
-internal static partial class FileKinds
+public static partial class FileKinds
 {
     // statx(2): AT_FDCWD, STATX_TYPE | STATX_SIZE, and where stx_mode and stx_size sit in struct statx.
     private const int AtFdCwd = -100;
@@ -41,6 +41,25 @@ internal static partial class FileKinds
 
         return FromDotNet(path, out length);
     }
+
+    /// <summary>
+    /// Why a path of <paramref name="kind"/> cannot be read as an input file, as the end of a sentence that starts with
+    /// its name (<c>is a character device, not a file</c>), or null for a regular file.
+    /// </summary>
+    /// <param name="kind">What the path names.</param>
+    /// <returns>The refusal, or null.</returns>
+    public static string? Refusal(FileKind kind) => kind switch
+    {
+        FileKind.Regular => null,
+        FileKind.Missing => "does not exist",
+        FileKind.Directory => "is a directory, not a file",
+        FileKind.CharacterDevice => "is a character device, not a file",
+        FileKind.BlockDevice => "is a block device, not a file",
+        FileKind.Fifo => "is a named pipe (FIFO), not a file",
+        FileKind.Socket => "is a socket, not a file",
+        FileKind.NoAccess => "cannot be reached: permission denied on a directory of its path",
+        _ => "is empty or not a regular file",
+    };
 
     private static unsafe FileKind FromStatx(string path, out long length)
     {

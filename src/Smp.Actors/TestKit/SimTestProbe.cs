@@ -1,41 +1,42 @@
-using Smp.Actors.Internal;
+using System.Collections.Concurrent;
+using Akka.Actor;
 
 namespace Smp.Actors.TestKit;
 
 /// <summary>
-/// An actor reference that collects the messages sent to it, for tests. Expectations drive the
-/// system's simulated time until a message arrives or a simulated timeout elapses, so waiting
-/// costs no wall time when the system is idle. Use it from the thread that drives the system.
+/// A simulated actor that collects the messages sent to it, for tests. Expectations drive the simulation's clock
+/// until a message arrives or a simulated timeout elapses, so waiting costs no wall time when the simulation is idle
+/// (Akka.TestKit's <c>TestProbe</c> waits in wall time). Pass <see cref="Ref"/> wherever an actor is expected; use
+/// the probe from the thread that drives the simulation.
 /// </summary>
-public sealed class TestProbe : IInternalActorRef
+public sealed class SimTestProbe
 {
-    private readonly ActorSystem _system;
-    private readonly Queue<(object Message, IActorRef Sender, long Time)> _inbox = new();
-    private readonly ActorCell _cell;
+    private readonly Simulation _system;
+    private readonly ConcurrentQueue<(object Message, IActorRef Sender, long Time)> _inbox = new();
 
-    /// <summary>Creates a probe under <c>/system</c>.</summary>
-    /// <param name="system">The system to probe.</param>
-    /// <param name="name">The probe's name; a name like <c>$1</c> is chosen when null.</param>
-    public TestProbe(ActorSystem system, string? name = null)
+    /// <summary>Creates a probe: a simulated actor at <c>/NAME</c>.</summary>
+    /// <param name="simulation">The simulation to probe.</param>
+    /// <param name="name">The probe's name; Akka chooses one when null.</param>
+    public SimTestProbe(Simulation simulation, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(system);
-        _system = system;
-        LastSender = system.Nobody;
+        ArgumentNullException.ThrowIfNull(simulation);
+        _system = simulation;
+        LastSender = ActorRefs.Nobody;
         var inbox = _inbox;
-        var systemGuardian = ActorSystem.CellOf(system.TryGetActor("/system")!);
-        _cell = system.Spawn(systemGuardian, Props.Create(() => new ProbeActor(inbox)), name);
+        Ref = simulation.ActorOf(Props.Create(() => new ProbeActor(inbox)), name);
+        Path = simulation.PathOf(Ref);
     }
 
-    /// <summary>The probe's path, for example <c>/system/probe</c>.</summary>
-    public string Path => _cell.Path;
+    /// <summary>The probe's actor.</summary>
+    public IActorRef Ref { get; }
 
-    /// <summary>The probe's name.</summary>
-    public string Name => _cell.Name;
+    /// <summary>The probe's path inside the simulation, for example <c>/probe</c>.</summary>
+    public string Path { get; }
 
     /// <summary>How long expectations wait by default, in simulated nanoseconds (1 s).</summary>
     public long DefaultTimeout { get; set; } = SimTime.Second;
 
-    /// <summary>The sender of the last message taken by an expectation (<see cref="ActorSystem.Nobody"/> before any).</summary>
+    /// <summary>The sender of the last message taken by an expectation (<see cref="ActorRefs.Nobody"/> before any).</summary>
     public IActorRef LastSender { get; private set; }
 
     /// <summary>The last message taken by an expectation, or null.</summary>
@@ -47,20 +48,13 @@ public sealed class TestProbe : IInternalActorRef
     /// <summary>How many messages arrived and were not yet taken by an expectation.</summary>
     public int PendingCount => _inbox.Count;
 
-    ActorCell IInternalActorRef.Cell => _cell;
-
-    /// <summary>Sends a message to the probe (actors reply to it like to any actor).</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="sender">The sender the probe records.</param>
-    public void Tell(object message, IActorRef? sender = null) => _cell.SelfRef.Tell(message, sender);
-
     /// <summary>Sends <paramref name="message"/> to <paramref name="target"/> with this probe as the sender.</summary>
     /// <param name="target">The receiver.</param>
     /// <param name="message">The message.</param>
     public void Send(IActorRef target, object message)
     {
         ArgumentNullException.ThrowIfNull(target);
-        target.Tell(message, this);
+        _system.Tell(target, message, Ref);
     }
 
     /// <summary>Answers the sender of the last taken message, with this probe as the sender.</summary>
@@ -72,7 +66,7 @@ public sealed class TestProbe : IInternalActorRef
             throw new InvalidOperationException($"Probe {Path} has received no message to reply to.");
         }
 
-        LastSender.Tell(message, this);
+        _system.Tell(LastSender, message, Ref);
     }
 
     /// <summary>
@@ -90,13 +84,13 @@ public sealed class TestProbe : IInternalActorRef
         if (message is not T typed)
         {
             throw new TestKitAssertionException(
-                $"Probe {Path} expected a {typeof(T).Name} but received {Describe(message)} from {sender.Path} at t={SimTime.Format(time)}.");
+                $"Probe {Path} expected a {typeof(T).Name} but received {Describe(message)} from {Describe(sender)} at t={SimTime.Format(time)}.");
         }
 
         if (predicate is not null && !predicate(typed))
         {
             throw new TestKitAssertionException(
-                $"Probe {Path} received {Describe(message)} from {sender.Path} at t={SimTime.Format(time)}, which does not satisfy the predicate.");
+                $"Probe {Path} received {Describe(message)} from {Describe(sender)} at t={SimTime.Format(time)}, which does not satisfy the predicate.");
         }
 
         return typed;
@@ -115,7 +109,7 @@ public sealed class TestProbe : IInternalActorRef
         if (!expected.Equals(message))
         {
             throw new TestKitAssertionException(
-                $"Probe {Path} expected {expected} but received {Describe(message)} from {sender.Path} at t={SimTime.Format(time)}.");
+                $"Probe {Path} expected {expected} but received {Describe(message)} from {Describe(sender)} at t={SimTime.Format(time)}.");
         }
 
         return (T)message;
@@ -134,9 +128,10 @@ public sealed class TestProbe : IInternalActorRef
 
         if (_inbox.Count > 0)
         {
-            var (message, sender, time) = _inbox.Peek();
+            _inbox.TryPeek(out var first);
+            var (message, sender, time) = first;
             throw new TestKitAssertionException(
-                $"Probe {Path} expected no message for {SimTime.Format(duration)} but received {Describe(message)} from {sender.Path} at t={SimTime.Format(time)}.");
+                $"Probe {Path} expected no message for {SimTime.Format(duration)} but received {Describe(message)} from {Describe(sender)} at t={SimTime.Format(time)}.");
         }
 
         ThrowIfFailed("while expecting no message");
@@ -146,7 +141,7 @@ public sealed class TestProbe : IInternalActorRef
     /// <returns>The path.</returns>
     public override string ToString() => Path;
 
-    private static string Describe(object message) => $"{message.GetType().Name} {message}";
+    private static string Describe(object message) => message is IActorRef actor ? actor.Path.ToStringWithoutAddress() : $"{message.GetType().Name} {message}";
 
     private (object Message, IActorRef Sender, long Time) Take(string expectation, long? timeout)
     {
@@ -164,7 +159,7 @@ public sealed class TestProbe : IInternalActorRef
                 $"Probe {Path} waited {SimTime.Format(wait)} of simulated time for {expectation} but no message arrived (now t={SimTime.Format(_system.Now)}).");
         }
 
-        var entry = _inbox.Dequeue();
+        _inbox.TryDequeue(out var entry);
         LastMessage = entry.Message;
         LastSender = entry.Sender;
         LastMessageTime = entry.Time;
@@ -175,7 +170,7 @@ public sealed class TestProbe : IInternalActorRef
     {
         if (_system.Failure is { } failure)
         {
-            throw new TestKitAssertionException($"Probe {Path}: the actor system failed {context}: {failure}");
+            throw new TestKitAssertionException($"Probe {Path}: the simulation failed {context}: {failure}");
         }
     }
 }

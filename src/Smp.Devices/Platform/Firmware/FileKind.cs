@@ -1,7 +1,7 @@
-namespace Smp.Host.Files;
+namespace Smp.Devices.Platform.Firmware;
 
 /// <summary>What a path names, as <c>stat(2)</c> tells after following symbolic links.</summary>
-internal enum FileKind
+public enum FileKind
 {
     /// <summary>Nothing: the path or one of its directories does not exist.</summary>
     Missing,
