@@ -52,7 +52,8 @@ internal static class RunCommand
             "Boot a raw disk image through the BIOS. The run ends when the guest writes port 0xF4 " +
             "(exit code (value << 1) | 1, as QEMU's isa-debug-exit), on a triple fault " +
             $"(exit code {ExitCodes.GuestShutdown}), when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}), " +
-            $"or when every CPU is idle for good (exit code {ExitCodes.MachineIdle}). The guest's COM1 output goes to stdout.")
+            $"when every CPU is idle for good (exit code {ExitCodes.MachineIdle}), when the guest powers off through ACPI S5 " +
+            $"(exit code {ExitCodes.GuestPowerOff}) or resets the machine (exit code {ExitCodes.GuestReset}). The guest's COM1 output goes to stdout.")
         {
             disk,
             cpus,
@@ -187,6 +188,14 @@ internal static class RunCommand
             case StopReason.AllIdle:
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 outcome = ExitCodes.MachineIdle;
+                break;
+            case StopReason.PowerOff:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.GuestPowerOff;
+                break;
+            case StopReason.Reset:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.GuestReset;
                 break;
             default:
                 context.Err.WriteLine($"smp run: {result.Report()}");

@@ -19,7 +19,15 @@ internal static class CrossRun
     }
 
     /// <summary>QEMU 7.2 TCG with isa-debug-exit; COM1 bytes are read raw (Latin-1, one char per byte).</summary>
-    public static Outcome Qemu(string image, int cpus, TimeSpan timeout)
+    public static Outcome Qemu(string image, int cpus, TimeSpan timeout) => QemuWith(
+        [
+            "-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", $"file={image},format=raw", "-smp", $"{cpus}", "-m", "128",
+        ],
+        timeout);
+
+    /// <summary>qemu-system-x86_64 with <paramref name="arguments"/>: its exit code (−1 after a time-out), standard output raw, standard error.</summary>
+    public static Outcome QemuWith(IEnumerable<string> arguments, TimeSpan timeout)
     {
         if (Guest.Qemu.Path is null)
         {
@@ -33,11 +41,7 @@ internal static class CrossRun
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
-            "-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", $"file={image},format=raw", "-smp", $"{cpus}", "-m", "128",
-        })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

@@ -33,6 +33,8 @@ public sealed class Machine : IDisposable
         Memory = MemoryLayout.Build(Platform, config.RomImage, DeviceLock);
         Control = new RunControl(config.MaxInstructions);
         Platform.DebugExit.ExitRequested += Control.RequestExit;
+        Platform.PowerOffRequested += Control.RequestPowerOff;
+        Platform.ResetRequested += Control.RequestReset;
 
         Simulation = new Simulation("machine", new SimulationOptions
         {
@@ -113,6 +115,13 @@ public sealed class Machine : IDisposable
         // Device outputs change inside a CPU actor's port or MMIO access: Simulation.Tell stamps them with that CPU's time.
         Platform.Pic.InterruptChanged += level => simulation.Tell(bsp, new ExtIntChanged(level));
         Platform.IoApic.InterruptRequested += interrupt => simulation.Tell(bus, interrupt);
+        // A device reprogrammed by any CPU may now have an earlier event: the BSP's actor, which advances the
+        // platform, re-arms its wake-up. The A20 gate reaches every CPU.
+        Platform.EventsRescheduled += () => simulation.Tell(bsp, new DeviceEventDue());
+        Platform.A20Changed += on =>
+        {
+            foreach (var core in cores) core.A20Mask = on ? ulong.MaxValue : ~(1UL << 20);
+        };
     }
 
     /// <summary>The configuration.</summary>
@@ -218,7 +227,8 @@ public sealed class Machine : IDisposable
             time = Math.Max(time, c.SimulatedNanoseconds);
         }
 
-        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, Simulation.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, Simulation.Failure);
+        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, Simulation.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, Simulation.Failure,
+            Control.ResetSource);
     }
 
     /// <summary>Stops the actors and frees guest memory.</summary>
