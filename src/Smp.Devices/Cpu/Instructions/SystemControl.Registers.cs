@@ -13,7 +13,8 @@ internal static unsafe partial class SystemControl
         HandlerTable.Register(&MovRegFromCr, false, Code.Mov_r32_cr, Code.Mov_r64_cr);
         HandlerTable.Register(&MovDrFromReg, true, Code.Mov_dr_r32, Code.Mov_dr_r64);
         HandlerTable.Register(&MovRegFromDr, false, Code.Mov_r32_dr, Code.Mov_r64_dr);
-        HandlerTable.Register(Code.Lmsw_rm16, &Lmsw, endsBlock: true);
+        // LMSW ignores the operand size: o32/o64 forms (as compilers emit for a 32-bit register) read 16 bits too.
+        HandlerTable.Register(&Lmsw, true, Code.Lmsw_rm16, Code.Lmsw_r32m16, Code.Lmsw_r64m16);
         HandlerTable.Register(&Smsw, false, Code.Smsw_rm16, Code.Smsw_r32m16, Code.Smsw_r64m16);
         HandlerTable.Register(Code.Clts, &Clts, endsBlock: true);
     }

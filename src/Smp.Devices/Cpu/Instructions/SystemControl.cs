@@ -18,7 +18,10 @@ internal static unsafe partial class SystemControl
         HandlerTable.Register(&Sgdt, false, Code.Sgdt_m1632_16, Code.Sgdt_m1632, Code.Sgdt_m1664);
         HandlerTable.Register(&Sidt, false, Code.Sidt_m1632_16, Code.Sidt_m1632, Code.Sidt_m1664);
         HandlerTable.Register(Code.Invlpg_m, &Invlpg, endsBlock: true);
-        HandlerTable.Register(&CacheFlush, false, Code.Invd, Code.Wbinvd);
+        // F3 0F 09 (WBNOINVD) is WBINVD on a CPU that does not enumerate WBNOINVD: the prefix is ignored.
+        HandlerTable.Register(&CacheFlush, false, Code.Invd, Code.Wbinvd, Code.Wbnoinvd);
+        // No system-management mode: RSM outside SMM is #UD (SDM Vol. 2B RSM).
+        HandlerTable.Register(Code.Rsm, &RaiseUd);
     }
 
     private static void RequireCpl0(CpuCore c)
@@ -103,6 +106,8 @@ internal static unsafe partial class SystemControl
         ulong la = c.Is64 ? segBase + ea : (segBase + ea) & 0xFFFF_FFFFUL;
         c.FlushTlbPage(la);
     }
+
+    private static void RaiseUd(CpuCore c, ref Uop u) => c.RaiseFault(Vector.UD);
 
     // INVD/WBINVD: CPL 0; caches are not modelled, so they do nothing else.
     private static void CacheFlush(CpuCore c, ref Uop u) => RequireCpl0(c);
