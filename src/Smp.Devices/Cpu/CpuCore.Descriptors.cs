@@ -172,7 +172,10 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// After a return to an outer privilege level, data segment registers whose DPL is below the new
-    /// CPL (data or non-conforming code) are loaded with a null selector (SDM Vol. 2A IRET/RET).
+    /// CPL (data or non-conforming code) are loaded with a null selector (SDM Vol. 2A IRET/RET). The
+    /// pseudo-code assigns only the selector: the register becomes unusable but its hidden base stays,
+    /// and 64-bit code still addresses through the FS/GS base (a kernel that returned from CPL 3 by an
+    /// interrupt keeps its per-CPU GS base without reloading it, as kvm-unit-tests' usermode helper does).
     /// </summary>
     internal void NullInaccessibleDataSegments()
     {
@@ -183,8 +186,8 @@ public sealed partial class CpuCore
             bool conformingCode = (r.Attributes & 0x1C) == 0x1C;
             if ((r.Attributes & 0x10) != 0 && !conformingCode && r.Dpl < Cpl)
             {
-                r = new SegmentRegister { Selector = 0 };
-                _effectiveBase[s] = 0;
+                r = new SegmentRegister { Selector = 0, Base = r.Base };
+                _effectiveBase[s] = Is64 && s < Seg.FS ? 0 : r.Base;
             }
         }
     }

@@ -148,7 +148,7 @@ public sealed partial class CpuCore
         // (SDM Vol. 3A §6.8.3, Vol. 2A MOV "inhibits ... debug exceptions"); they are not lost.
         if (_pendingDr6 != 0 && shadow != InterruptShadow.MovSs)
         {
-            Dr6 |= _pendingDr6;
+            ReportDebugConditions(_pendingDr6);
             _pendingDr6 = 0;
             DeliverEvent(Vector.DB, EventKind.Trap, 0, false, Rip);
             return true;
@@ -192,7 +192,9 @@ public sealed partial class CpuCore
         // Single-step: a trap after an instruction that began with TF = 1 (SDM Vol. 3B §17.3.1.4),
         // so the instruction that sets TF (POPF, IRET) does not trap on itself. An instruction that
         // delivered an event (INT n, INT3, INTO, INT1) entered its handler with TF cleared instead.
-        if (_tfAtStart && _deliveries == _deliveriesAtStart) _pendingDr6 |= Dr6Bs;
+        // The single-step trap that would follow MOV SS / POP SS is suppressed, not held (SDM Vol. 3A
+        // §6.8.3): the next instruction's own single-step trap is the first one.
+        if (_tfAtStart && _deliveries == _deliveriesAtStart && _shadow != InterruptShadow.MovSs) _pendingDr6 |= Dr6Bs;
         RecomputeStepMode();
         // Re-examine events at the next boundary: a shadow just ended, a trap may be pending.
         _attention = true;

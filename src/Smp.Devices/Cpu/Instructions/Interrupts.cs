@@ -31,8 +31,12 @@ internal static unsafe class Interrupts
 
     // INT1 (ICEBP, F1): #DB as a trap without the gate DPL check (SDM Vol. 2A INT n/INTO/INT3/INT1).
     // It is none of the conditions DR6 reports (B0–B3, BD, BS, BT; SDM Vol. 3B §17.2.3), so no DR6
-    // status bit is set.
-    private static void Int1(CpuCore c, ref Uop u) => c.SoftwareInterrupt(Vector.DB, EventKind.PrivilegedSoftwareException);
+    // status bit is set for it; debug traps held by a preceding MOV SS are reported by this same #DB.
+    private static void Int1(CpuCore c, ref Uop u)
+    {
+        c.MergePendingDebugTraps();
+        c.SoftwareInterrupt(Vector.DB, EventKind.PrivilegedSoftwareException);
+    }
 
     // INTO: #OF as a trap when OF = 1 (invalid in 64-bit mode: Iced does not decode it there).
     private static void Into(CpuCore c, ref Uop u)

@@ -55,22 +55,12 @@ internal static unsafe partial class SystemControl
     }
 
     // MOV DR (SDM Vol. 2B; Vol. 3B §17.2.4): CPL 0, #UD for DR4/DR5 with CR4.DE = 1, and #DB with
-    // DR6.BD when DR7.GD is set (GD is cleared so that the handler can use the debug registers).
-    private static void CheckDebugRegisterAccess(CpuCore c)
-    {
-        if ((c.Dr7 & 0x2000) != 0)
-        {
-            c.Dr6 |= 0x2000;
-            c.Dr7 &= ~0x2000UL;
-            c.RaiseFault(Vector.DB);
-        }
-    }
-
+    // DR6.BD when DR7.GD is set (CpuCore.CheckDebugRegisterAccess).
     private static void MovDrFromReg(CpuCore c, ref Uop u)
     {
         RequireCpl0(c);
         if (u.R0 > 7 || (u.R0 is 4 or 5 && (c.Cr4 & CpuCore.Cr4De) != 0)) c.RaiseFault(Vector.UD);
-        CheckDebugRegisterAccess(c);
+        c.CheckDebugRegisterAccess();
         ulong v = u.Instr.Code == Code.Mov_dr_r64 ? c.Get64(u.R1) : c.Get32(u.R1);
         int vector = c.TryWriteDr(u.R0, v);
         if (vector >= 0) c.RaiseFault(vector, 0);
@@ -81,7 +71,7 @@ internal static unsafe partial class SystemControl
     {
         RequireCpl0(c);
         if (u.R1 > 7 || (u.R1 is 4 or 5 && (c.Cr4 & CpuCore.Cr4De) != 0)) c.RaiseFault(Vector.UD);
-        CheckDebugRegisterAccess(c);
+        c.CheckDebugRegisterAccess();
         int vector = c.TryReadDr(u.R1, out ulong v);
         if (vector >= 0) c.RaiseFault(vector, 0);
         if (u.Instr.Code == Code.Mov_r64_dr) c.Set64(u.R0, v);
