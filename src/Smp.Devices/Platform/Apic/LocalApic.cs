@@ -9,14 +9,14 @@ namespace Smp.Devices.Platform.Apic;
 /// <see cref="CpuCore.LocalApicMmio"/>, so each CPU sees its own at its APIC base), the x2APIC MSRs and
 /// CR8 (<see cref="ILocalApicRegisters"/>), and the CPU's maskable-interrupt source (<see cref="IInterruptSource"/>).
 /// Version 0x50014 (integrated APIC, max LVT entry 5) as QEMU reports. The owner (the CPU actor) wires the
-/// outputs: <see cref="IpiSent"/> to the APIC bus, <see cref="LevelEoi"/> to the I/O APIC,
+/// outputs: <see cref="IpiSent"/> to the APIC bus (self IPIs are accepted at once, see <see cref="SelfIpiAccepted"/>), <see cref="LevelEoi"/> to the I/O APIC,
 /// <see cref="RoutingChanged"/> (ID/LDR/DFR/TPR/enable) to the bus, <see cref="NmiRequested"/> to the core.
 /// </summary>
 /// <remarks>
 /// The timer runs on simulated time read from <see cref="Clock"/> (nanoseconds; one timer tick is one
 /// nanosecond times the divide value, QEMU's 1 GHz APIC clock); the owner calls <see cref="PollTimer"/> at
-/// quantum boundaries and wakes the CPU at <see cref="TimerDeadline"/>. TSC-deadline mode is not
-/// modelled (the core does not route IA32_TSC_DEADLINE): a timer in that mode stays disarmed.
+/// quantum boundaries and wakes the CPU at <see cref="TimerDeadline"/>. In TSC-deadline mode the core routes
+/// IA32_TSC_DEADLINE here; a deadline already reached fires during the WRMSR itself.
 /// </remarks>
 public sealed partial class LocalApic : IMmioDevice, ILocalApicRegisters, IInterruptSource
 {
@@ -56,8 +56,11 @@ public sealed partial class LocalApic : IMmioDevice, ILocalApicRegisters, IInter
     /// <summary>The PIC behind LINT0 (BSP only), consulted in ExtINT mode and while the APIC is hardware-disabled.</summary>
     public IExtIntSource? ExtIntSource { get; set; }
 
-    /// <summary>Raised for every ICR write that sends an IPI (and x2APIC SELF IPI writes).</summary>
+    /// <summary>Raised for every ICR write that sends an IPI over the bus (interrupts to this APIC alone are accepted locally).</summary>
     public event Action<Ipi>? IpiSent;
+
+    /// <summary>Raised when an IPI this APIC sent itself (self shorthand, its own ID, x2APIC SELF IPI) was accepted locally: mode and vector.</summary>
+    public event Action<DeliveryMode, int>? SelfIpiAccepted;
 
     /// <summary>Raised by an EOI for a level-triggered vector (TMR bit set): the I/O APIC clears Remote IRR.</summary>
     public event Action<int>? LevelEoi;
