@@ -63,16 +63,22 @@ public sealed partial class CpuCore
     /// exactly the breakpoints this #DB found (the processor may clear them, and it does on every #DB),
     /// while BD, BS and BT are only ever set by the processor and keep what software left in them
     /// (SDM Vol. 3B §17.2.3: "the remaining contents of the DR6 register are never cleared").
+    /// The processor also clears IA32_DEBUGCTL.BTF whenever it generates a debug exception (§17.4.3).
     /// </summary>
-    private void ReportDebugConditions(ulong conditions) => Dr6 = (Dr6 & ~0xFUL) | conditions;
+    private void ReportDebugConditions(ulong conditions)
+    {
+        Dr6 = (Dr6 & ~0xFUL) | conditions;
+        DebugCtl &= ~DebugCtlBtf;
+    }
 
     /// <summary>
     /// INT1 (ICEBP) is about to deliver its #DB trap: debug traps still held at this boundary (a data
     /// breakpoint hit by the MOV SS / POP SS just before it) are #DB traps of the same boundary, so the
     /// one #DB reports them instead of a second #DB at the handler's first instruction.
     /// </summary>
-    internal void MergePendingDebugTraps()
+    internal void PrepareIcebpDebugException()
     {
+        DebugCtl &= ~DebugCtlBtf;
         if (_pendingDr6 == 0) return;
         ReportDebugConditions(_pendingDr6);
         _pendingDr6 = 0;

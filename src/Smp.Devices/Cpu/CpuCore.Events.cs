@@ -171,12 +171,14 @@ public sealed partial class CpuCore
     // Per-instruction checks on the slow path.
     private bool _tfAtStart;
     private long _deliveriesAtStart;
+    private ulong _ripAtStart, _sequentialRip; // the instruction's address and its fall-through (set by StepOne)
 
     private void BeforeInstruction()
     {
         // The shadow covered exactly this boundary; it ends with this instruction (or its exception).
         _shadow = InterruptShadow.None;
         _tfAtStart = (RflagsBits & Rflags.TF) != 0;
+        _ripAtStart = Rip;
         _deliveriesAtStart = _deliveries;
         if ((RflagsBits & Rflags.RF) != 0)
         {
@@ -193,8 +195,12 @@ public sealed partial class CpuCore
         // so the instruction that sets TF (POPF, IRET) does not trap on itself. An instruction that
         // delivered an event (INT n, INT3, INTO, INT1) entered its handler with TF cleared instead.
         // The single-step trap that would follow MOV SS / POP SS is suppressed, not held (SDM Vol. 3A
-        // §6.8.3): the next instruction's own single-step trap is the first one.
-        if (_tfAtStart && _deliveries == _deliveriesAtStart && _shadow != InterruptShadow.MovSs) _pendingDr6 |= Dr6Bs;
+        // §6.8.3): the next instruction's own single-step trap is the first one. With IA32_DEBUGCTL.BTF the
+        // trap follows only a taken branch (§17.4.3): RIP is neither the fall-through nor the instruction
+        // itself (a REP iteration).
+        bool branched = Rip != _sequentialRip && Rip != _ripAtStart;
+        if (_tfAtStart && _deliveries == _deliveriesAtStart && _shadow != InterruptShadow.MovSs && ((DebugCtl & DebugCtlBtf) == 0 || branched))
+            _pendingDr6 |= Dr6Bs;
         RecomputeStepMode();
         // Re-examine events at the next boundary: a shadow just ended, a trap may be pending.
         _attention = true;

@@ -45,16 +45,16 @@ public sealed unsafe partial class CpuCore
 
     /// <summary>
     /// Drops the cached translations of the page holding <paramref name="linear"/> (INVLPG). The TLB
-    /// caches 4 KiB pieces even of 2 MiB and 4 MiB pages, and INVLPG must drop the whole large page
-    /// (SDM Vol. 3A §4.10.4.1), so every entry in the enclosing 4 MiB region is dropped.
+    /// caches 4 KiB pieces even of 2 MiB, 4 MiB and 1 GiB pages, and INVLPG must drop the whole large page
+    /// (SDM Vol. 3A §4.10.4.1), so every entry in the enclosing 1 GiB region is dropped.
     /// </summary>
     public void FlushTlbPage(ulong linear)
     {
-        ulong region = (linear >> 22) & (~TlbUserBit >> 10);
+        ulong region = (linear >> 30) & (~TlbUserBit >> 18);
         for (int i = 0; i < TlbSize; i++)
         {
-            if (((_readTlb[i].Tag & ~TlbUserBit) >> 10) == region) _readTlb[i].Tag = TlbInvalid;
-            if (((_writeTlb[i].Tag & ~TlbUserBit) >> 10) == region) _writeTlb[i].Tag = TlbInvalid;
+            if (((_readTlb[i].Tag & ~TlbUserBit) >> 18) == region) _readTlb[i].Tag = TlbInvalid;
+            if (((_writeTlb[i].Tag & ~TlbUserBit) >> 18) == region) _writeTlb[i].Tag = TlbInvalid;
         }
         InvalidateFetchPath();
     }
@@ -288,7 +288,8 @@ public sealed unsafe partial class CpuCore
     {
         // Only plain RAM pages without breakpoints are cached; a write entry also requires that the
         // page holds no decoded code (writes there must invalidate it) and that the dirty bit is set.
-        if (_dataBreakpointsArmed) return;
+        // A user page reached by a supervisor access that SMAP let through (EFLAGS.AC = 1) is not cached.
+        if (_dataBreakpointsArmed || _smapSensitiveTranslation) return;
         ulong ppn = pa >> 12;
         if ((pa & ~0xFFFUL) == ApicWindow) return;
         byte* host = Memory.RamPage(pa);

@@ -5,7 +5,7 @@ namespace Smp.Devices.Cpu.Instructions;
 
 /// <summary>
 /// LEA, XLAT, BOUND, the NOP family (multi-byte and hint NOPs, PAUSE, PREFETCHh), the fences,
-/// CLFLUSH/CLFLUSHOPT and the defined-undefined opcodes UD0/UD1/UD2.
+/// CLFLUSH/CLFLUSHOPT/CLWB and the defined-undefined opcodes UD0/UD1/UD2.
 /// </summary>
 internal static unsafe class DataTransferMisc
 {
@@ -41,7 +41,7 @@ internal static unsafe class DataTransferMisc
             Code.Bndmk_bnd_m32, Code.Bndmk_bnd_m64, Code.Bndcn_bnd_rm32, Code.Bndcn_bnd_rm64);
         HandlerTable.Register(&Mfence, false, Code.Mfence, Code.Mfence_F1, Code.Mfence_F2, Code.Mfence_F3, Code.Mfence_F4,
             Code.Mfence_F5, Code.Mfence_F6, Code.Mfence_F7);
-        HandlerTable.Register(&Clflush, false, Code.Clflush_m8, Code.Clflushopt_m8);
+        HandlerTable.Register(&Clflush, false, Code.Clflush_m8, Code.Clflushopt_m8, Code.Clwb_m8);
         HandlerTable.Register(&Undefined, false, Code.Ud0, Code.Ud0_r16_rm16, Code.Ud0_r32_rm32, Code.Ud0_r64_rm64,
             Code.Ud1_r16_rm16, Code.Ud1_r32_rm32, Code.Ud1_r64_rm64, Code.Ud2);
     }
@@ -52,7 +52,7 @@ internal static unsafe class DataTransferMisc
     // orders them with a full host barrier (LFENCE/SFENCE need nothing beyond the host's TSO order).
     private static void Mfence(CpuCore c, ref Uop u) => Interlocked.MemoryBarrier();
 
-    // CLFLUSH/CLFLUSHOPT (SDM Vol. 2A): nothing is cached, but the instruction is subject to the permission
+    // CLFLUSH/CLFLUSHOPT/CLWB (SDM Vol. 2A): nothing is cached, but the instruction is subject to the permission
     // checks and faults of a byte load: segment checks (#GP/#SS) and the page walk (#PF). Only the
     // translation is done - reading the byte could have side effects on MMIO.
     private static void Clflush(CpuCore c, ref Uop u)

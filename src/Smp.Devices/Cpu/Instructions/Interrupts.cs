@@ -34,7 +34,7 @@ internal static unsafe class Interrupts
     // status bit is set for it; debug traps held by a preceding MOV SS are reported by this same #DB.
     private static void Int1(CpuCore c, ref Uop u)
     {
-        c.MergePendingDebugTraps();
+        c.PrepareIcebpDebugException();
         c.SoftwareInterrupt(Vector.DB, EventKind.PrivilegedSoftwareException);
     }
 

@@ -87,10 +87,11 @@ internal static unsafe partial class SystemControl
         if (!c.TryWriteCr0(v)) c.RaiseFault(Vector.GP, 0);
     }
 
-    // SMSW (SDM Vol. 2B): not privileged without UMIP. A memory destination receives 16 bits; a register
+    // SMSW (SDM Vol. 2B): privileged only under UMIP. A memory destination receives 16 bits; a register
     // receives CR0 zero-extended to its size (as Bochs; bits above 15 are "undefined" in the SDM).
     private static void Smsw(CpuCore c, ref Uop u)
     {
+        CheckUmip(c);
         ulong cr0 = c.Cr0;
         if (u.R0 == Reg.None) c.Write16(c.OperandAddress(ref u, 2, true), (ushort)cr0);
         else if (u.Instr.Code == Code.Smsw_r64m16) c.Set64(u.R0, cr0);

@@ -29,6 +29,15 @@ internal static unsafe partial class SystemControl
         if (c.Cpl != 0) c.RaiseFault(Vector.GP, 0);
     }
 
+    /// <summary>
+    /// User-mode instruction prevention: with CR4.UMIP = 1, SGDT, SIDT, SLDT, SMSW and STR raise #GP(0) at
+    /// CPL &gt; 0 before touching their operand (SDM Vol. 3A §2.5 CR4.UMIP; the instructions' pseudo-code).
+    /// </summary>
+    internal static void CheckUmip(CpuCore c)
+    {
+        if ((c.Cr4 & CpuCore.Cr4Umip) != 0 && c.Cpl > 0) c.RaiseFault(Vector.GP, 0);
+    }
+
     // HLT (SDM Vol. 2A): CPL 0 only; the CPU stops until an interrupt, NMI, INIT or SMI.
     private static void Hlt(CpuCore c, ref Uop u)
     {
@@ -80,10 +89,11 @@ internal static unsafe partial class SystemControl
 
     private static void Sidt(CpuCore c, ref Uop u) => StoreTableRegister(c, ref u, c.Idtr);
 
-    // SGDT/SIDT (SDM Vol. 2B): not privileged (no UMIP). The limit then a 4-byte base (16- and 32-bit
+    // SGDT/SIDT (SDM Vol. 2B): privileged only under UMIP. The limit then a 4-byte base (16- and 32-bit
     // operand sizes alike) or an 8-byte base in 64-bit mode. Both pieces are translated before either is written.
     private static void StoreTableRegister(CpuCore c, ref Uop u, DescriptorTableRegister r)
     {
+        CheckUmip(c);
         bool is64 = c.Is64;
         int size = is64 ? 10 : 6;
         ulong la = c.OperandAddress(ref u, size, true);

@@ -8,7 +8,8 @@ namespace Smp.Devices.Platform.Apic;
 /// One CPU's local APIC (SDM Vol. 3A chapter 10): the xAPIC register page (attach as the CPU's
 /// <see cref="CpuCore.LocalApicMmio"/>, so each CPU sees its own at its APIC base), the x2APIC MSRs and
 /// CR8 (<see cref="ILocalApicRegisters"/>), and the CPU's maskable-interrupt source (<see cref="IInterruptSource"/>).
-/// Version 0x50014 (integrated APIC, max LVT entry 5) as QEMU reports. The owner (the CPU actor) wires the
+/// Version 0x60015 (integrated APIC version 15H, max LVT entry 6: CMCI, timer, thermal, performance, LINT0, LINT1,
+/// error) as the modelled Intel processor reports; the CMCI entry matches IA32_MCG_CAP.MCG_CMCI_P. The owner (the CPU actor) wires the
 /// outputs: <see cref="IpiSent"/> to the APIC bus (self IPIs are accepted at once, see <see cref="SelfIpiAccepted"/>), <see cref="LevelEoi"/> to the I/O APIC,
 /// <see cref="RoutingChanged"/> (ID/LDR/DFR/TPR/enable) to the bus, <see cref="NmiRequested"/> to the core.
 /// </summary>
@@ -20,8 +21,8 @@ namespace Smp.Devices.Platform.Apic;
 /// </remarks>
 public sealed partial class LocalApic : IMmioDevice, ILocalApicRegisters, IInterruptSource
 {
-    /// <summary>The version register: version 0x14, max LVT entry 5 (bits 23:16).</summary>
-    public const uint VersionValue = 0x0005_0014;
+    /// <summary>The version register: version 15H, max LVT entry 6 (bits 23:16); no EOI-broadcast suppression (bit 24).</summary>
+    public const uint VersionValue = 0x0006_0015;
 
     private const uint LvtMasked = 1u << 16;
     private const int LvtCmci = 0, LvtTimer = 1, LvtThermal = 2, LvtPerf = 3, LvtLint0 = 4, LvtLint1 = 5, LvtError = 6;

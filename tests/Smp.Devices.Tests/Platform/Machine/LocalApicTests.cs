@@ -19,7 +19,7 @@ public sealed class LocalApicTests
     {
         var apic = new LocalApic(3, () => 0);
         Assert.Equal(3u << 24, apic.ReadRegister(0x20));
-        Assert.Equal(0x50014u, apic.ReadRegister(0x30));
+        Assert.Equal(0x60015u, apic.ReadRegister(0x30));
         Assert.Equal(0xFFFF_FFFFu, apic.ReadRegister(0xE0));
         Assert.Equal(0xFFu, apic.ReadRegister(0xF0));
         Assert.Equal(0x10000u, apic.ReadRegister(0x350)); // LVTs masked at power-up
