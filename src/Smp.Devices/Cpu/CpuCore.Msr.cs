@@ -170,7 +170,7 @@ public sealed partial class CpuCore
     {
         get
         {
-            ulong ratio = (ulong)Math.Clamp(FrequencyHz / 100_000_000, 1, 255);
+            ulong ratio = (ulong)Math.Clamp(FrequencyHz / (Cpuid.BusMHz * 1_000_000L), 1, 255);
             return (ratio << 8) | (ratio << 40);
         }
     }

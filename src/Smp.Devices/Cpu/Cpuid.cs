@@ -34,6 +34,9 @@ public static partial class Cpuid
     /// <summary>The reference clock the local APIC timer counts (1 GHz: one tick per simulated nanosecond), reported by leaf 15H.</summary>
     public const ulong CrystalHz = 1_000_000_000;
 
+    /// <summary>The bus clock in MHz (leaf 16H, MSR_PLATFORM_INFO ratios).</summary>
+    public const uint BusMHz = 100;
+
     // ---- CPUID.01H:EDX ----
     /// <summary>EDX[0] FPU: x87 on chip (set by the x87 family when complete).</summary>
     public const uint EdxFpu = 1u << 0;
@@ -259,9 +262,9 @@ public static partial class Cpuid
                 ecx = (uint)CrystalHz;
                 break;
             case 0x16:
-                // Base and maximum frequency and the bus (reference) clock, in MHz.
+                // Base and maximum frequency and the bus (reference) clock, in MHz; MSR_PLATFORM_INFO's ratios use the same 100 MHz bus.
                 eax = ebx = (uint)(cpu.FrequencyHz / 1_000_000);
-                ecx = (uint)(CrystalHz / 1_000_000);
+                ecx = BusMHz;
                 break;
             case 0x8000_0000:
                 eax = MaxExtendedLeaf;
