@@ -22,7 +22,8 @@ public sealed class PcPlatform
     /// <param name="serialOutput">Where COM1's transmitted bytes go (the CLI writes them to standard output).</param>
     /// <param name="rtcStart">What the RTC shows at simulated time 0; <see cref="DefaultRtcStart"/> if null.</param>
     /// <param name="log">Where unmodelled guest behaviour is reported; a new log if null.</param>
-    public PcPlatform(int cpuCount, ulong ramBytes, Action<byte> serialOutput, DateTime? rtcStart = null, DeviceLog? log = null)
+    /// <param name="testDevices">Add QEMU's pc-testdev (<see cref="Testdev"/>), as kvm-unit-tests' runner does.</param>
+    public PcPlatform(int cpuCount, ulong ramBytes, Action<byte> serialOutput, DateTime? rtcStart = null, DeviceLog? log = null, bool testDevices = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cpuCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(cpuCount, 255);
@@ -31,7 +32,7 @@ public sealed class PcPlatform
         ApicIds = Enumerable.Range(0, cpuCount).Select(i => (byte)i).ToArray();
 
         Uart = new Uart16550(serialOutput, Uart16550.Com1Base, Log);
-        DebugExit = new DebugExit();
+        DebugExit = new DebugExit(DebugExit.DefaultPort, DebugExit.KvmUnitTestsSize);
         Rtc = new CmosRtc(Map.RamBelow4G, Map.RamAbove4G, cpuCount, rtcStart ?? DefaultRtcStart, Log);
         Pic = new Pic8259Pair(Log);
         Pit = new Pit8254(Log);
@@ -39,6 +40,12 @@ public sealed class PcPlatform
         IoApic = new IoApic(IoApicId, IoApic.DefaultBase, Log);
         foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo })
             attach(Ports);
+
+        if (testDevices)
+        {
+            Testdev = new PcTestdev(SetInterruptLine);
+            Testdev.AttachTo(Ports);
+        }
 
         Pit.Irq0Changed += level => SetIsaIrq(0, level);
         Uart.InterruptChanged += level => SetIsaIrq(Com1Irq, level);
@@ -65,7 +72,10 @@ public sealed class PcPlatform
     /// <summary>COM1.</summary>
     public Uart16550 Uart { get; }
 
-    /// <summary>isa-debug-exit at 0xF4; subscribe to <see cref="DebugExit.ExitRequested"/> to end the run.</summary>
+    /// <summary>QEMU's pc-testdev (ports 0xE0–0xEB and 0x2000–0x2017, MMIO at 0xFF000000), or null when the machine has none.</summary>
+    public PcTestdev? Testdev { get; }
+
+    /// <summary>isa-debug-exit at 0xF4–0xF7 (QEMU's iosize=4); subscribe to <see cref="DebugExit.ExitRequested"/> to end the run.</summary>
     public DebugExit DebugExit { get; }
 
     /// <summary>CMOS and RTC at 0x70/0x71.</summary>
@@ -92,16 +102,30 @@ public sealed class PcPlatform
     /// <summary>The earliest simulated time at which a device changes an interrupt line by itself (the PIT), or null.</summary>
     public long? NextEventTime => Pit.NextEventTime is { } t && Irq0CanInterrupt ? t : null;
 
-    // IRQ0 reaches a CPU only through an unmasked PIC input 0 or an unmasked I/O APIC pin 2. While
-    // both are masked, PIT edges wake nobody, so they are not machine events: an idle machine stays
-    // idle (the PIT's counters are still computed from the clock whenever the guest reads them).
-    private bool Irq0CanInterrupt => (Pic.MasterImr & 1) == 0 || (IoApic.RedirectionEntry(2) & (1UL << 16)) == 0;
+    /// <summary>
+    /// Whether the boot CPU would take the PIC's INTR now (its IF); the machine sets it. A BSP halted with IF = 0 is
+    /// woken by no PIC interrupt, so PIT edges through the PIC are then no machine events. Null: assume it would.
+    /// </summary>
+    public Func<bool>? ExtIntAccepted { get; set; }
+
+    // IRQ0 reaches a CPU only through an unmasked PIC input 0 (and a BSP that accepts INTR) or an unmasked I/O APIC
+    // pin 2. Otherwise PIT edges wake nobody, so they are not machine events: an idle machine stays idle (the PIT's
+    // counters are still computed from the clock whenever the guest reads them). The BIOS leaves IRQ0 unmasked, as
+    // PC BIOSes do, so a guest halted with IF = 0 still ends the run.
+    private bool Irq0CanInterrupt => ((Pic.MasterImr & 1) == 0 && (ExtIntAccepted?.Invoke() ?? true)) || (IoApic.RedirectionEntry(2) & (1UL << 16)) == 0;
 
     /// <summary>Drives ISA interrupt line <paramref name="irq"/> (0–15) on both interrupt controllers.</summary>
     public void SetIsaIrq(int irq, bool level)
     {
         Pic.SetIrq(irq, level);
         IoApic.SetIrq(irq == 0 ? 2 : irq, level);
+    }
+
+    /// <summary>Drives interrupt line <paramref name="line"/>: ISA IRQ 0–15 on both controllers, I/O APIC pins 16–23 directly.</summary>
+    public void SetInterruptLine(int line, bool level)
+    {
+        if (line < 16) SetIsaIrq(line, level);
+        else IoApic.SetIrq(line, level);
     }
 
     /// <summary>Moves every clocked device to simulated time <paramref name="ns"/>.</summary>

@@ -25,7 +25,6 @@ internal static class RunCommand
         {
             Description = "The raw disk image to boot (its first sector is the boot sector). It is never written.",
             HelpName = "IMAGE",
-            Required = true,
         };
         var cpus = MachineOptions.Cpus(1);
         var memory = MachineOptions.Memory();
@@ -41,7 +40,7 @@ internal static class RunCommand
         };
         var command = new Command(
             "run",
-            "Boot a raw disk image through the BIOS. The run ends when the guest writes port 0xF4 " +
+            "Boot a raw disk image, or a kernel (--kernel: Multiboot v1/v2 or a Linux bzImage), through the BIOS. The run ends when the guest writes port 0xF4 " +
             "(exit code (value << 1) | 1, as QEMU's isa-debug-exit), on a triple fault " +
             $"(exit code {ExitCodes.GuestShutdown}), or when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}).")
         {
@@ -55,9 +54,23 @@ internal static class RunCommand
         var parallel = MachineOptions.Parallel();
         command.Options.Add(parallel);
         var trace = TraceCliOptions.AddTo(command);
+        var kernelOptions = KernelCliOptions.AddTo(command);
 
         command.SetAction(parse => context.Guard("smp run", () =>
         {
+            if (parse.GetValue(disk) is null && !kernelOptions.HasKernel(parse))
+            {
+                context.Err.WriteLine("smp run: give --disk IMAGE or --kernel FILE (or both: the kernel boots, the disk is drive 80h).");
+                return ExitCodes.Usage;
+            }
+
+            var kernel = kernelOptions.Read(parse, parse.GetValue(memory), out string? kernelError);
+            if (kernelError is not null)
+            {
+                context.Err.WriteLine($"smp run: {kernelError}");
+                return ExitCodes.Usage;
+            }
+
             var traceOptions = trace.ReadValidated(parse, "smp run", context.Err);
             if (traceOptions is null)
             {
@@ -79,7 +92,9 @@ internal static class RunCommand
 
             return Run(
                 context,
-                parse.GetValue(disk)!,
+                parse.GetValue(disk),
+                kernel,
+                kernelOptions.WantsTestDevices(parse),
                 parse.GetValue(cpus),
                 parse.GetValue(memory),
                 parse.GetResult(maxInstructions) is null ? long.MaxValue : parse.GetValue(maxInstructions),
@@ -126,34 +141,23 @@ internal static class RunCommand
         return result;
     }
 
-    private static int Run(CliContext context, FileInfo disk, int cpus, int memoryMiB, long budget, ulong seed,
+    private static int Run(CliContext context, FileInfo? disk, Devices.Platform.Firmware.IKernelImage? kernel, bool testDevices, int cpus, int memoryMiB, long budget, ulong seed,
         IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
     {
-        byte[] image;
-        try
+        byte[] image = [];
+        if (disk is not null)
         {
-            image = File.ReadAllBytes(disk.FullName); // read-only: guests' writes go to the BIOS's overlay
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            context.Err.WriteLine($"smp run: cannot read the disk image '{disk.FullName}': {ex.Message}");
-            return ExitCodes.Usage;
-        }
-
-        if (image.Length < 512)
-        {
-            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' is {image.Length} bytes, shorter than one 512-byte sector.");
-            return ExitCodes.Usage;
-        }
-
-        if (image[510] != 0x55 || image[511] != 0xAA)
-        {
-            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' has no boot signature (0xAA55 at offset 510).");
-            return ExitCodes.Usage;
+            if (ReadDisk(context, disk, requireBootSector: kernel is null) is not { } bytes) return ExitCodes.Usage;
+            image = bytes;
         }
 
         var sink = new Com1Sink(context.Out);
-        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, disk.Name, symbols, traceOptions, MaxInstructions: budget, Parallel: parallel);
+        string name = disk?.Name ?? kernel!.Description;
+        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, name, symbols, traceOptions, MaxInstructions: budget, Parallel: parallel)
+        {
+            Kernel = kernel,
+            TestDevices = testDevices,
+        };
         MachineResult result;
         try
         {
@@ -187,6 +191,36 @@ internal static class RunCommand
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 return ExitCodes.InternalError;
         }
+    }
+
+    // The disk image's bytes (read-only: guests' writes go to the BIOS's overlay), or null after a one-sentence error.
+    // A disk that is only drive 80h (a kernel boots) needs no boot sector.
+    private static byte[]? ReadDisk(CliContext context, FileInfo disk, bool requireBootSector)
+    {
+        byte[] image;
+        try
+        {
+            image = File.ReadAllBytes(disk.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            context.Err.WriteLine($"smp run: cannot read the disk image '{disk.FullName}': {ex.Message}");
+            return null;
+        }
+
+        if (image.Length < 512)
+        {
+            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' is {image.Length} bytes, shorter than one 512-byte sector.");
+            return null;
+        }
+
+        if (requireBootSector && (image[510] != 0x55 || image[511] != 0xAA))
+        {
+            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' has no boot signature (0xAA55 at offset 510).");
+            return null;
+        }
+
+        return image;
     }
 
     private static long ParseBudget(ArgumentResult result)

@@ -13,7 +13,7 @@ namespace Smp.Host.Firmware;
 /// </summary>
 internal sealed class FallbackFirmware : IFirmwareProvider
 {
-    private const ushort RomSegment = 0xF000, StubBase = 0xF000, PostOffset = 0xF100;
+    private const ushort RomSegment = 0xF000, StubBase = 0xF000, PostOffset = 0xF100, StubSize = 8;
     private const ushort BootTrap = BiosTrap.TrapPortBase + 8;
     private static readonly byte[] Vectors = [0x10, 0x13, 0x15, 0x16, 0x19, 0x1A];
 
@@ -32,10 +32,12 @@ internal sealed class FallbackFirmware : IFirmwareProvider
         Array.Fill(rom, (byte)0xF4);
         for (int i = 0; i < Vectors.Length; i++)
         {
-            // out TrapPortBase + i, al; iret
-            rom[i * 3] = 0xE6;
-            rom[(i * 3) + 1] = (byte)(BiosTrap.TrapPortBase + i);
-            rom[(i * 3) + 2] = 0xCF;
+            var stub = new Assembler(16);
+            BiosTrap.EmitTrap(stub, (ushort)(BiosTrap.TrapPortBase + i));
+            stub.iret();
+            var code = new MemoryStream();
+            stub.Assemble(new StreamCodeWriter(code), (ulong)(StubBase + (i * StubSize)));
+            code.ToArray().CopyTo(rom, i * StubSize);
         }
 
         var a = new Assembler(16);
@@ -47,7 +49,7 @@ internal sealed class FallbackFirmware : IFirmwareProvider
         a.mov(sp, 0x7C00);
         for (int i = 0; i < Vectors.Length; i++)
         {
-            a.mov(__word_ptr[Vectors[i] * 4], (ushort)(StubBase + (i * 3)));
+            a.mov(__word_ptr[Vectors[i] * 4], (ushort)(StubBase + (i * StubSize)));
             a.mov(__word_ptr[(Vectors[i] * 4) + 2], RomSegment);
         }
 
@@ -55,7 +57,7 @@ internal sealed class FallbackFirmware : IFirmwareProvider
         a.pushf();
         a.push(cs);
         a.push(0);
-        a.@out((byte)BootTrap, al);
+        BiosTrap.EmitTrap(a, BootTrap);
         a.add(sp, 6);
         a.mov(dl, 0x80);
         a.db(0xEA, 0x00, 0x7C, 0x00, 0x00); // jmp far 0000:7C00

@@ -21,6 +21,6 @@ internal sealed class SmpBiosFirmware : IFirmwareProvider
     public IBiosServices CreateServices(BiosServicesContext context)
     {
         var disk = context.Disk.Length > 0 ? new DiskImage(context.Disk.Span, "disk") : null;
-        return BiosServices.ForPlatform(context.Platform, context.Memory, disk, context.Console);
+        return BiosServices.ForPlatform(context.Platform, context.Memory, disk, context.Console, kernel: context.Kernel);
     }
 }

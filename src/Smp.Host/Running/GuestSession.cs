@@ -19,7 +19,14 @@ namespace Smp.Host.Running;
 /// <param name="Parallel">Run the CPUs of one quantum on several host threads (the parallel dispatcher).</param>
 internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, byte[] Disk, string ImageName,
     IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
-    bool Parallel = false);
+    bool Parallel = false)
+{
+    /// <summary>A kernel the BIOS boots instead of the disk's boot sector (<c>smp run --kernel</c>), or null.</summary>
+    public Devices.Platform.Firmware.IKernelImage? Kernel { get; init; }
+
+    /// <summary>Add QEMU's pc-testdev to the machine.</summary>
+    public bool TestDevices { get; init; }
+}
 
 /// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
 /// <param name="Machine">The machine's own result (stop reason, exit code, per-CPU summary).</param>
@@ -54,6 +61,8 @@ internal static class GuestSession
             Parallel = options.Parallel,
             RomImage = firmware.Rom,
             Disk = options.Disk,
+            Kernel = options.Kernel,
+            TestDevices = options.TestDevices,
             BiosServices = firmware.CreateServices,
             Console = console,
             Observer = trace is null ? null : new MachineTelemetry(trace, apicIds),

@@ -28,7 +28,7 @@ public sealed class Machine : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MemoryMiB, 2, nameof(config.MemoryMiB));
         Config = config;
         var console = config.Console ?? (_ => { });
-        Platform = new PcPlatform(config.Cpus, (ulong)config.MemoryMiB << 20, console);
+        Platform = new PcPlatform(config.Cpus, (ulong)config.MemoryMiB << 20, console, testDevices: config.TestDevices);
         Memory = MemoryLayout.Build(Platform, config.RomImage, DeviceLock);
         Control = new RunControl(config.MaxInstructions);
         Platform.DebugExit.ExitRequested += Control.RequestExit;
@@ -48,9 +48,10 @@ public sealed class Machine : IDisposable
         MemoryController = System.ActorOf(Props.Create(() => new MemoryControllerActor(Memory, Platform.Map)), "memory");
         var biosFactory = config.BiosServices;
         var disk = config.Disk;
+        var kernel = config.Kernel;
         Bios = System.ActorOf(
             Props.Create(() => new BiosActor(
-                e820 => biosFactory is null ? new LoggingBiosServices() : biosFactory(new BiosServicesContext(Memory, e820, disk, console, config.Cpus, Platform)),
+                e820 => biosFactory is null ? new LoggingBiosServices() : biosFactory(new BiosServicesContext(Memory, e820, disk, console, config.Cpus, Platform, kernel)),
                 MemoryController)),
             "bios");
         var apicIds = new uint[config.Cpus];
@@ -95,9 +96,12 @@ public sealed class Machine : IDisposable
 
         Cores = cores;
         Apics = apics;
+        var bspCore = cores[0];
+        Platform.ExtIntAccepted = () => (bspCore.RflagsBits & Rflags.IF) != 0;
         var bsp = _cpuActors[0];
         var bus = Bus;
         Platform.Pic.InterruptChanged += level => bsp.Tell(new ExtIntChanged(level));
+        if (Platform.Testdev is { } testdev) testdev.PageFlushRequested += FlushPage;
         Platform.IoApic.InterruptRequested += interrupt => bus.Tell(interrupt);
     }
 
@@ -171,6 +175,16 @@ public sealed class Machine : IDisposable
         }
 
         return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, System.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, System.Failure);
+    }
+
+    // pc-testdev's flush page: the page's decoded code goes stale on every CPU, and every CPU drops its cached
+    // translations (a superset of the page's; the SDM lets a processor drop TLB entries at any time, Vol. 3A 4.10.2).
+    // Called under the device lock by the CPU that wrote the port.
+    // TODO(robust-core): use PhysicalMemory.InvalidateCode(address, 4096) once its per-line invalidation is merged.
+    private void FlushPage(ulong address)
+    {
+        Memory.InvalidateCodePage(address >> 12);
+        foreach (var core in Cores) core.FlushTlb();
     }
 
     /// <summary>Stops the actors and frees guest memory.</summary>

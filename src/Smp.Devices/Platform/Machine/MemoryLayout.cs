@@ -25,6 +25,7 @@ public static class MemoryLayout
         var memory = new PhysicalMemory(platform.Map.RamSize);
         memory.MapMmio(VgaWindow.Base, VgaWindow.Size, new VgaWindow());
         memory.MapMmio(platform.IoApic.BaseAddress, IoApic.WindowSize, new LockedMmio(platform.IoApic, deviceLock));
+        if (platform.Testdev is { } testdev) memory.MapMmio(PcTestdev.MmioBase, PcTestdev.MmioSize, new LockedMmio(testdev, deviceLock));
 
         var rom = new byte[MaxRomSize];
         Array.Fill(rom, (byte)0xFF);

@@ -1,0 +1,23 @@
+namespace Smp.Devices.Platform.Firmware;
+
+/// <summary>How the BIOS's kernel-boot ROM code enters a loaded kernel (the values are what the KernelBoot trap returns in CX).</summary>
+public enum KernelEntryMode
+{
+    /// <summary>
+    /// 32-bit protected mode, as Multiboot v1 and v2 require: paging off, A20 on, CS a flat 32-bit code segment,
+    /// DS/ES/FS/GS/SS flat data segments, IF = 0, EAX and EBX as given, EIP = the entry point.
+    /// </summary>
+    ProtectedMode32 = 1,
+
+    /// <summary>
+    /// Real mode at a Linux setup segment (the x86 boot protocol): DS = ES = FS = GS = SS = the segment, SP as given,
+    /// IF = 0, CS:IP = (segment + 0x20):0000 — the setup code's entry at offset 0x200.
+    /// </summary>
+    RealModeSetup = 2,
+
+    /// <summary>
+    /// 64-bit long mode through the boot protocol's 64-bit entry: paging on with the identity map at CR3, CS = 0x10
+    /// (64-bit), DS/ES/SS = 0x18, IF = 0, RSI = the boot_params address, RIP = the entry point.
+    /// </summary>
+    LongMode64 = 3,
+}
