@@ -43,16 +43,10 @@ public sealed partial class CpuCore
     public const ulong Cr4Pge = 1UL << 7;
     /// <summary>CR4.PCE: RDPMC allowed at any CPL.</summary>
     public const ulong Cr4Pce = 1UL << 8;
-    /// <summary>CR4.OSFXSR: the OS supports FXSAVE/FXRSTOR and SSE.</summary>
-    public const ulong Cr4Osfxsr = 1UL << 9;
-    /// <summary>CR4.OSXMMEXCPT: the OS handles unmasked SIMD floating-point exceptions (#XM).</summary>
-    public const ulong Cr4Osxmmexcpt = 1UL << 10;
     /// <summary>CR4.UMIP: SGDT, SIDT, SLDT, SMSW and STR raise #GP(0) at CPL &gt; 0.</summary>
     public const ulong Cr4Umip = 1UL << 11;
     /// <summary>CR4.FSGSBASE: RDFSBASE, RDGSBASE, WRFSBASE and WRGSBASE are enabled.</summary>
     public const ulong Cr4Fsgsbase = 1UL << 16;
-    /// <summary>CR4.OSXSAVE: XSAVE and XGETBV/XSETBV are enabled.</summary>
-    public const ulong Cr4Osxsave = 1UL << 18;
     /// <summary>CR4.SMEP: supervisor-mode execution prevention.</summary>
     public const ulong Cr4Smep = 1UL << 20;
     /// <summary>CR4.SMAP: supervisor-mode access prevention.</summary>
