@@ -15,13 +15,17 @@ public sealed partial class CpuCore
         if ((ulong)vector * 8 + 7 > Idtr.Limit) RaiseFault(Vector.GP, idtError);
         ulong gate = ReadLinear(Idtr.Base + (ulong)vector * 8, 8, AccessKind.System);
         int type = (int)((gate >> 40) & 0x1F);
-        // 2. Gate type: interrupt/trap gates, 16- or 32-bit. Task gates would need a task switch,
-        // which this core does not implement: #GP like an invalid gate (reported limitation).
-        if (type is not (GateInt16 or GateTrap16 or GateInt32 or GateTrap32)) RaiseFault(Vector.GP, idtError);
+        // 2. Gate type: interrupt/trap gates, 16- or 32-bit, or a task gate.
+        if (type is not (GateTask or GateInt16 or GateTrap16 or GateInt32 or GateTrap32)) RaiseFault(Vector.GP, idtError);
         // 3. Software INT n / INT3 / INTO: gate DPL ≥ CPL, else #GP(vector × 8 + 2) (§6.12.1.1).
         if (IsSoftware(kind) && DplOf(gate) < Cpl) RaiseFault(Vector.GP, (uint)vector * 8 + 2);
         // 4. Present: #NP(vector × 8 + 2 + EXT).
         if (!IsPresent(gate)) RaiseFault(Vector.NP, idtError);
+        if (type == GateTask)
+        {
+            DeliverThroughTaskGate((ushort)(gate >> 16), errorCode, hasErrorCode, image, returnRip, ext);
+            return;
+        }
         ushort selector = (ushort)(gate >> 16);
         ulong offset = (gate & 0xFFFF) | ((gate >> 32) & 0xFFFF_0000UL);
         bool gate32 = type >= GateInt32;
@@ -92,6 +96,20 @@ public sealed partial class CpuCore
         SetRflags(flags);
         Rip = offset;
         UpdateMode();
+    }
+
+    // A task gate (SDM Vol. 2A INT n "TASK-GATE", Vol. 3A §6.12.2): a nested task switch that saves the interrupted
+    // state in the current TSS; the error code, if any, goes on the new task's stack; EFLAGS come from the new TSS.
+    private void DeliverThroughTaskGate(ushort tssSelector, uint errorCode, bool hasErrorCode, ulong image, ulong returnRip, uint ext)
+    {
+        ulong d = CheckTaskTarget(tssSelector, TaskSwitchSource.Event, ext, out ulong la);
+        SwitchTask(tssSelector, d, la, TaskSwitchSource.Event, returnRip, image, ext);
+        if (!hasErrorCode) return;
+        int size = (Tr.Attributes & 0x8) != 0 ? 4 : 2;
+        ref var ss = ref Segs[Seg.SS];
+        ulong spMask = ss.DefaultBig ? 0xFFFF_FFFFUL : 0xFFFFUL;
+        ulong sp = PushLegacyFrame(in ss, R[Reg.RSP], spMask, size, [errorCode], ext, Cpl == 3 ? AccessKind.Write : AccessKind.System);
+        SetStackPointer(sp, spMask);
     }
 
     // IA-32e delivery (SDM Vol. 3A §6.14; fact sheet D1/D2). Returns the IST index used.

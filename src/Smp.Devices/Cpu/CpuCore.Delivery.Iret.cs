@@ -10,13 +10,13 @@ public sealed partial class CpuCore
         ulong fromRip = Rip;
         var before = Mode;
         if (!ProtectedMode) IretReal(size);
-        else
+        else if ((RflagsBits & Rflags.NT) != 0)
         {
-            // NT = 1 asks for a task return (protected mode) or is #GP(0) in IA-32e mode. Task
-            // switching is not implemented, so both raise #GP(0) (reported limitation).
-            if ((RflagsBits & Rflags.NT) != 0) RaiseFault(Vector.GP, 0);
-            IretProtected(size);
+            // NT = 1: a return to the task in the current TSS's back link; IA-32e mode has no task switching (#GP(0)).
+            if (LongModeActive) RaiseFault(Vector.GP, 0);
+            ReturnToPreviousTask();
         }
+        else IretProtected(size);
         // Any IRET ends NMI blocking, even one returning from a #DB/#BP/#PF nested in the NMI
         // handler (SDM Vol. 3A §6.7.1; fact sheet C1). A latched NMI is taken right afterwards.
         _nmiBlocked = false;
@@ -28,6 +28,14 @@ public sealed partial class CpuCore
             if (Mode != before) o.ModeChanged(this, before, Mode);
             o.Iret(this, fromRip, NextRip);
         }
+    }
+
+    // IRET "TASK-RETURN" (SDM Vol. 2A): the back link must name a busy TSS in the GDT (#TS), present (#NP).
+    private void ReturnToPreviousTask()
+    {
+        ushort link = (ushort)ReadLinear(Tr.Base, 2, AccessKind.System);
+        ulong d = CheckTaskTarget(link, TaskSwitchSource.Iret, 0, out ulong la);
+        SwitchTask(link, d, la, TaskSwitchSource.Iret, NextRip, GetRflags(), 0);
     }
 
     // Which RFLAGS bits IRET may load (SDM Vol. 2A IRET): IOPL only at CPL 0, IF at CPL ≤ IOPL;

@@ -2,8 +2,8 @@ namespace Smp.Devices.Cpu;
 
 // Far JMP / CALL / RET to code segments (SDM Vol. 2A JMP, CALL; Vol. 2B RET; Vol. 3A §5.8), with
 // the mode switches they perform (e.g. jmp 0x08:pm_entry after setting CR0.PE, or a far jump into
-// a 64-bit code segment once IA-32e mode is active). Call gates, task gates and TSS targets are
-// not supported: #GP(selector).
+// a 64-bit code segment once IA-32e mode is active). Call gates, task gates and TSS targets are in
+// CpuCore.CallGates.cs and CpuCore.TaskSwitch.cs.
 public sealed partial class CpuCore
 {
     /// <summary>Far JMP to <paramref name="selector"/>:<paramref name="offset"/>; sets <see cref="NextRip"/>.</summary>
@@ -16,6 +16,7 @@ public sealed partial class CpuCore
             NextRip = offset;
             return;
         }
+        if (TryFarTransferThroughSystemDescriptor(selector, isCall: false, 0)) return;
         ulong d = CheckFarCodeTarget(selector, isReturn: false, out ulong la);
         CheckCodeOffset(d, offset);
         CommitFarCode(selector, d, la, Cpl);
@@ -32,6 +33,7 @@ public sealed partial class CpuCore
         }
         else
         {
+            if (TryFarTransferThroughSystemDescriptor(selector, isCall: true, size)) return;
             d = CheckFarCodeTarget(selector, isReturn: false, out la);
             CheckCodeOffset(d, offset);
         }

@@ -117,7 +117,7 @@ public sealed partial class CpuCore
         if ((selector & 0xFFFC) == 0) RaiseFault(Vector.GP, 0);
         ulong d = FetchDescriptor(selector, Vector.GP, 0, out la);
         uint err = (uint)(selector & 0xFFFC);
-        // Call gates, task gates and TSS descriptors: not supported here; #GP(selector).
+        // System descriptors reach here only for RET (far JMP/CALL handle gates and TSSs first): #GP(selector).
         if (!IsCode(d)) RaiseFault(Vector.GP, err);
         int rpl = selector & 3, dpl = DplOf(d);
         if (isReturn)

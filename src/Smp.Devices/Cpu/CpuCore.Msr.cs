@@ -60,10 +60,10 @@ public sealed partial class CpuCore
     /// <summary>
     /// IA32_ARCH_CAPABILITIES: the simulated core does not execute speculatively, so it reports itself free of
     /// the weaknesses the MSR can rule out: RDCL_NO (0), SSB_NO (4), MDS_NO (5), PSCHANGE_MC_NO (6), TAA_NO (8),
-    /// SBDR_SSDP_NO (13), FBSDP_NO (14), PSDP_NO (15), BHI_NO (20), PBRSB_NO (24), GDS_NO (26), RFDS_NO (27).
+    /// SBDR_SSDP_NO (13), FBSDP_NO (14), PSDP_NO (15), BHI_NO (20), PBRSB_NO (24), GDS_NO (26), RFDS_NO (27), ITS_NO (62).
     /// </summary>
     public const ulong ArchCapabilitiesValue = 1UL | (1UL << 4) | (1UL << 5) | (1UL << 6) | (1UL << 8) | (1UL << 13) | (1UL << 14)
-        | (1UL << 15) | (1UL << 20) | (1UL << 24) | (1UL << 26) | (1UL << 27);
+        | (1UL << 15) | (1UL << 20) | (1UL << 24) | (1UL << 26) | (1UL << 27) | (1UL << 62);
 
     /// <summary>IA32_PAT (reset value 0007040600070406H). Stored and validated; memory types have no effect in the simulator.</summary>
     public ulong Pat;
