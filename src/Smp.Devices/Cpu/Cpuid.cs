@@ -310,8 +310,19 @@ public static partial class Cpuid
     static partial void AdjustLeaf1(CpuCore cpu, ref uint ecx, ref uint edx);
 
     /// <summary>The brand string of leaves 80000002H–80000004H for a core clocked at <paramref name="frequencyHz"/>.</summary>
-    public static string BrandString(long frequencyHz) =>
-        string.Create(CultureInfo.InvariantCulture, $"Smp virtual Intel Core (Ice Lake) @ {frequencyHz / 1e9:0.00}GHz");
+    public static string BrandString(long frequencyHz)
+    {
+        // CPUID may sit in a guest's loop: the string is built once per frequency, not per query.
+        var cached = _brand;
+        if (cached is not null && cached.Frequency == frequencyHz) return cached.Text;
+        string text = string.Create(CultureInfo.InvariantCulture, $"Smp virtual Intel Core (Ice Lake) @ {frequencyHz / 1e9:0.00}GHz");
+        _brand = new BrandCache(frequencyHz, text);
+        return text;
+    }
+
+    private sealed record BrandCache(long Frequency, string Text);
+
+    private static BrandCache? _brand;
 
     // Deterministic cache parameters of the Ice Lake client core (SDM Vol. 2A CPUID leaf 04H): L1d 48 KiB
     // 12-way, L1i 32 KiB 8-way, L2 512 KiB 8-way (per core), L3 8 MiB 16-way inclusive, complex indexing
