@@ -35,12 +35,12 @@ internal static unsafe class BitManipulation
         HandlerTable.Register(Code.VEX_Pext_r64_r64_rm64, &Pext<Size64>);
         HandlerTable.Register(Code.VEX_Rorx_r32_rm32_imm8, &Rorx<Size32>);
         HandlerTable.Register(Code.VEX_Rorx_r64_rm64_imm8, &Rorx<Size64>);
-        HandlerTable.Register(Code.VEX_Sarx_r32_rm32_r32, &Sarx<Size32>);
-        HandlerTable.Register(Code.VEX_Sarx_r64_rm64_r64, &Sarx<Size64>);
-        HandlerTable.Register(Code.VEX_Shlx_r32_rm32_r32, &Shlx<Size32>);
-        HandlerTable.Register(Code.VEX_Shlx_r64_rm64_r64, &Shlx<Size64>);
-        HandlerTable.Register(Code.VEX_Shrx_r32_rm32_r32, &Shrx<Size32>);
-        HandlerTable.Register(Code.VEX_Shrx_r64_rm64_r64, &Shrx<Size64>);
+        HandlerTable.Register(Code.VEX_Sarx_r32_rm32_r32, &Shift<Size32, Sar>);
+        HandlerTable.Register(Code.VEX_Sarx_r64_rm64_r64, &Shift<Size64, Sar>);
+        HandlerTable.Register(Code.VEX_Shlx_r32_rm32_r32, &Shift<Size32, Shl>);
+        HandlerTable.Register(Code.VEX_Shlx_r64_rm64_r64, &Shift<Size64, Shl>);
+        HandlerTable.Register(Code.VEX_Shrx_r32_rm32_r32, &Shift<Size32, Shr>);
+        HandlerTable.Register(Code.VEX_Shrx_r64_rm64_r64, &Shift<Size64, Shr>);
     }
 
     // The r/m operand is operand 1 (BEXTR, BLSx, BZHI, RORX, SxRX) or operand 2 (ANDN, MULX, PDEP, PEXT).
@@ -170,24 +170,30 @@ internal static unsafe class BitManipulation
     }
 
     // SARX/SHLX/SHRX: shift by src2 modulo the operand size. No flags change.
-    private static void Sarx<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    private static void Shift<T, TOp>(CpuCore c, ref Uop u) where T : struct, IOperandSize where TOp : struct, IShift
     {
         ulong src = Source1<T>(c, ref u);
         int n = (int)(T.Get(c, u.R2) & (ulong)(T.Bits - 1));
-        T.Set(c, u.R0, (ulong)(Alu.SignExtend<T>(src) >> n));
+        T.Set(c, u.R0, TOp.Apply<T>(src, n));
     }
 
-    private static void Shlx<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    private interface IShift
     {
-        ulong src = Source1<T>(c, ref u);
-        int n = (int)(T.Get(c, u.R2) & (ulong)(T.Bits - 1));
-        T.Set(c, u.R0, src << n);
+        static abstract ulong Apply<T>(ulong value, int count) where T : struct, IOperandSize;
     }
 
-    private static void Shrx<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    private struct Sar : IShift
     {
-        ulong src = Source1<T>(c, ref u);
-        int n = (int)(T.Get(c, u.R2) & (ulong)(T.Bits - 1));
-        T.Set(c, u.R0, src >> n);
+        public static ulong Apply<T>(ulong value, int count) where T : struct, IOperandSize => (ulong)(Alu.SignExtend<T>(value) >> count);
+    }
+
+    private struct Shl : IShift
+    {
+        public static ulong Apply<T>(ulong value, int count) where T : struct, IOperandSize => value << count;
+    }
+
+    private struct Shr : IShift
+    {
+        public static ulong Apply<T>(ulong value, int count) where T : struct, IOperandSize => value >> count;
     }
 }
