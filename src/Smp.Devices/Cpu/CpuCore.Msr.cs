@@ -98,12 +98,15 @@ public sealed partial class CpuCore
 
     private static bool IsCanonical(ulong a) => (ulong)(((long)a << 16) >> 16) == a;
 
+    // Set while INIT runs the reset path: INIT leaves the model-specific registers (and with them the TSC, the
+    // MTRRs and the APIC's mode) as they were (SDM Vol. 3A §9.1: "the internal caches, MSRs, MTRRs, and x87 FPU
+    // state are left unchanged"; §10.12.5.1: INIT keeps the APIC in its xAPIC, x2APIC or disabled state).
+    private bool _initKeepsMsrs;
+
+    // RESET values of the model-specific registers (EFER, cleared by INIT too, is reset with the control registers).
     private void ResetSystemRegisters()
     {
-        // SDM Vol. 3A Table 9-1: DR6 = FFFF0FF0H, DR7 = 00000400H after RESET.
-        Array.Clear(Dr);
-        Dr6 = 0xFFFF_0FF0UL;
-        Dr7 = 0x400;
+        if (_initKeepsMsrs) return;
         ApicBaseMsr = Msr.DefaultApicBase | Msr.ApicBaseEnable | (IsBsp ? Msr.ApicBaseBsp : 0);
         ApicWindow = Msr.DefaultApicBase;
         Star = Lstar = Cstar = Fmask = KernelGsBase = TscAux = 0;

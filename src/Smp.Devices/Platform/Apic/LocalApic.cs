@@ -125,11 +125,12 @@ public sealed partial class LocalApic : IMmioDevice, ILocalApicRegisters, IInter
         RoutingChanged?.Invoke();
     }
 
-    /// <summary>INIT: every register returns to its power-up value except the APIC ID (SDM Vol. 3A §10.4.7.3).</summary>
+    /// <summary>
+    /// INIT: every register returns to its power-up value except the APIC ID (SDM Vol. 3A §10.4.7.3), and the APIC
+    /// stays in the mode it was in (xAPIC, x2APIC or disabled: §10.12.5.1; IA32_APIC_BASE is unchanged by INIT).
+    /// </summary>
     public void InitReset()
     {
-        _hwEnabled = true;
-        _x2 = false;
         PowerUpState();
         RoutingChanged?.Invoke();
     }

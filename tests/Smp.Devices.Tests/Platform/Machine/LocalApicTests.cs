@@ -180,4 +180,25 @@ public sealed class LocalApicTests
         Assert.Equal(0xFFu, apic.ReadRegister(0xF0));
         Assert.Equal(3u << 24, apic.ReadRegister(0x20));
     }
+
+    [Fact]
+    public void Init_resets_the_registers_but_keeps_x2apic_mode_and_the_id()
+    {
+        var apic = Enabled(0x13);
+        apic.ApicBaseChanged(0xFEE00000 | (1UL << 11) | (1UL << 10));
+        apic.WriteRegister(0x80, 0x50);
+        apic.InitReset();
+        Assert.True(apic.X2ApicMode);
+        Assert.True(apic.TryReadX2ApicMsr(0x802, out var id));
+        Assert.Equal(0x13UL, id);
+        Assert.True(apic.TryReadX2ApicMsr(0x80D, out var ldr));        // the logical ID follows the x2APIC ID
+        Assert.Equal((1UL << 16) | (1UL << 3), ldr);
+        Assert.Equal(0u, apic.Tpr);
+        Assert.Equal(0xFFu, apic.ReadRegister(0xF0));                    // SVR: software-disabled again
+
+        var disabled = Enabled(2);
+        disabled.ApicBaseChanged(0xFEE00000);
+        disabled.InitReset();
+        Assert.False(disabled.HardwareEnabled);                          // INIT in the disabled state keeps it disabled
+    }
 }
