@@ -384,12 +384,19 @@ public sealed partial class CpuCore
     public long SimulatedNanoseconds => (long)((UInt128)ElapsedCycles * 1_000_000_000UL / (ulong)FrequencyHz);
 
     /// <summary>
-    /// The time-stamp counter as RDTSC reads it: <see cref="ElapsedCycles"/> plus the offset that WRMSR
-    /// to IA32_TIME_STAMP_COUNTER (and RESET, which zeroes it) establishes. Setting it changes only the offset.
+    /// The machine's shared TSC order (<see cref="Cpu.TscDomain"/>): when set, a TSC read never returns less than
+    /// a read another CPU of the domain already made. Null for a CPU on its own.
+    /// </summary>
+    public TscDomain? TscDomain;
+
+    /// <summary>
+    /// The time-stamp counter as RDTSC reads it: <see cref="ElapsedCycles"/> (ordered by <see cref="TscDomain"/>)
+    /// plus the offset that WRMSR to IA32_TIME_STAMP_COUNTER (and RESET, which zeroes it) establishes. Setting it
+    /// changes only the offset.
     /// </summary>
     public ulong Tsc
     {
-        get => ElapsedCycles + _tscOffset;
+        get => (TscDomain is { } domain ? domain.Order(ElapsedCycles) : ElapsedCycles) + _tscOffset;
         set => _tscOffset = value - ElapsedCycles;
     }
 

@@ -27,7 +27,7 @@ public sealed partial class CpuCore
         MiscEnable = MiscEnable, Pat = Pat, MtrrDefType = MtrrDefType,
         MtrrVariable = (ulong[])_mtrrVariable.Clone(), MtrrFixed = (ulong[])_mtrrFixed.Clone(),
         FeatureControl = FeatureControl, TscAdjust = TscAdjust, DebugCtl = DebugCtl, MachineCheckBanks = (ulong[])_mcBanks.Clone(),
-        RandomDraws = _randomCounter,
+        RandomDraws = _randomCounter, TscDomainLatest = TscDomain?.Latest ?? 0,
         InstructionsRetired = InstructionsRetired, CycleOffset = CycleOffset, TscOffset = _tscOffset,
         CyclesPerInstruction = CyclesPerInstruction, FrequencyHz = FrequencyHz,
         RunState = State, ShutdownReason = ShutdownReason, SipiAccepted = _sipiAccepted,
@@ -66,6 +66,7 @@ public sealed partial class CpuCore
         FeatureControl = state.FeatureControl; TscAdjust = state.TscAdjust; DebugCtl = state.DebugCtl;
         state.MachineCheckBanks.AsSpan().CopyTo(_mcBanks);
         _randomCounter = state.RandomDraws;
+        if (TscDomain is { } domain) domain.Latest = state.TscDomainLatest;   // every CPU of a snapshot saved the same value
         InstructionsRetired = state.InstructionsRetired; CycleOffset = state.CycleOffset; _tscOffset = state.TscOffset;
         CyclesPerInstruction = state.CyclesPerInstruction; FrequencyHz = state.FrequencyHz;
         State = state.RunState; ShutdownReason = state.ShutdownReason; _sipiAccepted = state.SipiAccepted;

@@ -95,6 +95,8 @@ public sealed record CpuState
     public required ulong[] MachineCheckBanks { get; init; }
     /// <summary>Values drawn by RDRAND/RDSEED (the generator's position).</summary>
     public ulong RandomDraws { get; init; }
+    /// <summary>The machine's <see cref="Cpu.TscDomain.Latest"/> when the state was saved (0 without a domain).</summary>
+    public ulong TscDomainLatest { get; init; }
     /// <summary>Instructions retired (the clock's basis).</summary>
     public long InstructionsRetired { get; init; }
     /// <summary>Idle and jump cycles added to the clock.</summary>
@@ -135,7 +137,7 @@ public sealed record CpuState
         && SysenterEsp == other.SysenterEsp && SysenterEip == other.SysenterEip && MiscEnable == other.MiscEnable && Pat == other.Pat
         && MtrrDefType == other.MtrrDefType && MtrrVariable.AsSpan().SequenceEqual(other.MtrrVariable) && MtrrFixed.AsSpan().SequenceEqual(other.MtrrFixed)
         && FeatureControl == other.FeatureControl && TscAdjust == other.TscAdjust && DebugCtl == other.DebugCtl
-        && MachineCheckBanks.AsSpan().SequenceEqual(other.MachineCheckBanks) && RandomDraws == other.RandomDraws
+        && MachineCheckBanks.AsSpan().SequenceEqual(other.MachineCheckBanks) && RandomDraws == other.RandomDraws && TscDomainLatest == other.TscDomainLatest
         && InstructionsRetired == other.InstructionsRetired && CycleOffset == other.CycleOffset && TscOffset == other.TscOffset
         && CyclesPerInstruction == other.CyclesPerInstruction && FrequencyHz == other.FrequencyHz && RunState == other.RunState
         && ShutdownReason == other.ShutdownReason && SipiAccepted == other.SipiAccepted && NmiBlocked == other.NmiBlocked && NmiPending == other.NmiPending

@@ -54,6 +54,7 @@ public sealed class Machine : IDisposable
                 e820 => biosFactory is null ? new LoggingBiosServices() : biosFactory(new BiosServicesContext(Memory, e820, disk, console, config.Cpus, Platform, kernel)),
                 MemoryController)),
             "bios");
+        var tscDomain = new TscDomain();   // one ordered TSC for all CPUs (invariant TSC across packages)
         var apicIds = new uint[config.Cpus];
         for (int i = 0; i < config.Cpus; i++) apicIds[i] = Platform.ApicIds[i];
         long latency = config.BusLatency;
@@ -65,6 +66,7 @@ public sealed class Machine : IDisposable
             {
                 CyclesPerInstruction = config.CyclesPerInstruction,
                 FrequencyHz = config.FrequencyHz,
+                TscDomain = tscDomain,
             };
             var apic = new LocalApic(Platform.ApicIds[i], () => core.SimulatedNanoseconds);
             if (i == 0)

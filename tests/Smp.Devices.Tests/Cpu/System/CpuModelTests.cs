@@ -204,4 +204,26 @@ public sealed class CpuModelTests : IDisposable
         Assert.Equal(ulong.MaxValue, ctl);
         Assert.False(copy.TryWriteMsr(Msr.FeatureControl, 1));             // still locked
     }
+
+    [Fact]
+    public void Cpus_sharing_a_tsc_domain_never_read_a_count_below_one_already_read()
+    {
+        using var other = new PhysicalMemory(1 << 20);
+        var domain = new TscDomain();
+        var ahead = new CpuCore(_memory, apicId: 0) { TscDomain = domain };
+        var behind = new CpuCore(other, apicId: 1) { TscDomain = domain };
+        ahead.AdvanceIdleCycles(1000);
+        behind.AdvanceIdleCycles(400);                      // one quantum behind in host order
+        Assert.Equal(1000UL, ahead.Tsc);
+        Assert.Equal(1000UL, behind.Tsc);                    // not 400: the other CPU's read came first
+        behind.AdvanceIdleCycles(700);
+        Assert.Equal(1100UL, behind.Tsc);                    // its own clock again once it is ahead
+
+        var saved = behind.SaveState();
+        Assert.Equal(1100UL, saved.TscDomainLatest);
+        ahead.AdvanceIdleCycles(5000);
+        _ = ahead.Tsc;
+        behind.RestoreState(saved);                          // a replay starts from the saved order
+        Assert.Equal(1100UL, domain.Latest);
+    }
 }
