@@ -176,6 +176,7 @@ public sealed partial class CpuCore
     private void BeforeInstruction()
     {
         // The shadow covered exactly this boundary; it ends with this instruction (or its exception).
+        bool movSsBlocking = _shadow == InterruptShadow.MovSs;
         _shadow = InterruptShadow.None;
         _tfAtStart = (RflagsBits & Rflags.TF) != 0;
         _ripAtStart = Rip;
@@ -186,7 +187,9 @@ public sealed partial class CpuCore
             // after the code-breakpoint check; IRETD/IRETQ may load it again (SDM Vol. 3B §17.3.1.1).
             RflagsBits &= ~Rflags.RF;
         }
-        else if (_instructionBreakpointsArmed) CheckInstructionBreakpoints();
+        // An instruction breakpoint on the instruction after MOV SS / POP SS is not reported at all on Intel
+        // processors: MOV-SS blocking inhibits the code breakpoint and the instruction runs (SDM Vol. 3A §6.8.3).
+        else if (_instructionBreakpointsArmed && !movSsBlocking) CheckInstructionBreakpoints();
     }
 
     private void AfterInstruction()

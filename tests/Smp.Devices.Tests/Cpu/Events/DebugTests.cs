@@ -293,4 +293,32 @@ public class DebugShadowTests
         Assert.Equal(at[0], Assert.Single(obs.Events).FromRip);
         Assert.Equal(0xFFFF_4FF4UL, c.R[13]);   // B2 replaces B1; BS stays
     }
+
+    [Fact]
+    public void A_code_breakpoint_on_the_instruction_after_mov_ss_is_not_reported()
+    {
+        // Intel: MOV-SS blocking inhibits the instruction breakpoint and the instruction runs (SDM Vol. 3A §6.8.3;
+        // kvm-unit-tests emulator "#DB suppressed after MOV SS").
+        var (m, obs) = StepRig();
+        using var _m = m;
+        var c = m.Cpu;
+        var at = EventRig.Load64(m, TestMachine.CodeBase, (a, l) =>
+        {
+            a.mov(rcx, (long)TestMachine.DataBase);
+            a.mov(ss, __word_ptr[rcx]);
+            a.Label(ref l[0]);
+            a.mov(ebx, 7);
+            a.nop(); a.Label(ref l[1]);
+            a.mov(edx, 9);
+            a.hlt();
+        }, 2);
+        Assert.Equal(-1, c.TryWriteDr(0, at[0]));
+        Assert.Equal(-1, c.TryWriteDr(1, at[1]));
+        Assert.Equal(-1, c.TryWriteDr(7, 0x40A));                      // G0, G1: execute breakpoints
+        m.Run(100);
+
+        Assert.Equal(7UL, c.R[Reg.RBX]);
+        Assert.Equal(at[1], Assert.Single(obs.Events).FromRip);        // only the breakpoint outside the shadow
+        Assert.Equal(0xFFFF_0FF2UL, c.R[13]);
+    }
 }
