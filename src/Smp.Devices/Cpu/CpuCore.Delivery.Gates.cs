@@ -36,13 +36,16 @@ public sealed partial class CpuCore
         ulong cs = FetchDescriptor(selector, Vector.GP, ext, out ulong csLa);
         uint csError = (uint)(selector & 0xFFFC) + ext;
         if (!IsCode(cs) || DplOf(cs) > Cpl) RaiseFault(Vector.GP, csError);
+        // From virtual-8086 mode only a non-conforming CPL 0 handler will do (SDM Vol. 2A INT n, VM = 1).
+        bool fromV86 = Virtual8086;
+        if (fromV86 && (IsConforming(cs) || DplOf(cs) != 0)) RaiseFault(Vector.GP, csError);
         if (!IsPresent(cs)) RaiseFault(Vector.NP, csError);
         int newCpl = IsConforming(cs) ? Cpl : DplOf(cs);
         if (offset > DescriptorCache(0, cs).Limit) RaiseFault(Vector.GP, ext);
 
         int size = gate32 ? 4 : 2;
         var kindW = newCpl == 3 ? AccessKind.Write : AccessKind.System;
-        Span<ulong> frame = stackalloc ulong[6];
+        Span<ulong> frame = stackalloc ulong[10];
         int n = 0;
         ulong sizeMask = gate32 ? 0xFFFF_FFFFUL : 0xFFFFUL;
         if (newCpl < Cpl)
@@ -62,6 +65,14 @@ public sealed partial class CpuCore
             if (!IsPresent(ssd)) RaiseFault(Vector.SS, ssError);
             var newSs = DescriptorCache(newSsSel, ssd | DescAccessed);
             ulong spMask = newSs.DefaultBig ? 0xFFFF_FFFFUL : 0xFFFFUL;
+            if (fromV86)
+            {
+                // Virtual-8086 mode also saves GS, FS, DS, ES above the usual frame (SDM Vol. 3B §20.3.1.1).
+                frame[n++] = Segs[Seg.GS].Selector;
+                frame[n++] = Segs[Seg.FS].Selector;
+                frame[n++] = Segs[Seg.DS].Selector;
+                frame[n++] = Segs[Seg.ES].Selector;
+            }
             frame[n++] = Segs[Seg.SS].Selector;
             frame[n++] = R[Reg.RSP] & sizeMask;
             frame[n++] = image & sizeMask;
@@ -75,6 +86,7 @@ public sealed partial class CpuCore
             Segs[Seg.SS] = newSs;
             _effectiveBase[Seg.SS] = newSs.Base;
             SetStackPointer(sp, spMask);
+            if (fromV86) LeaveVirtual8086Segments();
         }
         else
         {

@@ -10,6 +10,7 @@ public sealed partial class CpuCore
         ulong fromRip = Rip;
         var before = Mode;
         if (!ProtectedMode) IretReal(size);
+        else if (Virtual8086) IretInVirtual8086(size);
         else if ((RflagsBits & Rflags.NT) != 0)
         {
             // NT = 1: a return to the task in the current TSS's back link; IA-32e mode has no task switching (#GP(0)).
@@ -39,7 +40,7 @@ public sealed partial class CpuCore
     }
 
     // Which RFLAGS bits IRET may load (SDM Vol. 2A IRET): IOPL only at CPL 0, IF at CPL ≤ IOPL;
-    // 16-bit IRET loads only the low word. VM, VIF, VIP are not loaded (no virtual-8086 support).
+    // 16-bit IRET loads only the low word. VM is handled by the virtual-8086 paths; VIF and VIP are not loaded (no VME).
     private ulong ComposeIretFlags(ulong popped, int size, int cpl)
     {
         ulong old = GetRflags();
@@ -75,8 +76,12 @@ public sealed partial class CpuCore
         ushort csSel = (ushort)PopAt(sp, mask, 1, size);
         ulong fl = PopAt(sp, mask, 2, size);
         if (size == 2) rip &= 0xFFFF; else if (size == 4) rip &= 0xFFFF_FFFFUL;
-        // Returning to virtual-8086 mode is not supported (no VM86): #GP(0).
-        if (size >= 4 && (fl & Rflags.VM) != 0 && Cpl == 0) RaiseFault(Vector.GP, 0);
+        // A 32-bit IRET at CPL 0 with VM = 1 in the image returns to virtual-8086 mode (not from IA-32e mode).
+        if (size == 4 && (fl & Rflags.VM) != 0 && Cpl == 0 && !LongModeActive)
+        {
+            IretToVirtual8086(sp, mask);
+            return;
+        }
         ulong csd = CheckFarCodeTarget(csSel, isReturn: true, out ulong csLa);
         int rpl = csSel & 3;
         // 64-bit mode always pops SS:RSP; elsewhere only on a return to an outer level (§6.14.3).

@@ -9,7 +9,7 @@ public sealed partial class CpuCore
     /// <summary>Far JMP to <paramref name="selector"/>:<paramref name="offset"/>; sets <see cref="NextRip"/>.</summary>
     internal void FarJump(ushort selector, ulong offset)
     {
-        if (!ProtectedMode)
+        if (!ProtectedMode || Virtual8086)
         {
             if (offset > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
             LoadRealModeCs(selector);
@@ -27,7 +27,7 @@ public sealed partial class CpuCore
     internal void FarCall(ushort selector, ulong offset, int size)
     {
         ulong d = 0, la = 0;
-        if (!ProtectedMode)
+        if (!ProtectedMode || Virtual8086)
         {
             if (offset > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
         }
@@ -42,7 +42,7 @@ public sealed partial class CpuCore
         ulong aIp = LinearAddress(Seg.SS, (sp - (ulong)(2 * size)) & mask, size, true);
         WriteSized(aCs, size, Segs[Seg.CS].Selector);
         WriteSized(aIp, size, NextRip);
-        if (!ProtectedMode) LoadRealModeCs(selector);
+        if (!ProtectedMode || Virtual8086) LoadRealModeCs(selector);
         else CommitFarCode(selector, d, la, Cpl);
         SetStackPointer(sp - (ulong)(2 * size), mask);
         NextRip = offset;
@@ -56,7 +56,7 @@ public sealed partial class CpuCore
         ushort cs = (ushort)PopAt(sp, mask, 1, size);
         if (size == 2) ip &= 0xFFFF; else if (size == 4) ip &= 0xFFFF_FFFFUL;
         ulong after = sp + (ulong)(2 * size) + release;
-        if (!ProtectedMode)
+        if (!ProtectedMode || Virtual8086)
         {
             if (ip > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
             LoadRealModeCs(cs);

@@ -57,12 +57,12 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// Loads a data or stack segment register (ES, SS, DS, FS, GS) as MOV/POP Sreg and LxS do.
-    /// Real mode: base = selector × 16 with limit and attributes kept (so "unreal mode" survives).
+    /// Real and virtual-8086 mode: base = selector × 16 with limit and attributes kept (so "unreal mode" survives).
     /// Protected/IA-32e mode: SDM Vol. 3A §5.10.1 / Vol. 2A MOV pseudo-code checks.
     /// </summary>
     internal void LoadDataSegment(int seg, ushort selector)
     {
-        if (!ProtectedMode)
+        if (!ProtectedMode || Virtual8086)
         {
             Segs[seg].Selector = selector;
             Segs[seg].Base = (ulong)selector << 4;

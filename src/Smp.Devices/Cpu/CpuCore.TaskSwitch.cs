@@ -21,7 +21,7 @@ internal enum TaskSwitchSource : byte
 // enables, and the T (debug trap) flag. Everything that can fault in the old task's context (descriptor checks,
 // the TSS limits, page faults on either TSS) happens before the first change; faults loading the new task's
 // segments are raised afterwards, in the new task (Table 7-1). IA-32e mode has no task switching: the callers
-// raise #GP there. EFLAGS.VM in a TSS image is not loaded (no virtual-8086 mode).
+// raise #GP there. A 32-bit TSS image with EFLAGS.VM = 1 resumes a virtual-8086 task.
 public sealed partial class CpuCore
 {
     private const int TssAvailable16 = 1, TssBusy16 = 3, TssAvailable32 = 9, TssBusy32 = 0xB;
@@ -127,6 +127,16 @@ public sealed partial class CpuCore
         }
         SetRflags(newFlags | (nested ? Rflags.NT : 0));
         Rip = NextRip = newEip;
+        if (new32 && (newFlags & Rflags.VM) != 0)
+        {
+            // A virtual-8086 task: real-mode segments at CPL 3, no descriptor checks (SDM Vol. 3A §7.3, §20.2.1).
+            Ldtr = new SegmentRegister { Selector = newLdt };
+            if ((newLdt & 0xFFFC) != 0) LoadTaskSegments(sel, newLdt, ext, ldtOnly: true);
+            EnterVirtual8086(GetRflags(), sel, newEip, gpr[Reg.RSP]);
+            Observer?.DescriptorTableLoaded(this, DescriptorTable.Tr, Tr.Base, Tr.Limit, newSelector);
+            if (debugTrap) { _pendingDr6 |= 1UL << 15; RequestExit(); }
+            return;
+        }
         // The selectors are in place before any descriptor is checked, so a fault reports the new task's state.
         for (int i = 0; i < 6; i++) Segs[i] = new SegmentRegister { Selector = sel[i] };
         Ldtr = new SegmentRegister { Selector = newLdt };
@@ -140,7 +150,7 @@ public sealed partial class CpuCore
     }
 
     // Table 7-1: the new task's LDTR, CS, SS and data segments, checked in the new task's context.
-    private void LoadTaskSegments(ReadOnlySpan<ushort> sel, ushort ldt, uint ext)
+    private void LoadTaskSegments(ReadOnlySpan<ushort> sel, ushort ldt, uint ext, bool ldtOnly = false)
     {
         if ((ldt & 0xFFFC) != 0)
         {
@@ -152,6 +162,7 @@ public sealed partial class CpuCore
             if (!IsPresent(ld)) RaiseFault(Vector.TS, err);
             Ldtr = DescriptorCache(ldt, ld);
         }
+        if (ldtOnly) return;
         int cpl = sel[Seg.CS] & 3;
 
         ushort cs = sel[Seg.CS];

@@ -46,13 +46,13 @@ internal static unsafe class BitManipulation
     // The r/m operand is operand 1 (BEXTR, BLSx, BZHI, RORX, SxRX) or operand 2 (ANDN, MULX, PDEP, PEXT).
     private static ulong Source1<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
-        if (!c.ProtectedMode) c.RaiseFault(Vector.UD);
+        if (!c.ProtectedMode || c.Virtual8086) c.RaiseFault(Vector.UD);
         return Alu.ReadRm1<T>(c, ref u);
     }
 
     private static ulong Source2<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
-        if (!c.ProtectedMode) c.RaiseFault(Vector.UD);
+        if (!c.ProtectedMode || c.Virtual8086) c.RaiseFault(Vector.UD);
         return u.R2 != Reg.None ? T.Get(c, u.R2) : T.Read(c, c.OperandAddress(ref u, T.Bytes, false));
     }
 

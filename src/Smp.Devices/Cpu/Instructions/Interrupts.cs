@@ -23,8 +23,13 @@ internal static unsafe class Interrupts
         HandlerTable.Register(Code.Sti, &Sti, endsBlock: true);
     }
 
-    // INT n: a trap-like software interrupt, gate DPL checked; the saved RIP is the next instruction.
-    private static void IntIb(CpuCore c, ref Uop u) => c.SoftwareInterrupt((byte)u.Imm, EventKind.SoftwareInterrupt);
+    // INT n: a trap-like software interrupt, gate DPL checked; the saved RIP is the next instruction. In
+    // virtual-8086 mode it is IOPL-sensitive: #GP(0) unless IOPL = 3 (SDM Vol. 3B §20.2.7; no VME).
+    private static void IntIb(CpuCore c, ref Uop u)
+    {
+        if (c.Virtual8086 && (c.RflagsBits & Rflags.IOPL) != Rflags.IOPL) c.RaiseFault(Vector.GP, 0);
+        c.SoftwareInterrupt((byte)u.Imm, EventKind.SoftwareInterrupt);
+    }
 
     // INT3: #BP as a trap (saved RIP after the INT3), gate DPL checked like INT n.
     private static void Int3(CpuCore c, ref Uop u) => c.SoftwareInterrupt(Vector.BP, EventKind.SoftwareException);

@@ -29,7 +29,7 @@ internal static unsafe class SegmentsSystem
 
     private static void RequireProtected(CpuCore c)
     {
-        if (!c.ProtectedMode) c.RaiseFault(Vector.UD);
+        if (!c.ProtectedMode || c.Virtual8086) c.RaiseFault(Vector.UD);
     }
 
     private static void Lldt(CpuCore c, ref Uop u)

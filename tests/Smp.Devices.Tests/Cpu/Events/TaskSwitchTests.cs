@@ -271,4 +271,23 @@ public class TaskSwitchTests
         EventRig.Load64(m, TestMachine.CodeBase, (a, l) => { a.jmp(__fword_ptr[l[0]]); a.Label(ref l[0]); a.dd(0); a.dw(0x48); }, 1);
         Assert.Equal((Vector.GP, 0x48u), SystemTestKit.RunToFault(m));
     }
+
+    [Fact]
+    public void A_tss_image_with_vm_set_resumes_a_virtual_8086_task()
+    {
+        var obs = new RecordingObserver();
+        using var m = Protected(obs);
+        var c = m.Cpu;
+        m.Memory.Write(TssB + 0x24, 4, 0x2_0002);                // EFLAGS: VM
+        m.Memory.Write(TssB + 0x20, 4, 0x0010);                  // IP
+        m.Memory.Write(TssB + 0x4C, 4, 0x4200);                  // CS: real-mode style, no descriptor
+        m.Memory.Write(TssB + 0x50, 4, 0x5000);                  // SS
+        EventRig.Load(m, 0x4_2010, 16, (a, l) => { a.mov(ax, cs); a.hlt(); });   // HLT at CPL 3: #GP
+        EventRig.Load(m, TestMachine.CodeBase, 32, (a, l) => { a.db(0xEA, 0, 0, 0, 0, 0x30, 0); });
+        var fault = SystemTestKit.RunToFault(m);
+
+        Assert.Equal((Vector.GP, 0u), fault);                    // HLT at CPL 3
+        Assert.Equal(0x4200UL, c.R[Reg.RAX] & 0xFFFF);            // code ran at 0x4200:0x0010 = linear 0x42010
+        Assert.Equal(0x30, c.Tr.Selector);
+    }
 }
