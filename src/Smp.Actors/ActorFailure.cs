@@ -1,14 +1,14 @@
 namespace Smp.Actors;
 
 /// <summary>
-/// The report of an exception thrown inside an actor (a simulator bug, not a guest fault).
-/// The system stops delivering messages once a failure is reported.
+/// The report of an exception thrown inside a simulated actor (a simulator bug, not a guest fault). The conductor
+/// delivers nothing more once a failure is reported, and the actor is stopped, not restarted.
 /// </summary>
-/// <param name="ActorPath">The path of the actor that threw, for example <c>/user/cpu1</c>.</param>
+/// <param name="ActorPath">The actor's Akka path without the address, for example <c>/user/machine-1/cpu1</c>.</param>
 /// <param name="Message">The message being handled, or null when the actor failed while starting or stopping.</param>
 /// <param name="Exception">The exception the actor threw.</param>
 /// <param name="Time">The simulated time of the failure, in nanoseconds.</param>
-/// <param name="Stage">What the actor was doing: <c>handling a message</c>, <c>starting</c> or <c>stopping</c>.</param>
+/// <param name="Stage">What the actor was doing: <c>handling</c>, <c>starting</c>, <c>stopping</c>, <c>receiving</c> or <c>running</c>.</param>
 public sealed record ActorFailure(string ActorPath, object? Message, Exception Exception, long Time, string Stage)
 {
     /// <summary>One line naming the actor, the stage, the message, the time and the exception.</summary>

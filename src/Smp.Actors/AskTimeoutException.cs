@@ -1,7 +1,7 @@
 namespace Smp.Actors;
 
 /// <summary>
-/// The exception an <see cref="ActorSystem.Ask{T}"/> task fails with when no reply arrived
+/// The exception an <see cref="Simulation.Ask{T}"/> task fails with when no reply arrived
 /// within its timeout, measured in simulated time.
 /// </summary>
 public sealed class AskTimeoutException : TimeoutException

@@ -1,8 +1,8 @@
 namespace Smp.Actors;
 
 /// <summary>
-/// A recorder that keeps every delivery as a <see cref="MessageLogEntry"/>: for determinism
-/// tests (two runs must produce equal logs) and for debugging.
+/// A recorder that keeps every delivery as a <see cref="MessageLogEntry"/>: for determinism tests (two runs must
+/// produce equal logs) and for debugging. Paths are relative to the simulation, so logs of two simulations compare.
 /// </summary>
 public sealed class MessageLog : IMessageRecorder
 {
@@ -12,8 +12,8 @@ public sealed class MessageLog : IMessageRecorder
     public IReadOnlyList<MessageLogEntry> Entries => _entries;
 
     /// <inheritdoc />
-    public void Record(long time, IActorRef? sender, IActorRef receiver, object message) =>
-        _entries.Add(new MessageLogEntry(time, sender?.Path ?? "-", receiver.Path, message.ToString() ?? string.Empty));
+    public void Record(long time, string senderPath, string receiverPath, object message) =>
+        _entries.Add(new MessageLogEntry(time, senderPath, receiverPath, message.ToString() ?? string.Empty));
 
     /// <summary>The whole log as text, one entry per line, for comparisons and failure messages.</summary>
     /// <returns>The log.</returns>

@@ -1,6 +1,6 @@
 namespace Smp.Actors;
 
-/// <summary>Why a call that drives simulated time (<see cref="ActorSystem.Run"/> and friends) returned.</summary>
+/// <summary>Why a call that drives simulated time (<see cref="Simulation.RunUntilIdle"/> and friends) returned.</summary>
 public enum RunResult
 {
     /// <summary>No message is pending: the system is idle.</summary>
@@ -9,10 +9,10 @@ public enum RunResult
     /// <summary>The requested time limit was reached; messages due later are still pending.</summary>
     TimeLimitReached,
 
-    /// <summary>An actor failed (see <see cref="ActorSystem.Failure"/>); nothing more is delivered.</summary>
+    /// <summary>An actor failed (see <see cref="Simulation.Failure"/>); nothing more is delivered.</summary>
     Failed,
 
-    /// <summary>An actor or the host called <see cref="ActorSystem.RequestStop"/>.</summary>
+    /// <summary>An actor or the host called <see cref="Simulation.RequestStop"/>.</summary>
     StopRequested,
 
     /// <summary>The caller's stop condition became true (used by the TestKit to wait for a message).</summary>

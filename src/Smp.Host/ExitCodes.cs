@@ -31,4 +31,28 @@ internal static class ExitCodes
 
     /// <summary><c>smp boot</c>: not every CPU came online and idle; the CPUs that did not and their last phase are named.</summary>
     public const int BootIncomplete = 12;
+
+    /// <summary>
+    /// The work was done but an output it should have produced could not be written: a trace export (<c>--trace</c>,
+    /// <c>--chrome-trace</c>, <c>--timeline</c>, <c>--otlp</c>) or <c>smp stress --report</c>; one sentence per failed
+    /// output. It replaces only a success (0) or the guest's own <c>smp run</c> exit code, never another of
+    /// these codes, which say more.
+    /// </summary>
+    public const int ExportFailed = 14;
+
+    /// <summary>
+    /// The exit code of a run that produced <paramref name="outcome"/> and whose outputs were (or were not) all
+    /// written: a failed export turns a success or a guest's own code into <see cref="ExportFailed"/>.
+    /// </summary>
+    /// <param name="outcome">The run's own exit code.</param>
+    /// <param name="exported">Whether every requested output was written.</param>
+    /// <returns>The process exit code.</returns>
+    public static int AfterExport(int outcome, bool exported) =>
+        exported || (outcome != Ok && (outcome & 1) == 0) ? outcome : ExportFailed;
+
+    /// <summary>The guest powered the machine off through ACPI S5 (PM1a_CNT SLP_EN with the soft-off sleep type).</summary>
+    public const int GuestPowerOff = 16;
+
+    /// <summary>The guest reset the machine (the i8042 reset line, port 92h, or the 0xCF9 reset register); the run ends there, as QEMU's -no-reboot.</summary>
+    public const int GuestReset = 18;
 }

@@ -69,8 +69,13 @@ internal static class SmpCli
     {
         var root = new RootCommand(
             "smp simulates multi-CPU x86 PCs: CPUs, APIC bus, memory controller and BIOS are actors exchanging " +
-            "messages in deterministic simulated time. Standard output carries exactly the guest's COM1 bytes; " +
-            "everything the simulator says goes to standard error.")
+            "messages in deterministic simulated time. Standard output carries what a command produces and nothing else: " +
+            "exactly the guest's COM1 bytes (boot, run), the findings and summary (stress), the figures (bench); standard error " +
+            "carries everything the simulator says about the work (progress, per-CPU tables, reports, warnings, errors). " +
+            $"Exit codes: {ExitCodes.Ok} success, {ExitCodes.Usage} bad input (one sentence), {ExitCodes.GuestShutdown} triple fault, " +
+            $"{ExitCodes.BudgetExhausted} instruction budget exhausted, {ExitCodes.StressViolations} stress violations, " +
+            $"{ExitCodes.MachineIdle} every CPU idle for good, {ExitCodes.BootIncomplete} boot incomplete, {ExitCodes.ExportFailed} an output " +
+            $"(trace, report) not written, {ExitCodes.InternalError} internal error, odd: the guest's own code (smp run).")
         {
             BootCommand.Create(context),
             RunCommand.Create(context),

@@ -1,38 +1,39 @@
+using Akka.Actor;
 using Smp.Actors.TestKit;
 
 namespace Smp.Actors.Tests;
 
 public sealed class DeliveryOrderTests
 {
-    private sealed class Collector : Actor
+    private sealed class Collector : SimActor
     {
         public Collector(List<(long Time, string Text)> seen)
         {
-            Receive<Note>(n => seen.Add((Context.Now, n.Text)));
+            Receive<Note>(n => seen.Add((Sim.Now, n.Text)));
         }
     }
 
-    private sealed class SenderA : Actor
+    private sealed class SenderA : SimActor
     {
         public SenderA(IActorRef collector)
         {
             Receive<string>(_ =>
             {
-                collector.Tell(new Note("a1"));
-                collector.Tell(new Note("a2"));
-                Context.ScheduleTell(5_000, collector, new Note("a-late"));
+                Sim.Tell(collector, new Note("a1"));
+                Sim.Tell(collector, new Note("a2"));
+                Sim.ScheduleTell(5_000, collector, new Note("a-late"));
             });
         }
     }
 
-    private sealed class SenderB : Actor
+    private sealed class SenderB : SimActor
     {
         public SenderB(IActorRef collector)
         {
             Receive<string>(_ =>
             {
-                Context.ScheduleTell(2_000, collector, new Note("b-early"));
-                collector.Tell(new Note("b1"));
+                Sim.ScheduleTell(2_000, collector, new Note("b-early"));
+                Sim.Tell(collector, new Note("b1"));
             });
         }
     }
@@ -40,15 +41,15 @@ public sealed class DeliveryOrderTests
     [Fact]
     public void Messages_are_delivered_by_time_then_sender_id_then_sequence()
     {
-        using var kit = new ActorTestKit();
+        using var kit = new SimTestKit();
         var seen = new List<(long, string)>();
-        var collector = kit.Sys.ActorOf(Props.Create(() => new Collector(seen)), "collector");
-        var a = kit.Sys.ActorOf(Props.Create(() => new SenderA(collector)), "a");
-        var b = kit.Sys.ActorOf(Props.Create(() => new SenderB(collector)), "b");
+        var collector = kit.Sim.ActorOf(Props.Create(() => new Collector(seen)), "collector");
+        var a = kit.Sim.ActorOf(Props.Create(() => new SenderA(collector)), "a");
+        var b = kit.Sim.ActorOf(Props.Create(() => new SenderB(collector)), "b");
 
         // b is told first, but a was spawned first: at equal due times a's messages come first.
-        b.Tell("go");
-        a.Tell("go");
+        kit.Sim.Tell(b, "go");
+        kit.Sim.Tell(a, "go");
         Assert.Equal(RunResult.Idle, kit.RunUntilIdle());
 
         Assert.Equal(
@@ -59,13 +60,13 @@ public sealed class DeliveryOrderTests
     [Fact]
     public void External_messages_with_the_same_due_time_keep_their_send_order()
     {
-        using var kit = new ActorTestKit();
+        using var kit = new SimTestKit();
         var seen = new List<(long, string)>();
-        var collector = kit.Sys.ActorOf(Props.Create(() => new Collector(seen)), "collector");
+        var collector = kit.Sim.ActorOf(Props.Create(() => new Collector(seen)), "collector");
 
-        kit.Sys.TellAt(300, collector, new Note("third"));
-        kit.Sys.TellAt(100, collector, new Note("first"));
-        kit.Sys.TellAt(100, collector, new Note("second"));
+        kit.Sim.TellAt(300, collector, new Note("third"));
+        kit.Sim.TellAt(100, collector, new Note("first"));
+        kit.Sim.TellAt(100, collector, new Note("second"));
         kit.RunUntilIdle();
 
         Assert.Equal([(100L, "first"), (100L, "second"), (300L, "third")], seen);

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors.TestKit;
 
 namespace Smp.Actors.Tests;
@@ -9,14 +10,19 @@ public sealed class DeterminismTests
     private sealed record Tick;
 
     /// <summary>Passes tokens around with varying delays and fan-out; message-only, so any dispatcher must agree.</summary>
-    private sealed class Gossip : Actor
+    private sealed class Gossip : SimActor
     {
         private int _ticks;
 
-        public Gossip(int index, IActorRef[] peers)
+        public Gossip(int index, IActorRef[] peers, bool jitter)
         {
             Receive<Token>(t =>
             {
+                if (jitter)
+                {
+                    HostJitter.Disturb();
+                }
+
                 if (t.Hops >= 24)
                 {
                     return;
@@ -27,41 +33,46 @@ public sealed class DeterminismTests
                 var delay = (index + t.Hops) % 3 * 700;
                 if (delay == 0)
                 {
-                    next.Tell(forwarded);
+                    Sim.Tell(next, forwarded);
                 }
                 else
                 {
-                    Context.ScheduleTell(delay, next, forwarded);
+                    Sim.ScheduleTell(delay, next, forwarded);
                 }
 
                 if (t.Hops % 6 == 0)
                 {
-                    peers[(index + 1) % peers.Length].Tell(new Token((index * 1000) + t.Hops, t.Hops + 1));
+                    Sim.Tell(peers[(index + 1) % peers.Length], new Token((index * 1000) + t.Hops, t.Hops + 1));
                 }
             });
             Receive<Tick>(_ =>
             {
+                if (jitter)
+                {
+                    HostJitter.Disturb();
+                }
+
                 if (++_ticks == 3)
                 {
                     Timers.Cancel("tick");
                 }
 
-                peers[(index + _ticks) % peers.Length].Tell(new Token(index, 20));
+                Sim.Tell(peers[(index + _ticks) % peers.Length], new Token(index, 20));
             });
         }
 
-        protected override void PreStart() => Timers.StartPeriodic("tick", new Tick(), 1_500 + (Self.Name.Length * 100));
+        protected override void PreStart() => Timers.StartPeriodic("tick", new Tick(), 1_500 + (Self.Path.Name.Length * 100));
     }
 
-    private static (MessageLog Log, ActorSystem System) RunWorkload(Dispatcher? dispatcher)
+    internal static (MessageLog Log, Simulation System) RunWorkload(SimulationMode mode, bool jitter = false)
     {
         var log = new MessageLog();
-        var system = new ActorSystem("det", new ActorSystemOptions { Dispatcher = dispatcher, Recorder = log, DefaultLatency = 250 });
+        var system = new Simulation("det", new SimulationOptions { Mode = mode, Recorder = log, DefaultLatency = 250 });
         var peers = new IActorRef[Actors];
         for (var i = 0; i < Actors; i++)
         {
             var index = i;
-            peers[i] = system.ActorOf(Props.Create(() => new Gossip(index, peers)), $"node{i}");
+            peers[i] = system.ActorOf(Props.Create(() => new Gossip(index, peers, jitter)), $"node{i}");
         }
 
         for (var i = 0; i < Actors; i++)
@@ -78,8 +89,8 @@ public sealed class DeterminismTests
     [Fact]
     public void The_same_workload_twice_gives_identical_message_logs()
     {
-        var (first, firstSystem) = RunWorkload(null);
-        var (second, _) = RunWorkload(null);
+        var (first, firstSystem) = RunWorkload(SimulationMode.Deterministic);
+        var (second, _) = RunWorkload(SimulationMode.Deterministic);
 
         Assert.True(first.Entries.Count > 1_000, $"workload too small: {first.Entries.Count} deliveries");
         Assert.Equal(first.Entries, second.Entries);
@@ -87,26 +98,26 @@ public sealed class DeterminismTests
     }
 
     [Fact]
-    public void Deterministic_and_parallel_dispatchers_give_identical_message_logs()
+    public void Deterministic_and_parallel_modes_give_identical_message_logs()
     {
-        var (deterministic, _) = RunWorkload(new DeterministicDispatcher());
-        var (parallel, _) = RunWorkload(new ParallelDispatcher(threads: 4, minParallelBatch: 1));
-        var (parallelAgain, _) = RunWorkload(new ParallelDispatcher(threads: 3, minParallelBatch: 2));
+        var (deterministic, _) = RunWorkload(SimulationMode.Deterministic);
+        var (parallel, _) = RunWorkload(SimulationMode.Parallel);
+        var (parallelAgain, _) = RunWorkload(SimulationMode.Parallel);
 
         Assert.Equal(deterministic.Entries, parallel.Entries);
         Assert.Equal(deterministic.Entries, parallelAgain.Entries);
     }
 
     [Fact]
-    public void Dead_letters_are_reported_in_the_same_order_by_both_dispatchers()
+    public void Dead_letters_are_reported_in_the_same_order_in_both_modes()
     {
-        static IReadOnlyList<DeadLetter> Run(Dispatcher dispatcher)
+        static IReadOnlyList<DeadLetter> Run(SimulationMode mode)
         {
-            using var system = new ActorSystem("dl", new ActorSystemOptions { Dispatcher = dispatcher });
+            using var system = new Simulation("dl", new SimulationOptions { Mode = mode });
             var targets = new IActorRef[16];
             for (var i = 0; i < targets.Length; i++)
             {
-                targets[i] = system.ActorOf<StringsOnly>($"s{i}");
+                targets[i] = system.ActorOf(Props.Create<StringsOnly>(), $"s{i}");
             }
 
             for (var i = 0; i < 200; i++)
@@ -118,10 +129,10 @@ public sealed class DeterminismTests
             return system.DeadLetters;
         }
 
-        var deterministic = Run(new DeterministicDispatcher());
-        var parallel = Run(new ParallelDispatcher(threads: 4, minParallelBatch: 1));
+        var deterministic = Run(SimulationMode.Deterministic);
+        var parallel = Run(SimulationMode.Parallel);
 
         Assert.Equal(200, deterministic.Count);
-        Assert.Equal(deterministic.Select(d => (d.Time, d.Message, d.Recipient.Path)), parallel.Select(d => (d.Time, d.Message, d.Recipient.Path)));
+        Assert.Equal(deterministic.Select(d => (d.Time, d.Message, d.RecipientPath)), parallel.Select(d => (d.Time, d.Message, d.RecipientPath)));
     }
 }

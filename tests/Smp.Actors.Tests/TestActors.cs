@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 
 namespace Smp.Actors.Tests;
@@ -7,25 +8,25 @@ public sealed record Note(string Text);
 public sealed record Token(int Origin, int Hops);
 
 /// <summary>Forwards every message to a target (typically a probe), keeping the original sender.</summary>
-public sealed class Forwarder : Actor
+public sealed class Forwarder : SimActor
 {
     public Forwarder(IActorRef target)
     {
-        ReceiveAny(message => target.Tell(message, Sender));
+        ReceiveAny(message => Sim.Tell(target, message, Sender));
     }
 }
 
 /// <summary>Replies to the sender with the same message.</summary>
-public sealed class Echo : Actor
+public sealed class Echo : SimActor
 {
     public Echo()
     {
-        ReceiveAny(message => Sender.Tell(message));
+        ReceiveAny(message => Sim.Tell(Sender, message));
     }
 }
 
 /// <summary>Handles only strings; everything else is unhandled.</summary>
-public sealed class StringsOnly : Actor
+public sealed class StringsOnly : SimActor
 {
     public StringsOnly()
     {
@@ -34,7 +35,7 @@ public sealed class StringsOnly : Actor
 }
 
 /// <summary>Never replies.</summary>
-public sealed class Silent : Actor
+public sealed class Silent : SimActor
 {
     public Silent()
     {
@@ -43,11 +44,11 @@ public sealed class Silent : Actor
 }
 
 /// <summary>Throws on "boom", forwards the rest.</summary>
-public sealed class Fragile : Actor
+public sealed class Fragile : SimActor
 {
     public Fragile(IActorRef target)
     {
         Receive<string>(s => s == "boom", _ => throw new InvalidOperationException("kaboom"));
-        ReceiveAny(message => target.Tell(message));
+        ReceiveAny(message => Sim.Tell(target, message));
     }
 }

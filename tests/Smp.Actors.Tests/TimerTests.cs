@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors.TestKit;
 
 namespace Smp.Actors.Tests;
@@ -13,7 +14,7 @@ public sealed class TimerTests
     /// <summary>What the timer user reports: the timer's message and the time the actor received it.</summary>
     private sealed record Fired(string Text, long At);
 
-    private sealed class TimerUser : Actor
+    private sealed class TimerUser : SimActor
     {
         public TimerUser(IActorRef probe)
         {
@@ -23,7 +24,7 @@ public sealed class TimerTests
             Receive<Note>(n =>
             {
                 Assert.Equal(Self, Sender);
-                probe.Tell(new Fired(n.Text, Context.Now));
+                Sim.Tell(probe, new Fired(n.Text, Sim.Now));
             });
         }
     }
@@ -31,11 +32,11 @@ public sealed class TimerTests
     [Fact]
     public void A_single_timer_fires_once_after_its_delay()
     {
-        using var kit = new ActorTestKit();
+        using var kit = new SimTestKit();
         var probe = kit.CreateTestProbe();
-        var actor = kit.Sys.ActorOf(Props.Create(() => new TimerUser(probe)), "timers");
+        var actor = kit.Sim.ActorOf(Props.Create(() => new TimerUser(probe.Ref)), "timers");
 
-        actor.Tell(new StartSingle(10 * SimTime.Microsecond));
+        kit.Sim.Tell(actor, new StartSingle(10 * SimTime.Microsecond));
         var fired = probe.ExpectMsg<Fired>();
 
         Assert.Equal(new Fired("single", 10 * SimTime.Microsecond), fired);
@@ -45,11 +46,11 @@ public sealed class TimerTests
     [Fact]
     public void A_periodic_timer_fires_every_interval_until_cancelled()
     {
-        using var kit = new ActorTestKit();
+        using var kit = new SimTestKit();
         var probe = kit.CreateTestProbe();
-        var actor = kit.Sys.ActorOf(Props.Create(() => new TimerUser(probe)), "timers");
+        var actor = kit.Sim.ActorOf(Props.Create(() => new TimerUser(probe.Ref)), "timers");
 
-        actor.Tell(new StartPeriodic(5 * SimTime.Microsecond));
+        kit.Sim.Tell(actor, new StartPeriodic(5 * SimTime.Microsecond));
         var times = new List<long>();
         for (var i = 0; i < 3; i++)
         {
@@ -58,35 +59,35 @@ public sealed class TimerTests
 
         Assert.Equal([5_000L, 10_000L, 15_000L], times);
 
-        actor.Tell(new CancelTimer());
+        kit.Sim.Tell(actor, new CancelTimer());
         probe.ExpectNoMsg(SimTime.Millisecond);
-        Assert.True(kit.Sys.IsIdle);
+        Assert.True(kit.Sim.IsIdle);
     }
 
     [Fact]
     public void A_cancelled_single_timer_never_fires()
     {
-        using var kit = new ActorTestKit();
+        using var kit = new SimTestKit();
         var probe = kit.CreateTestProbe();
-        var actor = kit.Sys.ActorOf(Props.Create(() => new TimerUser(probe)), "timers");
+        var actor = kit.Sim.ActorOf(Props.Create(() => new TimerUser(probe.Ref)), "timers");
 
-        actor.Tell(new StartSingle(50 * SimTime.Microsecond));
+        kit.Sim.Tell(actor, new StartSingle(50 * SimTime.Microsecond));
         kit.AdvanceTime(10 * SimTime.Microsecond);
-        actor.Tell(new CancelTimer());
+        kit.Sim.Tell(actor, new CancelTimer());
 
         probe.ExpectNoMsg(SimTime.Millisecond);
-        Assert.Empty(kit.Sys.DeadLetters);
+        Assert.Empty(kit.Sim.DeadLetters);
     }
 
     [Fact]
     public void Restarting_a_timer_with_the_same_key_replaces_it()
     {
-        using var kit = new ActorTestKit();
+        using var kit = new SimTestKit();
         var probe = kit.CreateTestProbe();
-        var actor = kit.Sys.ActorOf(Props.Create(() => new TimerUser(probe)), "timers");
+        var actor = kit.Sim.ActorOf(Props.Create(() => new TimerUser(probe.Ref)), "timers");
 
-        actor.Tell(new StartSingle(10 * SimTime.Microsecond));
-        actor.Tell(new StartSingle(30 * SimTime.Microsecond));
+        kit.Sim.Tell(actor, new StartSingle(10 * SimTime.Microsecond));
+        kit.Sim.Tell(actor, new StartSingle(30 * SimTime.Microsecond));
 
         Assert.Equal(new Fired("single", 30 * SimTime.Microsecond), probe.ExpectMsg<Fired>());
         probe.ExpectNoMsg(SimTime.Millisecond);

@@ -1,4 +1,5 @@
 using Smp.Host;
+using CliContext = Smp.Host.Commands.CliContext;
 
 namespace Smp.Host.Tests;
 
@@ -104,14 +105,14 @@ public sealed class CliTests
     public void An_unexpected_exception_becomes_one_sentence_and_the_internal_error_code()
     {
         var stderr = new StringWriter();
-        var context = new Commands.CliContext(new StringWriter(), stderr);
+        var context = new CliContext(new StringWriter(), stderr);
 
         var code = context.Guard("smp test", () => throw new InvalidOperationException("surprise"));
 
         Assert.Equal(ExitCodes.InternalError, code);
         Assert.Contains("smp test: internal error", stderr.ToString());
         Assert.Contains("surprise", stderr.ToString());
-        if (Environment.GetEnvironmentVariable(Commands.CliContext.DebugVariable) != "1")
+        if (Environment.GetEnvironmentVariable(CliContext.DebugVariable) != "1")
         {
             Assert.DoesNotContain("   at ", stderr.ToString());
         }

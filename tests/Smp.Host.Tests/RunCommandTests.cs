@@ -1,5 +1,6 @@
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
+using Smp.Host.Tests.Support;
 
 namespace Smp.Host.Tests;
 
@@ -9,43 +10,11 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int ExitCode, string Out, string Err) Smp(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = SmpCli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static CliResult Smp(params string[] args) => Cli.Run(args);
 
-    private string Image(Action<Assembler> build, Action<byte[]>? patch = null)
-    {
-        var a = new Assembler(16);
-        build(a);
-        var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), 0x7C00);
-        var sector = new byte[1024];
-        stream.ToArray().CopyTo(sector, 0);
-        patch?.Invoke(sector);
-        sector[510] = 0x55;
-        sector[511] = 0xAA;
-        string path = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".img");
-        File.WriteAllBytes(path, sector);
-        return path;
-    }
+    private string Image(Action<Assembler> build) => new BootSectors(_dir).Write(build);
 
-    private string Hello() => Image(a =>
-    {
-        a.mov(dx, 0x3F8);
-        foreach (char c in "hello\n")
-        {
-            a.mov(al, (byte)c);
-            a.@out(dx, al);
-        }
-
-        a.mov(al, 0x21);
-        a.@out(0xF4, al);
-        a.hlt();
-    });
+    private string Hello() => new BootSectors(_dir).Hello();
 
     [Fact]
     public void Stdout_carries_exactly_the_com1_bytes_and_debug_exit_sets_the_exit_code()
@@ -103,11 +72,11 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public void A_missing_image_is_one_sentence_and_a_usage_error()
     {
-        var (code, stdout, stderr) = Smp("run", "--disk", Path.Combine(_dir, "none.img"));
+        string missing = Path.Combine(_dir, "none.img");
+        var (code, stdout, stderr) = Smp("run", "--disk", missing);
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal(string.Empty, stdout);
-        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("cannot read the disk image", stderr);
+        Assert.Equal($"smp run: --disk '{missing}' does not exist.\n", stderr.ReplaceLineEndings("\n"));
     }
 
     [Fact]

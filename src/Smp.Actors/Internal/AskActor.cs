@@ -1,37 +1,35 @@
 namespace Smp.Actors.Internal;
 
 /// <summary>
-/// A short-lived actor standing for the caller of <see cref="ActorSystem.Ask{T}"/>: the first
-/// message it receives completes the task; a timer in simulated time fails it.
+/// A short-lived actor standing for the caller of <see cref="Simulation.Ask{T}"/>: the first message it receives
+/// completes the task; a timer in simulated time fails it (Akka's own Ask waits in wall time).
 /// </summary>
-internal sealed class AskActor<T> : Actor
+internal sealed class AskActor<T> : SimActor
 {
     private static readonly object TimeoutKey = new();
-    private readonly TaskCompletionSource<T> _completion;
     private readonly long _timeout;
 
     public AskActor(TaskCompletionSource<T> completion, long timeout, string description)
     {
-        _completion = completion;
         _timeout = timeout;
         ReceiveAny(message =>
         {
             if (message is AskTimeoutTick)
             {
-                _completion.TrySetException(new AskTimeoutException(
-                    $"{description} got no reply within {SimTime.Format(_timeout)} of simulated time (gave up at t={SimTime.Format(Context.Now)})."));
+                completion.TrySetException(new AskTimeoutException(
+                    $"{description} got no reply within {SimTime.Format(_timeout)} of simulated time (gave up at t={SimTime.Format(Sim.Now)})."));
             }
             else if (message is T reply)
             {
-                _completion.TrySetResult(reply);
+                completion.TrySetResult(reply);
             }
             else
             {
-                _completion.TrySetException(new InvalidCastException(
+                completion.TrySetException(new InvalidCastException(
                     $"{description} expected a reply of type {typeof(T).Name} but received {message.GetType().Name}: {message}."));
             }
 
-            Context.Stop(Self);
+            Sim.Stop(Self);
         });
     }
 

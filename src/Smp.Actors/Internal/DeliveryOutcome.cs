@@ -7,6 +7,7 @@ internal enum DeliveryOutcome : byte
     Delivered,
     Unhandled,
     RecipientStopped,
+    NoRecipient,
     Dropped,
     Failed,
 }

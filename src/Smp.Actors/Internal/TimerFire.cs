@@ -1,7 +1,7 @@
 namespace Smp.Actors.Internal;
 
 /// <summary>
-/// The envelope message of a timer. The owning <see cref="Smp.Actors.TimerScheduler"/> keeps the
+/// The envelope message of a simulated-time timer. The owning <see cref="Smp.Actors.SimTimers"/> keeps the
 /// current instance per key, so a fire whose instance was replaced or cancelled is dropped.
 /// Periodic timers re-send the same instance: no allocation per period.
 /// </summary>

@@ -1,10 +1,13 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+
 namespace Smp.Actors.TestKit;
 
-/// <summary>The actor behind a <see cref="TestProbe"/>: it queues every message with its sender.</summary>
-internal sealed class ProbeActor : Actor
+/// <summary>The simulated actor behind a <see cref="SimTestProbe"/>: it queues every message with its sender and time.</summary>
+internal sealed class ProbeActor : SimActor
 {
-    public ProbeActor(Queue<(object Message, IActorRef Sender, long Time)> inbox)
+    public ProbeActor(ConcurrentQueue<(object Message, IActorRef Sender, long Time)> inbox)
     {
-        ReceiveAny(message => inbox.Enqueue((message, Sender, Context.Now)));
+        ReceiveAny(message => inbox.Enqueue((message, Sender, Sim.Now)));
     }
 }

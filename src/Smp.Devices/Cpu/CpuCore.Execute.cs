@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Iced.Intel;
 using Smp.Devices.Cpu.Decoding;
+using Smp.Devices.Memory;
 
 namespace Smp.Devices.Cpu;
 
@@ -114,7 +115,10 @@ public sealed unsafe partial class CpuCore
 
     private int RetiredBefore(ulong startRip)
     {
-        if (startRip == Rip || LinearCacheHit(startRip) is not { } block) return 0;
+        // The faulting block is where the linear cache put it; its code epoch is not checked, as another CPU may have
+        // invalidated code meanwhile (tracking the block in a field would cost a GC write barrier per block).
+        ref var entry = ref LinearEntry(startRip);
+        if (startRip == Rip || entry.Rip != startRip || entry.Epoch != _fetchEpoch || entry.Block is not { } block) return 0;
         ulong ip = startRip, mask = _ipMask;
         int k = 0;
         while (k < block.Count && ip != Rip) ip = (ip + block.Uops[k++].Length) & mask;
@@ -258,7 +262,7 @@ public sealed unsafe partial class CpuCore
         ulong pa = (_fetchPhysPage << 12) | (la & 0xFFF);
         int slot = (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));
         var b = _blocks[slot];
-        if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || b.Version != Memory.PageVersion(pa >> 12))
+        if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || !b.IsCurrent)
         {
             b = DecodeBlock(la, pa);
             if (b.Cacheable) _blocks[slot] = b;
@@ -267,16 +271,42 @@ public sealed unsafe partial class CpuCore
         return b;
     }
 
+    // Decodes the block at pa and registers its bytes as code. The page's code clock is read before the bytes
+    // are copied and the bytes are compared again after their lines are marked, so a write that races with the
+    // decode either stamps the lines after the clock was read or is seen by the comparison (then decode again;
+    // a block rewritten under every attempt runs once uncached).
     private DecodedBlock DecodeBlock(ulong la, ulong pa)
     {
-        BlocksDecoded++;
         ulong ppn = pa >> 12;
-        Memory.MarkCodePage(ppn);
+        var code = Memory.TrackCode(ppn);
+        var host = Memory.RamPage(pa);
+        for (int attempt = 0; ; attempt++)
+        {
+            ulong stamp = code.Clock;
+            var block = DecodeBytes(la, pa, host);
+            if (block.PhysicalAddress != pa) return block; // an instruction straddling two pages: never cached
+            int offset = (int)(pa & 0xFFF), length = block.ByteLength;
+            Memory.MarkCode(code, ppn, offset, length);
+            block.Code = code;
+            block.Stamp = stamp;
+            block.FirstLine = (byte)(offset / CodePage.LineSize);
+            block.LastLine = (byte)((offset + length - 1) / CodePage.LineSize);
+            if (host == null || new ReadOnlySpan<byte>(host + offset, length).SequenceEqual(_decodeBuffer.AsSpan(0, length))) return block;
+            if (attempt == 2)
+            {
+                block.Cacheable = false;
+                return block;
+            }
+        }
+    }
+
+    private DecodedBlock DecodeBytes(ulong la, ulong pa, byte* host)
+    {
+        BlocksDecoded++;
         var block = new DecodedBlock
         {
             PhysicalAddress = pa,
             Bitness = Bitness,
-            Version = Memory.PageVersion(ppn),
             Cacheable = true,
             StartsWatchedFunction = _watch != null && _watch.Contains(la),
         };
@@ -290,12 +320,11 @@ public sealed unsafe partial class CpuCore
             if (room < (ulong)avail) { avail = (int)room; limitCut = true; }
         }
         avail = Math.Min(avail, _decodeBuffer.Length);
-        var host = Memory.RamPage(pa);
         if (host != null) new ReadOnlySpan<byte>(host + (pa & 0xFFF), avail).CopyTo(_decodeBuffer);
         else for (int k = 0; k < avail; k++) _decodeBuffer[k] = (byte)PhysicalRead(pa + (ulong)k, 1);
 
         var decoder = Decoder.Create(Bitness, new ByteArrayCodeReader(_decodeBuffer, 0, avail), Rip, DecoderOptions.None);
-        int count = 0;
+        int count = 0, length = 0;
         while (count < DecodedBlock.MaxInstructions)
         {
             decoder.Decode(out var instr);
@@ -309,11 +338,13 @@ public sealed unsafe partial class CpuCore
             UopBuilder.Build(in instr, ref block.Uops[count]);
             block.Uops[count].Position = (byte)count;
             count++;
+            length += instr.Length;
             if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID) break;
             // A watched function's entry starts a block of its own, so entering it is seen at fetch.
             if (_watch != null && _watch.Contains(Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL)) break;
         }
         block.Count = count;
+        block.ByteLength = length;
         block.LastTransfer = count > 0 ? TransferOf(in block.Uops[count - 1].Instr) : Transfer.None;
         return block;
     }

@@ -33,4 +33,11 @@ public sealed partial class CpuCore
 
     /// <summary>XCR0 (extended control register 0); bit 0 (x87) is always set.</summary>
     internal ulong Xcr0 = 1;
+
+    // Power-up/RESET values of the extended state (SDM Vol. 3A Table 9-1); INIT leaves it unchanged.
+    private void ResetExtendedState()
+    {
+        FpuReset();
+        ResetSimdState();
+    }
 }

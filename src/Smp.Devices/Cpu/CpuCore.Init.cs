@@ -29,7 +29,7 @@ public sealed partial class CpuCore
     /// <summary>
     /// INIT: resets the processor to the INIT state of SDM Vol. 3A Table 9-1 (the RESET values for
     /// registers) but leaves the model-specific registers unchanged (§9.1): the TSC keeps counting, the MTRRs,
-    /// IA32_APIC_BASE and the rest stay; EFER is cleared with the return to real mode. The bootstrap
+    /// IA32_APIC_BASE and the rest stay, and so does the x87/SSE state; EFER is cleared with the return to real mode. The bootstrap
     /// processor restarts at the reset vector FFFF_FFF0h; an application processor enters
     /// wait-for-SIPI (SDM Vol. 3A §8.4.2; fact sheet D5) and accepts one start-up IPI.
     /// </summary>
@@ -39,7 +39,7 @@ public sealed partial class CpuCore
         _initKeepsMsrs = true;
         try
         {
-            Reset();   // the AP's wait-for-SIPI state is set by the reset path
+            ResetRegisters();   // the AP's wait-for-SIPI state is set by the reset path; x87/SSE state is kept
         }
         finally
         {

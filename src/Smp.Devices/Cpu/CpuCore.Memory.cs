@@ -5,11 +5,15 @@ namespace Smp.Devices.Cpu;
 
 // Linear memory access. The fast path is a direct-mapped software TLB whose entries point straight
 // at host RAM; anything else (MMIO, ROM, the local APIC page, page-crossing accesses, data
-// breakpoints, pages holding decoded code for writes) takes the slow path.
+// breakpoints, pages holding decoded code for writes) takes the slow path. A write entry for a page
+// that holds decoded code carries TlbCodeBit, which no lookup tag has: such writes miss the fast path
+// and take a short one (WriteToCodePage) that skips the page walk but lets memory invalidate what
+// they overwrite.
 public sealed unsafe partial class CpuCore
 {
     private const int TlbSize = 256;
     private const ulong TlbUserBit = 1UL << 63;
+    private const ulong TlbCodeBit = 1UL << 62;
     private const ulong TlbInvalid = ulong.MaxValue;
 
     private struct TlbEntry
@@ -50,11 +54,12 @@ public sealed unsafe partial class CpuCore
     /// </summary>
     public void FlushTlbPage(ulong linear)
     {
-        ulong region = (linear >> 30) & (~TlbUserBit >> 18);
+        const ulong flags = TlbUserBit | TlbCodeBit;
+        ulong region = (linear >> 30) & (~flags >> 18);
         for (int i = 0; i < TlbSize; i++)
         {
-            if (((_readTlb[i].Tag & ~TlbUserBit) >> 18) == region) _readTlb[i].Tag = TlbInvalid;
-            if (((_writeTlb[i].Tag & ~TlbUserBit) >> 18) == region) _writeTlb[i].Tag = TlbInvalid;
+            if (((_readTlb[i].Tag & ~flags) >> 18) == region) _readTlb[i].Tag = TlbInvalid;
+            if (((_writeTlb[i].Tag & ~flags) >> 18) == region) _writeTlb[i].Tag = TlbInvalid;
         }
         InvalidateFetchPath();
     }
@@ -263,6 +268,15 @@ public sealed unsafe partial class CpuCore
                 PhysicalWrite(i < first ? pa1 + (ulong)i : pa2 + (ulong)(i - first), 1, (v >> (i * 8)) & 0xFF);
             return;
         }
+        if (kind == AccessKind.Write)
+        {
+            ref var e = ref TlbSlot(ref _writeTlb, la);
+            if (e.Tag == ((la >> 12) | _tlbUserTag | TlbCodeBit))
+            {
+                WriteToCodePage((e.PhysPage << 12) | (la & 0xFFF), size, v);
+                return;
+            }
+        }
         ulong pa = Translate(la, kind);
         CheckDataBreakpoint(la, size, write: true, kind);
         PhysicalWrite(pa, size, v);
@@ -276,43 +290,67 @@ public sealed unsafe partial class CpuCore
         return Memory.Read(pa, size);
     }
 
-    /// <summary>A physical write as this CPU sees it; writes to pages holding decoded code end the current block.</summary>
+    /// <summary>
+    /// A physical write as this CPU sees it. A write that overwrites decoded code ends the current block after
+    /// this instruction, so the next instruction is fetched from what was written (SDM Vol. 3A §8.1.3).
+    /// </summary>
     public void PhysicalWrite(ulong pa, int size, ulong v)
     {
         if ((pa & ~0xFFFUL) == ApicWindow && LocalApicMmio is { } apic) { apic.Write(pa, size, v); return; }
-        if (Memory.IsCodePage(pa >> 12) || Memory.IsCodePage((pa + (ulong)size - 1) >> 12)) RequestExit();
+        long epoch = Memory.CodeEpoch;
         Memory.Write(pa, size, v);
+        if (Memory.CodeEpoch != epoch) RequestExit();
+    }
+
+    // A write through a code-page TLB entry: plain RAM, no breakpoints (those entries are only filled then).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteToCodePage(ulong pa, int size, ulong v)
+    {
+        long epoch = Memory.CodeEpoch;
+        Memory.WriteRam(pa, size, v);
+        if (Memory.CodeEpoch != epoch) RequestExit();
     }
 
     private void FillTlb(bool write, ulong la, ulong pa)
     {
-        // Only plain RAM pages without breakpoints are cached; a write entry also requires that the
-        // page holds no decoded code (writes there must invalidate it) and that the dirty bit is set.
+        // Only plain RAM pages without breakpoints are cached. A write entry marks the page dirty (the
+        // first fast-path write to it since the entry was filled: snapshots), and on a page holding
+        // decoded code it is tagged so that writes miss the fast path and reach memory's invalidation.
         // A user page reached by a supervisor access that SMAP let through (EFLAGS.AC = 1) is not cached.
         if (_dataBreakpointsArmed || _smapSensitiveTranslation) return;
         ulong ppn = pa >> 12;
         if ((pa & ~0xFFFUL) == ApicWindow) return;
         byte* host = Memory.RamPage(pa);
         if (host == null) return;
+        ulong tag = (la >> 12) | _tlbUserTag;
+        ref var e = ref TlbSlot(ref write ? ref _writeTlb : ref _readTlb, la);
         if (write)
         {
-            if (Memory.IsCodePage(ppn)) return;
-            // The first fast-path write to this page since the entry was filled: dirty tracking (snapshots).
             Memory.MarkPageDirty(ppn);
+            if (Memory.IsCodePage(ppn)) tag |= TlbCodeBit;
         }
-        ref var e = ref TlbSlot(ref write ? ref _writeTlb : ref _readTlb, la);
-        e.Tag = (la >> 12) | _tlbUserTag;
         e.Host = host;
         e.PhysPage = ppn;
+        e.Tag = tag;
+        if (write && (tag & TlbCodeBit) == 0)
+        {
+            // Code may have been decoded from the page since the check (another CPU, parallel dispatcher): either
+            // this second check sees it, or that CPU's CodePageMarked revocation sees the entry just stored.
+            Interlocked.MemoryBarrier();
+            if (Memory.IsCodePage(ppn)) e.Tag = tag | TlbCodeBit;
+        }
     }
 
     /// <summary>
-    /// Drops write-TLB entries for a physical page that just became a code page, so that the next
-    /// write to it takes the slow path and invalidates the decoded code.
+    /// Drops plain write-TLB entries for a physical page that now holds decoded code (<see cref="Memory.PhysicalMemory.CodePageMarked"/>),
+    /// so that the next write to it reaches memory's invalidation. Runs on the decoding CPU's thread.
     /// </summary>
-    internal void ForgetWritablePage(ulong ppn)
+    private void ForgetWritablePage(ulong ppn)
     {
         for (int i = 0; i < TlbSize; i++)
-            if (_writeTlb[i].PhysPage == ppn) _writeTlb[i].Tag = TlbInvalid;
+        {
+            ref var e = ref _writeTlb[i];
+            if (e.PhysPage == ppn && (e.Tag & TlbCodeBit) == 0) e.Tag = TlbInvalid;
+        }
     }
 }

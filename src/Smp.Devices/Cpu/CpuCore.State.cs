@@ -5,7 +5,7 @@ namespace Smp.Devices.Cpu;
 // Saving and restoring the whole state of a processor (snapshots, stress campaigns, checkpoints).
 // Derived state (mode, code size, effective segment bases, armed breakpoints, step mode) is
 // recomputed on restore; caches are flushed (TLB) or left to validate themselves (decoded blocks
-// carry the code version of their page, which PhysicalMemory.Restore bumps for restored pages).
+// carry a code stamp of their page, and PhysicalMemory.Restore invalidates the code of restored pages).
 public sealed partial class CpuCore
 {
     /// <summary>Copies this processor's complete state. Call it between quanta (not from inside <see cref="Run"/>).</summary>
@@ -33,12 +33,13 @@ public sealed partial class CpuCore
         RunState = State, ShutdownReason = ShutdownReason, SipiAccepted = _sipiAccepted,
         NmiBlocked = _nmiBlocked, NmiPending = _nmiPending, InterruptShadow = (int)_shadow,
         EventDepth = _eventDepth, Deliveries = _deliveries, PendingDr6 = _pendingDr6,
+        ExtendedState = SaveExtendedImage(), FpuCs = FpuCs, FpuDs = FpuDs, Xcr0 = Xcr0,
     };
 
     /// <summary>
     /// Puts this processor back into <paramref name="state"/> (taken from this or a like-configured
     /// CPU), flushing the TLB. Decoded blocks stay cached: each is revalidated against its page's
-    /// code version, so code restored by <see cref="Memory.PhysicalMemory.Restore"/> is decoded again.
+    /// code stamps, so code restored by <see cref="Memory.PhysicalMemory.Restore"/> is decoded again.
     /// Call it between quanta. Observers, the interrupt source and the local APIC links are not part of the state.
     /// </summary>
     public void RestoreState(CpuState state)
@@ -72,6 +73,8 @@ public sealed partial class CpuCore
         State = state.RunState; ShutdownReason = state.ShutdownReason; _sipiAccepted = state.SipiAccepted;
         _nmiBlocked = state.NmiBlocked; _nmiPending = state.NmiPending; _shadow = (InterruptShadow)state.InterruptShadow;
         _eventDepth = state.EventDepth; _deliveries = state.Deliveries; _pendingDr6 = state.PendingDr6;
+        RestoreExtendedImage(state.ExtendedState);
+        FpuCs = state.FpuCs; FpuDs = state.FpuDs; Xcr0 = state.Xcr0;
         // Transient per-instruction state.
         _instructionBreakpointFault = false;
         _tfAtStart = false;

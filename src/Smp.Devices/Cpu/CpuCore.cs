@@ -26,6 +26,7 @@ public sealed partial class CpuCore
         IsBsp = isBsp;
         _fault = new CpuFault();
         memory.FastWritesRevoked += RevokeFastWrites;
+        memory.CodePageMarked += ForgetWritablePage;
         Reset();
     }
 
@@ -49,9 +50,17 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// Puts the processor in its power-up/RESET state (SDM Vol. 3A §9.1.1, Table 9-1): real mode,
-    /// CS selector F000h with base FFFF0000h, IP FFF0h, RFLAGS 2, CR0 60000010h, EDX = processor signature.
+    /// CS selector F000h with base FFFF0000h, IP FFF0h, RFLAGS 2, CR0 60000010h, EDX = processor signature,
+    /// the x87 power-up state, XMM registers 0, MXCSR 1F80h, XCR0 1.
     /// </summary>
     public void Reset()
+    {
+        ResetRegisters();
+        ResetExtendedState();
+    }
+
+    // The RESET values that INIT also loads (SDM Vol. 3A Table 9-1); the x87/SSE state is RESET-only.
+    private void ResetRegisters()
     {
         R = default;
         RflagsBits = Rflags.Reserved1;

@@ -5,17 +5,17 @@ namespace Smp.Devices.Cpu;
 /// <summary>
 /// CPUID (SDM Vol. 2A "CPUID—CPU Identification") of the modelled processor: a 10th-generation Intel Core
 /// of the Ice Lake client family (family 6, model 7EH, stepping 5, signature 000706E5H), with its cache
-/// hierarchy and topology, reporting only what this simulator implements. A feature the real part has and
-/// the simulator lacks (AVX and later vector sets, AES, VMX, SGX, PKU, PCID, MONITOR/MWAIT, TSX,
+/// hierarchy and topology, reporting only what this simulator implements: the integer, system and paging
+/// features, the x87 FPU, MMX, SSE to SSE4.2, FXSAVE and XSAVE (x87 and SSE state). A feature the real part has
+/// and the simulator lacks (AVX and later vector sets, AES, VMX, SGX, PKU, PCID, MONITOR/MWAIT, TSX,
 /// performance monitoring, thermal and power management) is absent, so that every bit tells the truth
 /// and CR4's writable bits (<see cref="Cr4Supported"/>) follow it.
 /// </summary>
 /// <remarks>
 /// Dynamic bits follow the processor state as on hardware: APIC (IA32_APIC_BASE.EN), the leaf limit and
 /// execute-disable (IA32_MISC_ENABLE bits 22 and 34), TSC-deadline (a local APIC is attached), HTT and the
-/// topology leaves (<see cref="CpuCore.CoresPerPackage"/>). Leaf 0DH (XSAVE) is filled by the extended-state
-/// family through <see cref="QueryXsaveLeaf"/>; without it the leaf reads zero. Features of the x87 and SSE
-/// families are enabled in <see cref="Leaf1Edx"/> and <see cref="Leaf1Ecx"/> as those families complete.
+/// topology leaves (<see cref="CpuCore.CoresPerPackage"/>). Leaf 0DH (XSAVE) and OSXSAVE come from the SIMD
+/// families (Simd/Cpuid.Simd.cs, through <see cref="QueryXsaveLeaf"/> and <see cref="AdjustLeaf1"/>).
 /// </remarks>
 public static partial class Cpuid
 {
@@ -38,7 +38,7 @@ public static partial class Cpuid
     public const uint BusMHz = 100;
 
     // ---- CPUID.01H:EDX ----
-    /// <summary>EDX[0] FPU: x87 on chip (set by the x87 family when complete).</summary>
+    /// <summary>EDX[0] FPU: the x87 floating-point unit on chip.</summary>
     public const uint EdxFpu = 1u << 0;
     /// <summary>EDX[2] DE: debugging extensions (CR4.DE, DR4/DR5 #UD).</summary>
     public const uint EdxDe = 1u << 2;
@@ -72,13 +72,13 @@ public static partial class Cpuid
     public const uint EdxPse36 = 1u << 17;
     /// <summary>EDX[19] CLFSH: CLFLUSH.</summary>
     public const uint EdxClfsh = 1u << 19;
-    /// <summary>EDX[23] MMX (set by the SIMD families when complete).</summary>
+    /// <summary>EDX[23] MMX.</summary>
     public const uint EdxMmx = 1u << 23;
-    /// <summary>EDX[24] FXSR: FXSAVE/FXRSTOR and CR4.OSFXSR (set by the SIMD families when complete).</summary>
+    /// <summary>EDX[24] FXSR: FXSAVE/FXRSTOR and CR4.OSFXSR.</summary>
     public const uint EdxFxsr = 1u << 24;
-    /// <summary>EDX[25] SSE (set by the SIMD families when complete).</summary>
+    /// <summary>EDX[25] SSE.</summary>
     public const uint EdxSse = 1u << 25;
-    /// <summary>EDX[26] SSE2 (set by the SIMD families when complete).</summary>
+    /// <summary>EDX[26] SSE2.</summary>
     public const uint EdxSse2 = 1u << 26;
     /// <summary>EDX[27] SS: self snoop. Memory has no caches to snoop, so every access is coherent.</summary>
     public const uint EdxSs = 1u << 27;
@@ -86,13 +86,13 @@ public static partial class Cpuid
     public const uint EdxHtt = 1u << 28;
 
     /// <summary>The CPUID.01H:EDX features implemented (VME, PSN, DS, ACPI, TM, PBE are not).</summary>
-    public const uint Leaf1Edx = EdxDe | EdxPse | EdxTsc | EdxMsr | EdxPae | EdxMce | EdxCx8 | EdxApic | EdxSep | EdxMtrr
-        | EdxPge | EdxMca | EdxCmov | EdxPat | EdxPse36 | EdxClfsh | EdxSs;
+    public const uint Leaf1Edx = EdxFpu | EdxDe | EdxPse | EdxTsc | EdxMsr | EdxPae | EdxMce | EdxCx8 | EdxApic | EdxSep | EdxMtrr
+        | EdxPge | EdxMca | EdxCmov | EdxPat | EdxPse36 | EdxClfsh | EdxMmx | EdxFxsr | EdxSse | EdxSse2 | EdxSs;
 
     // ---- CPUID.01H:ECX ----
     /// <summary>ECX[13] CMPXCHG16B.</summary>
     public const uint EcxCx16 = 1u << 13;
-    /// <summary>ECX[20] SSE4.2, which also enumerates CRC32 (set by the SIMD families when complete).</summary>
+    /// <summary>ECX[20] SSE4.2, which also enumerates CRC32.</summary>
     public const uint EcxSse42 = 1u << 20;
     /// <summary>ECX[21] x2APIC.</summary>
     public const uint EcxX2Apic = 1u << 21;
@@ -105,8 +105,9 @@ public static partial class Cpuid
     /// <summary>ECX[30] RDRAND.</summary>
     public const uint EcxRdrand = 1u << 30;
 
-    /// <summary>The CPUID.01H:ECX features implemented (no MONITOR, VMX, PCID, AES, AVX, F16C; SSE3+ and XSAVE by their families).</summary>
-    public const uint Leaf1Ecx = EcxCx16 | EcxX2Apic | EcxMovbe | EcxPopcnt | EcxRdrand;
+    /// <summary>The CPUID.01H:ECX features implemented (no MONITOR, VMX, PCID, AES, PCLMULQDQ, AVX, F16C, FMA).</summary>
+    public const uint Leaf1Ecx = EcxSse3 | EcxSsse3 | EcxCx16 | EcxSse41 | EcxSse42 | EcxX2Apic | EcxMovbe | EcxPopcnt | EcxXsave
+        | EcxRdrand;
 
     // ---- CPUID.(EAX=07H, ECX=0) ----
     /// <summary>EBX[0] FSGSBASE: RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and CR4.FSGSBASE.</summary>
@@ -187,11 +188,12 @@ public static partial class Cpuid
 
     /// <summary>
     /// The CR4 bits MOV to CR4 accepts (others raise #GP), following the features above: TSD, DE, PSE, PAE,
-    /// MCE, PGE, PCE, UMIP, FSGSBASE, SMEP, SMAP. VME, PVI, LA57, VMXE, SMXE, PCIDE, PKE and CET are not
-    /// offered; OSFXSR, OSXMMEXCPT and OSXSAVE are added by the SIMD families.
+    /// MCE, PGE, PCE, OSFXSR, OSXMMEXCPT, UMIP, FSGSBASE, OSXSAVE, SMEP, SMAP. VME, PVI, LA57, VMXE, SMXE,
+    /// PCIDE, PKE and CET are not offered.
     /// </summary>
     public const ulong Cr4Supported = CpuCore.Cr4Tsd | CpuCore.Cr4De | CpuCore.Cr4Pse | CpuCore.Cr4Pae | CpuCore.Cr4Mce
-        | CpuCore.Cr4Pge | CpuCore.Cr4Pce | CpuCore.Cr4Umip | CpuCore.Cr4Fsgsbase | CpuCore.Cr4Smep | CpuCore.Cr4Smap;
+        | CpuCore.Cr4Pge | CpuCore.Cr4Pce | CpuCore.Cr4Osfxsr | CpuCore.Cr4Osxmmexcpt | CpuCore.Cr4Umip | CpuCore.Cr4Fsgsbase
+        | CpuCore.Cr4Osxsave | CpuCore.Cr4Smep | CpuCore.Cr4Smap;
 
     /// <summary>True when CPUID reports SSE4.2, which enumerates CRC32 too (SDM Vol. 2A CRC32).</summary>
     internal static readonly bool HasCrc32 = (Leaf1Ecx & EcxSse42) != 0;
@@ -298,15 +300,10 @@ public static partial class Cpuid
         }
     }
 
-    /// <summary>
-    /// The extended-state family's leaf 0DH (XSAVE components and sizes). Not implemented: the leaf reads
-    /// zero, as on a processor without XSAVE.
-    /// </summary>
+    /// <summary>The extended-state family's leaf 0DH (XSAVE components and sizes).</summary>
     static partial void QueryXsaveLeaf(CpuCore cpu, uint subleaf, ref uint eax, ref uint ebx, ref uint ecx, ref uint edx);
 
-    /// <summary>
-    /// Dynamic CPUID.01H bits of the SIMD families (OSXSAVE mirrors CR4.OSXSAVE). Not implemented: nothing changes.
-    /// </summary>
+    /// <summary>Dynamic CPUID.01H bits of the SIMD families (OSXSAVE mirrors CR4.OSXSAVE).</summary>
     static partial void AdjustLeaf1(CpuCore cpu, ref uint ecx, ref uint edx);
 
     /// <summary>The brand string of leaves 80000002H–80000004H for a core clocked at <paramref name="frequencyHz"/>.</summary>

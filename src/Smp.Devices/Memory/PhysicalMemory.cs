@@ -1,49 +1,92 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Smp.Devices.Memory;
 
 /// <summary>
-/// The machine's physical address space: one RAM array that every CPU reads and writes directly
-/// (as each core has a direct path to memory), read-only ROM windows, and MMIO windows that
-/// forward to devices. It also keeps, per 4 KiB page, whether decoded code was cached from it and
-/// a version that writes to such pages bump, so every CPU's decode cache notices self- and
-/// cross-modifying code. A per-page dirty bitmap (see <c>PhysicalMemory.Dirty.cs</c>) records the
-/// pages written since the last snapshot or restore, so restoring costs only those pages.
+/// The machine's physical address space: RAM that every CPU reads and writes directly (as each core has a
+/// direct path to memory), read-only ROM windows, and MMIO windows that forward to devices.
 /// </summary>
+/// <remarks>
+/// <para>RAM is laid out as a PC lays it out: from address 0 up to <c>ramBelow4G</c>, and, on machines with
+/// more RAM than fits below the PCI hole, from 4 GiB up (the E820 map of <c>Platform.MemoryMap</c> says the
+/// same). Host memory is reserved for the whole range but committed only where the guest writes
+/// (<see cref="ZeroedMemory"/>), so a 64 GiB guest that touches 10 MiB costs about 10 MiB of host memory.</para>
+/// <para>Decoded code is tracked per byte (<c>PhysicalMemory.Code.cs</c>): every write into bytes that hold
+/// decoded code, from a CPU, a device or a loader, makes the decoded copies of their 64-byte lines stale before
+/// any CPU runs them again. A per-page dirty map (<c>PhysicalMemory.Dirty.cs</c>) records the pages written since the
+/// last snapshot or restore, so restoring costs only those pages.</para>
+/// </remarks>
 public sealed unsafe partial class PhysicalMemory : IDisposable
 {
+    /// <summary>Where RAM beyond the PCI hole is mapped.</summary>
+    public const ulong FourGiB = 0x1_0000_0000;
+
+    // The simulated CPU's physical address width (CPUID.80000008H:EAX[7:0] = 40): no RAM can lie above it.
+    private const ulong MaxRamTop = 1UL << 40;
+
+    private readonly ZeroedMemory _ramMemory;
     private readonly byte* _ram;
-    private readonly byte[] _codePage;
-    private readonly uint[] _pageVersion;
+    private readonly ulong _lowTop;
+    private readonly ulong _highTop;
     private readonly List<(ulong Start, ulong End, IMmioDevice Device)> _mmio = [];
     private readonly List<(ulong Start, ulong End, byte[] Data)> _rom = [];
     private bool _disposed;
 
     /// <summary>Creates a physical address space with <paramref name="ramBytes"/> of zeroed RAM from address 0.</summary>
-    public PhysicalMemory(ulong ramBytes)
+    /// <exception cref="GuestMemoryUnavailableException">The host cannot reserve that much memory.</exception>
+    public PhysicalMemory(ulong ramBytes) : this(ramBytes, 0)
     {
-        if (ramBytes == 0 || (ramBytes & 0xFFF) != 0) throw new ArgumentOutOfRangeException(nameof(ramBytes), "RAM size must be a non-zero multiple of 4 KiB.");
-        RamSize = ramBytes;
-        _ram = (byte*)NativeMemory.AlignedAlloc((nuint)ramBytes, 4096);
-        NativeMemory.Clear(_ram, (nuint)ramBytes);
-        _codePage = new byte[ramBytes >> 12];
-        _pageVersion = new uint[ramBytes >> 12];
-        _dirty = new byte[ramBytes >> 12];
-        _dirtyList = new int[(ramBytes >> 12) + 64];
     }
 
-    /// <summary>Size of RAM in bytes; RAM occupies [0, RamSize) except where ROM or MMIO windows cover it.</summary>
+    /// <summary>
+    /// Creates a physical address space with <paramref name="ramBelow4G"/> bytes of zeroed RAM from address 0 and
+    /// <paramref name="ramAbove4G"/> bytes from 4 GiB (a PC's layout around the PCI hole).
+    /// </summary>
+    /// <param name="ramBelow4G">RAM from address 0: a non-zero multiple of 4 KiB, at most 4 GiB when <paramref name="ramAbove4G"/> is not 0.</param>
+    /// <param name="ramAbove4G">RAM from 4 GiB: a multiple of 4 KiB, or 0.</param>
+    /// <exception cref="GuestMemoryUnavailableException">The host cannot reserve that much memory.</exception>
+    public PhysicalMemory(ulong ramBelow4G, ulong ramAbove4G)
+    {
+        if (ramBelow4G == 0 || (ramBelow4G & 0xFFF) != 0 || (ramAbove4G & 0xFFF) != 0)
+            throw new ArgumentOutOfRangeException(nameof(ramBelow4G), "RAM sizes must be multiples of 4 KiB, with RAM at address 0.");
+        if (ramAbove4G != 0 && ramBelow4G > FourGiB)
+            throw new ArgumentOutOfRangeException(nameof(ramBelow4G), "RAM below 4 GiB cannot exceed 4 GiB.");
+        _lowTop = ramBelow4G;
+        _highTop = ramAbove4G == 0 ? 0 : FourGiB + ramAbove4G;
+        RamSize = ramBelow4G + ramAbove4G;
+        RamTop = Math.Max(_lowTop, _highTop);
+        if (RamTop > MaxRamTop)
+            throw new GuestMemoryUnavailableException(RamSize, "guest RAM", "RAM would reach beyond the simulated CPU's 1 TiB physical address space");
+        _ramMemory = new ZeroedMemory(RamTop, "guest RAM");
+        _ram = _ramMemory.Pointer;
+        _pages = (int)(RamTop >> 12);
+        _pageState = new ZeroedMemory(PageStateBytes(_pages), "guest RAM bookkeeping");
+        CarvePageState(_pageState.Pointer);
+    }
+
+    /// <summary>Total bytes of RAM (below and above 4 GiB).</summary>
     public ulong RamSize { get; }
 
-    /// <summary>Host pointer to the first byte of RAM.</summary>
+    /// <summary>One past the highest RAM address: <see cref="RamSize"/> when all RAM lies below 4 GiB, else 4 GiB + the RAM above it.</summary>
+    public ulong RamTop { get; }
+
+    /// <summary>Host pointer to physical address 0; RAM at physical address a is at <c>RamBase + a</c>.</summary>
     public byte* RamBase => _ram;
 
     /// <summary>
-    /// A span over all of RAM (for loaders, snapshots and tests). Writes through it (or through
-    /// <see cref="RamBase"/>) bypass dirty tracking: follow them with <see cref="MarkDirty"/>.
+    /// A span over RAM from address 0 (at most 2 GiB of it; for loaders, snapshots and tests). Writes through it (or
+    /// through <see cref="RamBase"/>) bypass dirty tracking and code invalidation: follow them with <see cref="MarkWritten"/>.
     /// </summary>
-    public Span<byte> Ram => new(_ram, checked((int)Math.Min(RamSize, int.MaxValue)));
+    public Span<byte> Ram => new(_ram, (int)Math.Min(_lowTop, int.MaxValue));
+
+    /// <summary>True when [<paramref name="address"/>, <paramref name="address"/> + <paramref name="length"/>) is RAM (ROM and MMIO windows aside).</summary>
+    public bool IsRam(ulong address, ulong length)
+    {
+        if (length == 0) return address <= RamTop;
+        ulong last = address + length - 1;
+        if (last < address) return false;
+        return last < _lowTop || (address >= FourGiB && last < _highTop);
+    }
 
     /// <summary>Maps <paramref name="device"/> at [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>).</summary>
     public void MapMmio(ulong start, ulong length, IMmioDevice device) => _mmio.Add((start, start + length, device));
@@ -57,53 +100,13 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     /// </summary>
     public byte* RamPage(ulong address)
     {
-        if (address >= RamSize) return null;
         ulong page = address & ~0xFFFUL;
+        if (!IsRam(page, 0x1000)) return null;
         foreach (var (start, end, _) in _mmio)
             if (page < end && page + 0x1000 > start) return null;
         foreach (var (start, end, _) in _rom)
             if (page < end && page + 0x1000 > start) return null;
         return _ram + page;
-    }
-
-    /// <summary>True when a decode cache holds code from physical page <paramref name="pageNumber"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool IsCodePage(ulong pageNumber) => pageNumber < (ulong)_codePage.Length && _codePage[pageNumber] != 0;
-
-    /// <summary>Marks a page as holding cached decoded code; later writes to it bump its version.</summary>
-    public void MarkCodePage(ulong pageNumber)
-    {
-        if (pageNumber >= (ulong)_codePage.Length || _codePage[pageNumber] != 0) return;
-        _codePage[pageNumber] = 1;
-        CodePageMarked?.Invoke(pageNumber);
-    }
-
-    /// <summary>
-    /// Raised when a page first holds decoded code, so every CPU drops fast write paths to it
-    /// (their next write then invalidates the decoded copies).
-    /// </summary>
-    public event Action<ulong>? CodePageMarked;
-
-    /// <summary>
-    /// Counts invalidations of decoded code anywhere in memory: a CPU may reuse a block it found by
-    /// linear address without re-checking page versions while this is unchanged.
-    /// </summary>
-    public long CodeEpoch;
-
-    /// <summary>The current version of a page's contents as far as decode caches are concerned.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint PageVersion(ulong pageNumber) => pageNumber < (ulong)_pageVersion.Length ? _pageVersion[pageNumber] : 0;
-
-    /// <summary>
-    /// Called before a write to a code page lands: bumps the page's version so every CPU's decoded
-    /// copies become stale, and clears the mark until code is decoded from it again.
-    /// </summary>
-    public void InvalidateCodePage(ulong pageNumber)
-    {
-        if (pageNumber >= (ulong)_codePage.Length) return;
-        CodeEpoch++;
-        _pageVersion[pageNumber]++;
-        _codePage[pageNumber] = 0;
     }
 
     /// <summary>Reads <paramref name="size"/> bytes (1, 2, 4, 8) at a physical address; unmapped reads return all ones.</summary>
@@ -122,7 +125,7 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
                 }
                 return v;
             }
-        if (address + (ulong)size <= RamSize)
+        if (IsRam(address, (ulong)size))
         {
             byte* p = _ram + address;
             return size switch { 1 => *p, 2 => Unsafe.ReadUnaligned<ushort>(p), 4 => Unsafe.ReadUnaligned<uint>(p), _ => Unsafe.ReadUnaligned<ulong>(p) };
@@ -130,19 +133,27 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
         return size == 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
     }
 
-    /// <summary>Writes <paramref name="size"/> bytes at a physical address; writes to ROM or unmapped space are dropped.</summary>
+    /// <summary>
+    /// Writes <paramref name="size"/> bytes at a physical address; writes to ROM or unmapped space are dropped. A
+    /// write into decoded code makes it stale for every CPU.
+    /// </summary>
     public void Write(ulong address, int size, ulong value)
     {
         foreach (var (start, end, device) in _mmio)
             if (address >= start && address < end) { device.Write(address, size, value); return; }
         foreach (var (start, end, _) in _rom)
             if (address >= start && address < end) return;
-        if (address + (ulong)size > RamSize) return;
+        if (IsRam(address, (ulong)size)) WriteRam(address, size, value);
+    }
+
+    // A write to RAM known to be RAM: the bytes land first, then the decoded copies of what they overwrote are
+    // made stale, so a CPU that decodes concurrently either reads the new bytes or sees its copy invalidated.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void WriteRam(ulong address, int size, ulong value)
+    {
         ulong first = address >> 12, last = (address + (ulong)size - 1) >> 12;
         MarkPageDirty(first);
         if (last != first) MarkPageDirty(last);
-        if (IsCodePage(first)) InvalidateCodePage(first);
-        if (last != first && IsCodePage(last)) InvalidateCodePage(last);
         byte* p = _ram + address;
         switch (size)
         {
@@ -151,21 +162,21 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
             case 4: Unsafe.WriteUnaligned(p, (uint)value); break;
             default: Unsafe.WriteUnaligned(p, value); break;
         }
+        if (_codeIndex[first] != 0 || _codeIndex[last] != 0) InvalidateCode(address, (ulong)size);
     }
 
-    /// <summary>Copies bytes into physical memory (RAM only; used by loaders and the BIOS), invalidating code pages.</summary>
+    /// <summary>Copies bytes into RAM (loaders, the BIOS, device DMA), making decoded code they overwrite stale.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The bytes do not lie in RAM.</exception>
     public void Load(ulong address, ReadOnlySpan<byte> data)
     {
-        if (address + (ulong)data.Length > RamSize) throw new ArgumentOutOfRangeException(nameof(address), $"{data.Length} bytes at 0x{address:X} do not fit in RAM.");
-        for (ulong pg = address >> 12; pg <= (address + (ulong)Math.Max(data.Length, 1) - 1) >> 12; pg++)
-        {
-            MarkPageDirty(pg);
-            if (IsCodePage(pg)) InvalidateCodePage(pg);
-        }
+        if (!IsRam(address, (ulong)data.Length)) throw new ArgumentOutOfRangeException(nameof(address), $"{data.Length} bytes at 0x{address:X} do not fit in RAM.");
+        if (data.IsEmpty) return;
+        MarkDirtyPages(address, (ulong)data.Length);
         data.CopyTo(new Span<byte>(_ram + address, data.Length));
+        InvalidateCode(address, (ulong)data.Length);
     }
 
-    /// <summary>Reads bytes from RAM into <paramref name="destination"/>.</summary>
+    /// <summary>Reads bytes from physical memory into <paramref name="destination"/> (unmapped bytes read as all ones).</summary>
     public void Copy(ulong address, Span<byte> destination)
     {
         for (int i = 0; i < destination.Length; i++) destination[i] = (byte)Read(address + (ulong)i, 1);
@@ -176,10 +187,7 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        NativeMemory.AlignedFree(_ram);
-        GC.SuppressFinalize(this);
+        _ramMemory.Dispose();
+        _pageState.Dispose();
     }
-
-    /// <summary>Frees the RAM if the owner forgot to.</summary>
-    ~PhysicalMemory() => Dispose();
 }

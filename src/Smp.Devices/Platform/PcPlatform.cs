@@ -4,11 +4,14 @@ namespace Smp.Devices.Platform;
 
 /// <summary>
 /// The PC's device layer assembled and wired as QEMU's i440fx machine wires it: every device on one
-/// <see cref="PortBus"/>; ISA IRQ n drives both the 8259 pair's input n and I/O APIC pin n, except the PIT's
-/// IRQ0, which reaches I/O APIC pin 2 (the MADT and MP table say so). Plain objects, not thread-safe: one
-/// owner (later an actor) calls <see cref="AdvanceTo"/> with simulated time before forwarding port accesses.
+/// <see cref="PortBus"/>; ISA IRQ n drives both the 8259 pair's input n and I/O APIC pin n, except IRQ0, which
+/// reaches I/O APIC pin 2 (the MADT and MP table say so). IRQ0 comes from the PIT and IRQ8 from the RTC unless the
+/// HPET's legacy replacement takes them over for its timers 0 and 1; IRQ1/IRQ12 come from the i8042, IRQ4 from
+/// COM1, IRQ9 is the ACPI SCI. Plain objects, not thread-safe: one owner calls <see cref="AdvanceTo"/> with
+/// simulated time before forwarding port accesses, and devices reached by any CPU read the access time through
+/// <see cref="CurrentTime"/>.
 /// </summary>
-public sealed class PcPlatform
+public sealed partial class PcPlatform
 {
     /// <summary>The UART's ISA IRQ (COM1).</summary>
     public const int Com1Irq = 4;
@@ -31,14 +34,14 @@ public sealed class PcPlatform
         Map = new MemoryMap(ramBytes);
         ApicIds = Enumerable.Range(0, cpuCount).Select(i => (byte)i).ToArray();
 
-        Uart = new Uart16550(serialOutput, Uart16550.Com1Base, Log);
+        Uart = new Uart16550(serialOutput, Uart16550.Com1Base, Log, CurrentTime);
         DebugExit = new DebugExit(DebugExit.DefaultPort, DebugExit.KvmUnitTestsSize);
         Rtc = new CmosRtc(Map.RamBelow4G, Map.RamAbove4G, cpuCount, rtcStart ?? DefaultRtcStart, Log);
         Pic = new Pic8259Pair(Log);
         Pit = new Pit8254(Log);
         FwCfg = new FwCfg(cpuCount, cpuCount, ramBytes, Log);
         IoApic = new IoApic(IoApicId, IoApic.DefaultBase, Log);
-        foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo })
+        foreach (Action<PortBus> attach in new Action<PortBus>[] { Uart.AttachTo, DebugExit.AttachTo, Rtc.AttachTo, Pic.AttachTo, Pit.AttachTo, FwCfg.AttachTo, CoprocessorError.AttachTo })
             attach(Ports);
 
         if (testDevices)
@@ -47,10 +50,11 @@ public sealed class PcPlatform
             Testdev.AttachTo(Ports);
         }
 
-        Pit.Irq0Changed += level => SetIsaIrq(0, level);
         Uart.InterruptChanged += level => SetIsaIrq(Com1Irq, level);
+        CoprocessorError.IrqChanged += level => SetIsaIrq(CoprocessorError.Irq, level);
+        AttachChipset();
 
-        Acpi = AcpiTables.Build(ApicIds, IoApicId, Map.AcpiBase);
+        Acpi = AcpiTables.Build(ApicIds, IoApicId, Map.AcpiBase, pciMemoryBase: Map.RamBelow4G);
         Mp = MpTable.Build(ApicIds, IoApicId);
     }
 
@@ -87,6 +91,9 @@ public sealed class PcPlatform
     /// <summary>The 8254 PIT and port 0x61.</summary>
     public Pit8254 Pit { get; }
 
+    /// <summary>The x87 FERR#/IGNNE# logic at port F0h (IRQ 13); the machine connects the boot CPU's FERR# to it.</summary>
+    public CoprocessorError CoprocessorError { get; } = new();
+
     /// <summary>QEMU fw_cfg at 0x510/0x511.</summary>
     public FwCfg FwCfg { get; }
 
@@ -99,8 +106,17 @@ public sealed class PcPlatform
     /// <summary>The MP tables (floating pointer at <see cref="MpTable.DefaultFloatingPointerAddress"/>).</summary>
     public MpTable Mp { get; }
 
-    /// <summary>The earliest simulated time at which a device changes an interrupt line by itself (the PIT), or null.</summary>
-    public long? NextEventTime => Pit.NextEventTime is { } t && Irq0CanInterrupt ? t : null;
+    /// <summary>The earliest simulated time at which a device changes an interrupt line by itself (PIT, HPET, RTC, PM timer, COM1 time-out), or null.</summary>
+    public long? NextEventTime
+    {
+        get
+        {
+            long? next = Pit.NextEventTime is { } t && Irq0CanInterrupt && !Hpet.LegacyReplacement ? t : null;
+            return Earlier(Earlier(Earlier(Earlier(next, Hpet.NextEventTime), Rtc.NextEventTime), Pm.NextEventTime), Uart.NextEventTime);
+
+            static long? Earlier(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+        }
+    }
 
     /// <summary>
     /// Whether the boot CPU would take the PIC's INTR now (its IF); the machine sets it. A BSP halted with IF = 0 is
@@ -135,18 +151,22 @@ public sealed class PcPlatform
         _advancedTo = ns;
         Rtc.AdvanceTo(ns);
         Pit.AdvanceTo(ns);
+        long now = CurrentTime();
+        Hpet.AdvanceTo(now);
+        Pm.AdvanceTo(now);
+        Uart.AdvanceTo(now);
     }
 
     private long _advancedTo = -1;
 
     /// <summary>
-    /// Maps the I/O APIC window into <paramref name="memory"/> and copies the ACPI and MP tables into RAM.
+    /// Maps the MMIO devices (I/O APIC, HPET) into <paramref name="memory"/> and copies the ACPI and MP tables into RAM.
     /// If the BIOS maps a ROM over 0xE0000–0xFFFFF, copy <see cref="AcpiTables.Rsdp"/> and the MP blobs into the
     /// ROM image instead (<see cref="FirmwareBlob.CopyInto"/>), since ROM shadows RAM there.
     /// </summary>
     public void AttachTo(PhysicalMemory memory)
     {
-        IoApic.AttachTo(memory);
+        foreach (var (address, size, device) in MmioDevices) memory.MapMmio(address, size, device);
         Acpi.WriteTo(memory);
         Mp.WriteTo(memory);
     }

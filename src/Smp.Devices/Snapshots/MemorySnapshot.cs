@@ -1,42 +1,40 @@
-using System.Runtime.InteropServices;
 using Smp.Devices.Memory;
 
 namespace Smp.Devices.Snapshots;
 
 /// <summary>
 /// A copy of a <see cref="PhysicalMemory"/>'s RAM taken by <see cref="PhysicalMemory.TakeSnapshot"/>
-/// and put back by <see cref="PhysicalMemory.Restore"/>. The copy lives in native memory (RAM may
-/// exceed 2 GiB); dispose the snapshot to free it.
+/// and put back by <see cref="PhysicalMemory.Restore"/>. The copy lives in native memory that costs host
+/// memory only for the pages the guest had written (the others read as zero); dispose it to free it.
 /// </summary>
 /// <remarks>
-/// Cost model: taking a snapshot copies all of RAM once; restoring the snapshot that memory was last
-/// taken or restored as copies only the pages dirtied since (4 KiB each, found from a list of the
-/// pages marked, so a restore with 10 dirty pages of a 128 MiB machine takes about 1 µs); restoring
-/// any other snapshot of the same memory copies all of RAM. Every restore also bumps the code version
-/// of the pages it copies and makes every attached CPU drop its write-TLB entries.
+/// Cost model: taking a snapshot copies every RAM page ever written once; restoring the snapshot that memory
+/// was last taken or restored as copies only the pages dirtied since (4 KiB each, found from a list of the
+/// pages marked, so a restore with 10 dirty pages takes about 1 µs); restoring any other snapshot of the same
+/// memory copies every page ever written. Every restore also makes decoded code on the pages it copies stale
+/// and makes every attached CPU drop its write-TLB entries.
 /// </remarks>
 public sealed unsafe class MemorySnapshot : IDisposable
 {
-    private byte* _data;
+    private readonly ZeroedMemory _data;
 
-    internal MemorySnapshot(PhysicalMemory owner, byte* ram, ulong size)
+    internal MemorySnapshot(PhysicalMemory owner, ulong size)
     {
         Owner = owner;
         Size = size;
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)size, 4096);
-        Buffer.MemoryCopy(ram, _data, size, size);
+        _data = new ZeroedMemory(size, "a RAM snapshot");
     }
 
     /// <summary>The memory this snapshot was taken of (it can only be restored there).</summary>
     public PhysicalMemory Owner { get; }
 
-    /// <summary>Bytes of RAM held.</summary>
+    /// <summary>Bytes of physical address space held (up to the top of RAM, holes included).</summary>
     public ulong Size { get; }
 
     /// <summary>True once disposed.</summary>
-    public bool IsDisposed => _data == null;
+    public bool IsDisposed { get; private set; }
 
-    internal byte* Data => _data != null ? _data : throw new ObjectDisposedException(nameof(MemorySnapshot));
+    internal byte* Data => !IsDisposed ? _data.Pointer : throw new ObjectDisposedException(nameof(MemorySnapshot));
 
     /// <summary>Reads the snapshot's copy of the byte at physical address <paramref name="address"/>.</summary>
     public byte ReadByte(ulong address) => address < Size ? Data[address] : throw new ArgumentOutOfRangeException(nameof(address));
@@ -51,12 +49,8 @@ public sealed unsafe class MemorySnapshot : IDisposable
     /// <summary>Frees the copy of RAM.</summary>
     public void Dispose()
     {
-        if (_data == null) return;
-        NativeMemory.AlignedFree(_data);
-        _data = null;
-        GC.SuppressFinalize(this);
+        if (IsDisposed) return;
+        IsDisposed = true;
+        _data.Dispose();
     }
-
-    /// <summary>Frees the copy if the owner forgot to.</summary>
-    ~MemorySnapshot() => Dispose();
 }

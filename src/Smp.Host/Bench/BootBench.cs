@@ -3,6 +3,7 @@ using Smp.Devices.Platform.Actors;
 using Smp.Host.Guest;
 using Smp.Host.Running;
 using Smp.Host.Telemetry;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Bench;
 
@@ -72,6 +73,6 @@ internal static class BootBench
     }
 
     private static GuestSessionResult Boot(KernelImage kernel, KeyValuePair<string, ulong>[] symbols, int cpus, TraceOptions trace) =>
-        GuestSession.Run(new GuestSessionOptions(cpus, 128, 1, kernel.Disk, "built-in kernel", symbols, trace, MaxSimulatedTime: 30_000_000_000),
+        GuestSession.Run(new GuestSessionOptions(cpus, 128, 1, DiskImageSource.FromBytes(kernel.Disk), "built-in kernel", symbols, trace, MaxSimulatedTime: 30_000_000_000),
             _ => { }, TextWriter.Null);
 }

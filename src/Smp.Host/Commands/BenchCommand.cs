@@ -13,8 +13,9 @@ internal static class BenchCommand
     {
         var actors = new Command(
             "actors",
-            "Message throughput of the actor runtime: ping-pong between two actors and fan-out from one actor to 1000, " +
-            "on the deterministic and the parallel dispatcher. The last line is 'msgs_per_sec: N' (deterministic ping-pong).");
+            "Raw Akka.NET message throughput and the simulated-time layer's events per second (deterministic and parallel mode), " +
+            "for ping-pong between two actors and fan-out from one actor to 1000. The last two lines are 'akka_msgs_per_sec: N' " +
+            "and 'sim_events_per_sec: N' (ping-pong).");
         actors.SetAction(_ => context.Guard("smp bench actors", () => ActorBench.Run(context.Out)));
 
         var cpu = new Command(

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Smp.Devices.Cpu;
+using Smp.Devices.Platform;
 using Smp.Devices.Platform.Actors;
 using Smp.Host.Guest;
 using Smp.Host.Running;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Commands;
 
@@ -12,16 +14,23 @@ internal static class BootCommand
     // A boot that has not brought every CPU online by then is stuck (the kernel waits 10 s per dead AP).
     private const long DefaultTimeLimitNs = 30_000_000_000;
 
+    /// <summary>
+    /// The least RAM the built-in kernel boots in, in MiB: its highest structures (the IST stacks of all
+    /// <see cref="KernelLayout.MaxCpus"/> CPUs) end at <see cref="KernelLayout.IstStacksEnd"/>, and the BIOS keeps
+    /// the top <see cref="MemoryMap.AcpiAreaSize"/> bytes of RAM for the ACPI tables.
+    /// </summary>
+    public static readonly int MinimumMemoryMiB = (int)((KernelLayout.IstStacksEnd + MemoryMap.AcpiAreaSize + (1UL << 20) - 1) >> 20);
+
     /// <summary>Creates the command.</summary>
     /// <param name="context">Where the command writes.</param>
     /// <returns>The command.</returns>
     public static Command Create(CliContext context)
     {
-        var cpus = MachineOptions.Cpus(4);
-        var memory = MachineOptions.Memory();
+        var cpus = MachineOptions.Cpus(4, KernelLayout.MaxCpus, "the built-in kernel's limit; smp run takes up to " + MachineConfig.MaxCpus);
+        var memory = MachineOptions.Memory(MinimumMemoryMiB, "the least the built-in kernel boots in");
         var seed = new Option<ulong>("--seed")
         {
-            Description = "Seed for every random choice of the run; the same seed and options reproduce the run bit for bit.",
+            Description = "Seed for every random choice of the run (0 when absent); the same seed and options reproduce the run bit for bit.",
             HelpName = "S",
         };
         var handlers = new Option<string>("--handlers")
@@ -36,7 +45,8 @@ internal static class BootCommand
             "boot",
             "Boot the built-in kernel (start_kernel, smp_init, INIT/SIPI bring-up of every AP) on a simulated PC and stop when " +
             "every CPU is idle. The guest's COM1 output goes to stdout; a per-CPU table (GDT, gs-base, TSS, IST stacks, online " +
-            $"time) goes to stderr. Exit 0 when every CPU came online, {ExitCodes.BootIncomplete} otherwise.")
+            $"time) goes to stderr. Exit 0 when every CPU came online, {ExitCodes.BootIncomplete} otherwise " +
+            $"({ExitCodes.GuestShutdown} on a triple fault, {ExitCodes.ExportFailed} when a requested trace could not be written).")
         {
             cpus,
             memory,
@@ -56,29 +66,15 @@ internal static class BootCommand
                 return ExitCodes.Usage;
             }
 
-            if (parse.GetValue(cpus) > KernelLayout.MaxCpus)
-            {
-                context.Err.WriteLine($"smp boot: the built-in kernel brings up at most {KernelLayout.MaxCpus} CPUs, not {parse.GetValue(cpus)}; use smp run for larger machines.");
-                return ExitCodes.Usage;
-            }
-
             var kernel = KernelImage.Build(new KernelOptions(parse.GetValue(handlers) == "linux" ? HandlerVariant.Linux : HandlerVariant.Naive));
             int n = parse.GetValue(cpus);
-            var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), kernel.Disk, "built-in kernel",
-                kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray(), traceOptions,
-                MaxSimulatedTime: DefaultTimeLimitNs, Parallel: parse.GetValue(parallel));
-            var sink = new Com1Sink(context.Out);
-            GuestSessionResult result;
-            try
-            {
-                result = GuestSession.Run(options, sink.Write, context.Err);
-            }
-            finally
-            {
-                sink.Flush();
-            }
-
-            return Report(context.Err, result, n);
+            var symbols = kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray();
+            TraceCliOptions.WarnUnknownWatch("smp boot", traceOptions, symbols, "the built-in kernel", context.Err);
+            var options = new GuestSessionOptions(n, parse.GetValue(memory), parse.GetValue(seed), DiskImageSource.FromBytes(kernel.Disk), "built-in kernel",
+                symbols, traceOptions, MaxSimulatedTime: DefaultTimeLimitNs, Parallel: parse.GetValue(parallel), Command: "smp boot");
+            using var sink = new Com1Sink(context.Out, context.Err);
+            var result = GuestSession.Run(options, sink.Write, context.Err, sink.Flush);
+            return ExitCodes.AfterExport(Report(context.Err, result, n), result.TraceExported);
         }));
         return command;
     }
@@ -94,6 +90,12 @@ internal static class BootCommand
         {
             err.WriteLine($"smp boot: {machine.Report()}");
             return ExitCodes.GuestShutdown;
+        }
+
+        if (machine.Reason == StopReason.ActorFailure)
+        {
+            err.WriteLine($"smp boot: {machine.Report()}");
+            return ExitCodes.InternalError;
         }
 
         var missing = result.Cpus.Where(c => result.Trackers[c.Cpu].FirstEntry("cpu_idle") is null || c.State != RunState.Halted).ToList();

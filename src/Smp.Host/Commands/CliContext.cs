@@ -8,7 +8,10 @@ internal sealed record CliContext(TextWriter Out, TextWriter Err)
     /// <summary>The environment variable that adds stack traces to internal-error reports.</summary>
     public const string DebugVariable = "SMP_DEBUG";
 
-    /// <summary>Runs a command's body; an unexpected exception becomes one sentence and <see cref="ExitCodes.InternalError"/>.</summary>
+    /// <summary>
+    /// Runs a command's body; guest RAM the host cannot give becomes one sentence and <see cref="ExitCodes.Usage"/>,
+    /// any other unexpected exception one sentence and <see cref="ExitCodes.InternalError"/>.
+    /// </summary>
     /// <param name="command">The command's name for the message, for example <c>smp bench actors</c>.</param>
     /// <param name="body">The command's work, returning its exit code.</param>
     /// <returns>The exit code.</returns>
@@ -17,6 +20,11 @@ internal sealed record CliContext(TextWriter Out, TextWriter Err)
         try
         {
             return body();
+        }
+        catch (Running.GuestRamUnavailableException ex)
+        {
+            Err.WriteLine($"{command}: {ex.Message} (try a smaller --memory).");
+            return ExitCodes.Usage;
         }
         catch (Exception ex)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Smp.Host.Files;
 using Smp.Host.Guest;
 
 namespace Smp.Host.Commands;
@@ -34,16 +35,27 @@ internal static class ImageCommand
     /// <returns>The exit code: 0, or <see cref="ExitCodes.Usage"/> when the file cannot be written.</returns>
     internal static int Write(CliContext context, FileInfo file)
     {
-        var image = KernelImage.Build();
         var map = file.FullName + ".map";
+        foreach (var (option, path) in new[] { ("--out", file.FullName), ("--out FILE.map", map) })
+        {
+            if (OutputFile.Problem(path) is { } problem)
+            {
+                context.Err.WriteLine($"smp image: {option} '{path}' {problem}.");
+                return ExitCodes.Usage;
+            }
+        }
+
+        var image = KernelImage.Build();
+        var current = file.FullName;
         try
         {
-            File.WriteAllBytes(file.FullName, image.Disk);
-            File.WriteAllText(map, image.SystemMap());
+            OutputFile.Write(current, stream => stream.Write(image.Disk));
+            current = map;
+            OutputFile.Write(current, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(image.SystemMap())));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            context.Err.WriteLine($"smp image: cannot write '{file.FullName}' ({ex.Message.TrimEnd('.')}).");
+            context.Err.WriteLine($"smp image: cannot write '{current}': {FileError.Reason(ex, current)}.");
             return ExitCodes.Usage;
         }
 

@@ -85,7 +85,7 @@ internal sealed class KernelCliOptions
 
         try
         {
-            var file = KernelFile.Read(path, "kernel");
+            var file = KernelFile.Read(path, "--kernel");
             var arguments = new BootArguments(parse.GetValue(Append) ?? string.Empty, KernelModule.ReadList(parse.GetValue(Initrd)), new MemoryMap((ulong)memoryMiB << 20));
             return KernelDetector.Open(file, arguments);
         }

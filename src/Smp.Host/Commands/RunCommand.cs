@@ -3,6 +3,8 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Smp.Devices.Platform;
 using Smp.Devices.Platform.Actors;
+using Smp.Devices.Platform.Firmware;
+using Smp.Host.Files;
 using Smp.Host.Running;
 
 namespace Smp.Host.Commands;
@@ -10,6 +12,9 @@ namespace Smp.Host.Commands;
 /// <summary><c>smp run</c>: boots a disk image (a hobby kernel, a raw boot sector) on a simulated PC.</summary>
 internal static class RunCommand
 {
+    /// <summary>The largest System.map (a full distribution kernel's is about 10 MiB).</summary>
+    public const long MaxSymbolFileBytes = 256L << 20;
+
     /// <summary>Creates the command.</summary>
     /// <param name="context">Where the command writes.</param>
     /// <returns>The command.</returns>
@@ -17,32 +22,37 @@ internal static class RunCommand
     {
         var maxInstructions = new Option<long>("--max-instructions")
         {
-            Description = $"Stop with a report (exit code {ExitCodes.BudgetExhausted}) after this many guest instructions over all CPUs.",
+            Description = $"Stop with a report (exit code {ExitCodes.BudgetExhausted}) after this many guest instructions over all CPUs " +
+                $"(1..{long.MaxValue}; no limit when absent).",
             HelpName = "N",
-            CustomParser = ParseBudget,
+            CustomParser = result => MachineOptions.ParseInRange(result, "--max-instructions", 1, long.MaxValue, string.Empty),
         };
         var disk = new Option<FileInfo>("--disk")
         {
-            Description = "The raw disk image to boot (its first sector is the boot sector). It is never written.",
+            Description = "The raw disk image to boot: a regular file of any size from 512 bytes whose first sector is the boot sector " +
+                "(0xAA55 at offset 510). It is read on demand and never written (the guest's writes stay in memory). With --kernel it is drive 80h.",
             HelpName = "IMAGE",
         };
-        var cpus = MachineOptions.Cpus(1);
-        var memory = MachineOptions.Memory();
+        var cpus = MachineOptions.Cpus(1, MachineConfig.MaxCpus, "xAPIC IDs are 8 bits and 255 is the broadcast ID");
+        var memory = MachineOptions.Memory(MachineOptions.MinMemoryMiB);
         var seed = new Option<ulong>("--seed")
         {
-            Description = "Seed for every random choice of the run; the same seed and options reproduce the run bit for bit.",
+            Description = "Seed for every random choice of the run (0 when absent); the same seed and options reproduce the run bit for bit.",
             HelpName = "S",
         };
         var symbols = new Option<FileInfo>("--symbols")
         {
-            Description = "The guest's System.map ('ADDRESS TYPE NAME' lines): watched functions (--watch and the boot-path defaults) become trace spans.",
+            Description = "The guest's System.map ('ADDRESS TYPE NAME' lines, as nm prints; at most " + InputFile.Size(MaxSymbolFileBytes) +
+                "): watched functions (--watch and the boot-path defaults) become trace spans.",
             HelpName = "FILE.map",
         };
         var command = new Command(
             "run",
             "Boot a raw disk image, or a kernel (--kernel: Multiboot v1/v2 or a Linux bzImage), through the BIOS. The run ends when the guest writes port 0xF4 " +
             "(exit code (value << 1) | 1, as QEMU's isa-debug-exit), on a triple fault " +
-            $"(exit code {ExitCodes.GuestShutdown}), or when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}).")
+            $"(exit code {ExitCodes.GuestShutdown}), when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}), " +
+            $"when every CPU is idle for good (exit code {ExitCodes.MachineIdle}), when the guest powers off through ACPI S5 " +
+            $"(exit code {ExitCodes.GuestPowerOff}) or resets the machine (exit code {ExitCodes.GuestReset}). The guest's COM1 output goes to stdout.")
         {
             disk,
             cpus,
@@ -58,19 +68,6 @@ internal static class RunCommand
 
         command.SetAction(parse => context.Guard("smp run", () =>
         {
-            if (parse.GetValue(disk) is null && !kernelOptions.HasKernel(parse))
-            {
-                context.Err.WriteLine("smp run: give --disk IMAGE or --kernel FILE (or both: the kernel boots, the disk is drive 80h).");
-                return ExitCodes.Usage;
-            }
-
-            var kernel = kernelOptions.Read(parse, parse.GetValue(memory), out string? kernelError);
-            if (kernelError is not null)
-            {
-                context.Err.WriteLine($"smp run: {kernelError}");
-                return ExitCodes.Usage;
-            }
-
             var traceOptions = trace.ReadValidated(parse, "smp run", context.Err);
             if (traceOptions is null)
             {
@@ -83,16 +80,37 @@ internal static class RunCommand
                 return ExitCodes.Usage;
             }
 
+            var diskFile = parse.GetValue(disk);
+            if (diskFile is null && !kernelOptions.HasKernel(parse))
+            {
+                context.Err.WriteLine("smp run: give --disk IMAGE or --kernel FILE (or both: the kernel boots, the disk is drive 80h).");
+                return ExitCodes.Usage;
+            }
+
+            DiskImageSource? image = null;
+            if (diskFile is not null && (image = OpenDisk(context, diskFile)) is null) return ExitCodes.Usage;
+            using var imageFile = image;
+            var kernel = kernelOptions.Read(parse, parse.GetValue(memory), out string? kernelError);
+            if (kernelError is not null)
+            {
+                context.Err.WriteLine($"smp run: {kernelError}");
+                return ExitCodes.Usage;
+            }
+
             IReadOnlyList<KeyValuePair<string, ulong>> symbolTable = [];
-            if (parse.GetValue(symbols) is { } map)
+            var map = parse.GetValue(symbols);
+            if (map is not null)
             {
                 if (ReadSystemMap(context, map) is not { } table) return ExitCodes.Usage;
                 symbolTable = table;
             }
 
+            TraceCliOptions.WarnUnknownWatch("smp run", traceOptions, symbolTable, map is null ? null : $"'{map.FullName}'", context.Err);
+
             return Run(
                 context,
-                parse.GetValue(disk),
+                image,
+                diskFile?.Name ?? kernel!.Description,
                 kernel,
                 kernelOptions.WantsTestDevices(parse),
                 parse.GetValue(cpus),
@@ -112,16 +130,8 @@ internal static class RunCommand
     /// </summary>
     internal static IReadOnlyList<KeyValuePair<string, ulong>>? ReadSystemMap(CliContext context, FileInfo map)
     {
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(map.FullName);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            context.Err.WriteLine($"smp run: cannot read the symbol file '{map.FullName}': {ex.Message}");
-            return null;
-        }
+        if (InputFile.ReadAllText(context.Err, "smp run", "--symbols", map.FullName, MaxSymbolFileBytes) is not { } text) return null;
+        var lines = text.Split('\n');
 
         var result = new List<KeyValuePair<string, ulong>>();
         for (int i = 0; i < lines.Length; i++)
@@ -131,7 +141,7 @@ internal static class RunCommand
             if (fields.Length < 3 || fields[1].Length != 1
                 || !ulong.TryParse(fields[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var address))
             {
-                context.Err.WriteLine($"smp run: '{map.FullName}' line {i + 1} is not a System.map line ('ADDRESS TYPE NAME'): '{lines[i].Trim()}'.");
+                context.Err.WriteLine($"smp run: --symbols '{map.FullName}' line {i + 1} is not a System.map line ('ADDRESS TYPE NAME'): '{Excerpt(lines[i])}'.");
                 return null;
             }
 
@@ -141,97 +151,78 @@ internal static class RunCommand
         return result;
     }
 
-    private static int Run(CliContext context, FileInfo? disk, Devices.Platform.Firmware.IKernelImage? kernel, bool testDevices, int cpus, int memoryMiB, long budget, ulong seed,
-        IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
+    // A bad line quoted in a message: trimmed, without control characters, and short (a binary file is one long line).
+    private static string Excerpt(string line)
     {
-        byte[] image = [];
-        if (disk is not null)
-        {
-            if (ReadDisk(context, disk, requireBootSector: kernel is null) is not { } bytes) return ExitCodes.Usage;
-            image = bytes;
-        }
+        var clean = new string([.. line.Trim().Select(c => char.IsControl(c) ? '?' : c)]);
+        return clean.Length <= 60 ? clean : clean[..60] + "...";
+    }
 
-        var sink = new Com1Sink(context.Out);
-        string name = disk?.Name ?? kernel!.Description;
-        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, name, symbols, traceOptions, MaxInstructions: budget, Parallel: parallel)
+    /// <summary>
+    /// The disk image, opened to be read on demand (never written: guests' writes go to the BIOS's overlay), or null
+    /// after one sentence (<see cref="DiskImageSource.Open"/> refuses devices and FIFOs from their type, as
+    /// <see cref="InputFile"/> does for the other input files, so none of them is ever read).
+    /// </summary>
+    private static DiskImageSource? OpenDisk(CliContext context, FileInfo disk)
+    {
+        try
+        {
+            return DiskImageSource.Open(disk.FullName, $"--disk '{disk.FullName}'");
+        }
+        catch (DiskImageException ex)
+        {
+            context.Err.WriteLine($"smp run: {ex.Message}");
+            return null;
+        }
+    }
+
+    private static int Run(CliContext context, DiskImageSource? image, string imageName, Devices.Platform.Firmware.IKernelImage? kernel, bool testDevices,
+        int cpus, int memoryMiB, long budget, ulong seed, IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
+    {
+        using var sink = new Com1Sink(context.Out, context.Err);
+        var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, imageName, symbols, traceOptions, MaxInstructions: budget,
+            Parallel: parallel, Command: "smp run")
         {
             Kernel = kernel,
             TestDevices = testDevices,
         };
-        MachineResult result;
-        try
-        {
-            // The session wires tracing (when a trace option is on) and function tracking from --symbols.
-            result = GuestSession.Run(options, sink.Write, context.Err).Machine;
-        }
-        catch (OutOfMemoryException)
-        {
-            context.Err.WriteLine($"smp run: cannot allocate {memoryMiB} MiB of guest memory on this host.");
-            return ExitCodes.Usage;
-        }
-        finally
-        {
-            sink.Flush();
-        }
-
+        // The session wires tracing (when a trace option is on) and function tracking from --symbols.
+        var session = GuestSession.Run(options, sink.Write, context.Err, sink.Flush);
+        var result = session.Machine;
+        int outcome;
         switch (result.Reason)
         {
             case StopReason.DebugExit:
-                return result.ExitCode ?? ExitCodes.Ok;
+                outcome = result.ExitCode ?? ExitCodes.Ok;
+                if (!session.TraceExported)
+                    context.Err.WriteLine($"smp run: the guest asked for exit code {outcome} through port 0xF4; the exit code is {ExitCodes.ExportFailed} because a trace was not written.");
+                break;
             case StopReason.Shutdown:
                 context.Err.WriteLine($"smp run: {result.Report()}");
-                return ExitCodes.GuestShutdown;
+                outcome = ExitCodes.GuestShutdown;
+                break;
             case StopReason.BudgetExhausted:
                 context.Err.WriteLine($"smp run: {result.Report()}");
-                return ExitCodes.BudgetExhausted;
+                outcome = ExitCodes.BudgetExhausted;
+                break;
             case StopReason.AllIdle:
                 context.Err.WriteLine($"smp run: {result.Report()}");
-                return ExitCodes.MachineIdle;
+                outcome = ExitCodes.MachineIdle;
+                break;
+            case StopReason.PowerOff:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.GuestPowerOff;
+                break;
+            case StopReason.Reset:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.GuestReset;
+                break;
             default:
                 context.Err.WriteLine($"smp run: {result.Report()}");
-                return ExitCodes.InternalError;
-        }
-    }
-
-    // The disk image's bytes (read-only: guests' writes go to the BIOS's overlay), or null after a one-sentence error.
-    // A disk that is only drive 80h (a kernel boots) needs no boot sector.
-    private static byte[]? ReadDisk(CliContext context, FileInfo disk, bool requireBootSector)
-    {
-        byte[] image;
-        try
-        {
-            image = File.ReadAllBytes(disk.FullName);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            context.Err.WriteLine($"smp run: cannot read the disk image '{disk.FullName}': {ex.Message}");
-            return null;
+                outcome = ExitCodes.InternalError;
+                break;
         }
 
-        if (image.Length < 512)
-        {
-            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' is {image.Length} bytes, shorter than one 512-byte sector.");
-            return null;
-        }
-
-        if (requireBootSector && (image[510] != 0x55 || image[511] != 0xAA))
-        {
-            context.Err.WriteLine($"smp run: the disk image '{disk.FullName}' has no boot signature (0xAA55 at offset 510).");
-            return null;
-        }
-
-        return image;
-    }
-
-    private static long ParseBudget(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0)
-        {
-            return value;
-        }
-
-        result.AddError($"--max-instructions expects a positive whole number, not '{text}'");
-        return 0;
+        return ExitCodes.AfterExport(outcome, session.TraceExported);
     }
 }

@@ -29,4 +29,8 @@ internal sealed record SeedRange(ulong First, ulong Last)
         result.AddError($"--seeds expects A..B with whole numbers A <= B (for example 1..1000), not '{text}'");
         return null;
     }
+
+    /// <summary>The value as written on the command line (<c>A..B</c>), which help shows as the default.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => FormattableString.Invariant($"{First}..{Last}");
 }

@@ -26,4 +26,8 @@ internal sealed record Shard(int Index, int Count)
         result.AddError($"--shard expects i/n with 1 <= i <= n (for example 2/8), not '{text}'");
         return null;
     }
+
+    /// <summary>The value as written on the command line (<c>i/n</c>), which help shows as the default.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => FormattableString.Invariant($"{Index}/{Count}");
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Smp.Host.Files;
 using Smp.Host.Guest;
 using Smp.Host.Stress;
 
@@ -11,15 +12,19 @@ internal static class StressCommand
     // Full oopses printed on stdout (all of them are in the JSON report).
     private const int OopsesPrinted = 3;
 
+    /// <summary>The largest report <c>--merge</c> reads (every violation carries its oops and guest console).</summary>
+    public const long MaxReportBytes = 1L << 30;
+
     /// <summary>Creates the command.</summary>
     /// <param name="context">Where the command writes.</param>
     /// <returns>The command.</returns>
     public static Command Create(CliContext context)
     {
-        var cpus = MachineOptions.Cpus(2);
+        var cpus = MachineOptions.Cpus(2, KernelLayout.MaxCpus, "the built-in kernel's limit");
         var handlers = new Option<string>("--handlers")
         {
             Description = "Which guest NMI/#DB handler pair to test: 'naive' (expected to fail) or 'linux' (nested-NMI logic and #DB IST shifting).",
+            HelpName = "naive|linux",
             DefaultValueFactory = _ => "linux",
         };
         handlers.AcceptOnlyFromAmong("naive", "linux");
@@ -47,12 +52,14 @@ internal static class StressCommand
         scenario.AcceptOnlyFromAmong([.. StressScenarios.Names, "all"]);
         var report = new Option<FileInfo?>("--report")
         {
-            Description = "Write the JSON report (campaign, totals, every violation with its seed and oops) to FILE.",
+            Description = "Write the JSON report (campaign, totals, every violation with its seed and oops) to FILE; the path is checked " +
+                $"before the campaign starts, and a report that cannot be written gives exit code {ExitCodes.ExportFailed}.",
             HelpName = "FILE.json",
         };
         var merge = new Option<FileInfo[]>("--merge")
         {
-            Description = "Instead of running, merge these JSON reports of shards of one campaign (into --report, and print the summary).",
+            Description = "Instead of running, merge these JSON reports of shards of one campaign (into --report, and print the summary); " +
+                $"each at most {InputFile.Size(MaxReportBytes)}.",
             HelpName = "FILE.json",
             AllowMultipleArgumentsPerToken = true,
         };
@@ -60,36 +67,29 @@ internal static class StressCommand
             "stress",
             "Run seeded scenarios injecting NMIs and debug exceptions (TF, DR0-DR3) at random or chosen points; " +
             "report IST stack clobbering and lost or doubled NMIs with an oops, replayable from its seed " +
-            $"(exit code {ExitCodes.StressViolations} when violations are found).")
+            $"(exit code {ExitCodes.StressViolations} when violations are found). The findings and the summary go to stdout, " +
+            "the progress to stderr.")
         {
             cpus, handlers, seeds, shard, scenario, report, merge,
         };
         command.SetAction(parse => context.Guard("smp stress", () =>
         {
             var reportFile = parse.GetValue(report);
-            if (parse.GetValue(merge) is { Length: > 0 } files) return Merge(context, files, reportFile);
-            int n = parse.GetValue(cpus);
-            if (n > 64)
+            if (reportFile is not null && OutputFile.Problem(reportFile.FullName) is { } problem)
             {
-                context.Err.WriteLine($"smp stress: --cpus must be at most 64 for the built-in kernel, not {n}.");
+                context.Err.WriteLine($"smp stress: --report '{reportFile.FullName}' {problem}.");
                 return ExitCodes.Usage;
             }
 
+            if (parse.GetValue(merge) is { Length: > 0 } files) return Merge(context, files, reportFile);
             var range = parse.GetValue(seeds)!;
             var part = parse.GetValue(shard)!;
-            var spec = new StressCampaignSpec(parse.GetValue(handlers) == "naive" ? HandlerVariant.Naive : HandlerVariant.Linux, n,
+            var spec = new StressCampaignSpec(parse.GetValue(handlers) == "naive" ? HandlerVariant.Naive : HandlerVariant.Linux, parse.GetValue(cpus),
                 parse.GetValue(scenario)!, range.First, range.Last, part.Index, part.Count);
-            var progress = new ProgressLine(context.Err);
-            var results = StressRun.Run(spec, progress.Update);
-            progress.Finish();
+            var results = StressProgress.Run(spec, context.Err);
             var r = StressReport.Of(spec, results);
             context.Out.Write(Render(results, r));
-            if (reportFile is not null)
-            {
-                using var stream = File.Create(reportFile.FullName);
-                r.WriteJson(stream);
-            }
-            return r.ViolationCount > 0 ? ExitCodes.StressViolations : ExitCodes.Ok;
+            return Finish(context, r, reportFile);
         }));
         return command;
     }
@@ -123,47 +123,53 @@ internal static class StressCommand
     private static int Merge(CliContext context, FileInfo[] files, FileInfo? reportFile)
     {
         var docs = new List<JsonDocument>();
+        StressReport merged;
         try
         {
-            foreach (var f in files) docs.Add(JsonDocument.Parse(File.ReadAllBytes(f.FullName)));
-            var merged = StressReport.Merge(docs);
-            context.Out.Write(merged.Summary());
-            if (reportFile is not null)
+            foreach (var f in files)
             {
-                using var stream = File.Create(reportFile.FullName);
-                merged.WriteJson(stream);
+                if (InputFile.ReadAllBytes(context.Err, "smp stress", "--merge", f.FullName, MaxReportBytes) is not { } bytes) return ExitCodes.Usage;
+                try
+                {
+                    docs.Add(JsonDocument.Parse(bytes));
+                }
+                catch (JsonException ex)
+                {
+                    context.Err.WriteLine($"smp stress: --merge '{f.FullName}' is not JSON ({ex.Message.TrimEnd('.')}).");
+                    return ExitCodes.Usage;
+                }
             }
-            return merged.ViolationCount > 0 ? ExitCodes.StressViolations : ExitCodes.Ok;
+
+            merged = StressReport.Merge(docs);
         }
-        catch (Exception ex) when (ex is IOException or JsonException or FormatException or KeyNotFoundException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is FormatException or KeyNotFoundException or InvalidOperationException)
         {
-            context.Err.WriteLine($"smp stress: cannot merge the reports: {ex.Message}");
+            context.Err.WriteLine($"smp stress: cannot merge the reports: {ex.Message.TrimEnd('.')}.");
             return ExitCodes.Usage;
         }
         finally
         {
             foreach (var d in docs) d.Dispose();
         }
+
+        context.Out.Write(merged.Summary());
+        return Finish(context, merged, reportFile);
     }
 
-    /// <summary>A progress bar on stderr redrawn with '\r' at most 50 times, by seed count only (never by time), so output is reproducible.</summary>
-    private sealed class ProgressLine(TextWriter err)
+    // The exit code of a campaign or merge: its verdict, after writing the report when one was asked for.
+    private static int Finish(CliContext context, StressReport report, FileInfo? reportFile)
     {
-        private const int Width = 30;
-        private int _drawn = -1;
-
-        public void Update(ulong done, ulong total, long violations)
+        int verdict = report.ViolationCount > 0 ? ExitCodes.StressViolations : ExitCodes.Ok;
+        if (reportFile is null) return verdict;
+        try
         {
-            int step = total == 0 ? 50 : (int)(done * 50 / total);
-            if (step == _drawn) return;
-            _drawn = step;
-            int filled = total == 0 ? Width : (int)(done * Width / total);
-            err.Write(FormattableString.Invariant($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} seeds, {violations} violations"));
+            OutputFile.Write(reportFile.FullName, report.WriteJson);
+            return verdict;
         }
-
-        public void Finish()
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            if (_drawn >= 0) err.Write('\n');
+            context.Err.WriteLine($"smp stress: --report could not write '{reportFile.FullName}': {FileError.Reason(ex, reportFile.FullName)}.");
+            return ExitCodes.AfterExport(verdict, exported: false);
         }
     }
 }

@@ -38,14 +38,15 @@ internal sealed class TraceCliOptions
         };
         Detail = new Option<TraceDetail>("--trace-detail")
         {
+            // No DefaultValueFactory: help would print the enum's name ("Events"), not what is typed; Read supplies it.
             Description = "How much to trace: phases (spans only), events (plus mode switches, table loads, IPIs, exceptions; the default) or all (plus every IRET).",
             HelpName = "phases|events|all",
-            DefaultValueFactory = _ => TraceDetail.Events,
             CustomParser = ParseDetail,
         };
         Watch = new Option<string[]>("--watch")
         {
-            Description = "Also trace this guest symbol as a function span (repeatable); the Linux boot path is watched by default.",
+            Description = "Also trace this guest symbol as a function span (repeatable); the Linux boot path is watched by default. " +
+                "A name the guest's symbols (smp run: --symbols) do not have is named in a warning on stderr.",
             HelpName = "NAME",
             AllowMultipleArgumentsPerToken = false,
             CustomParser = ParseWatch,
@@ -95,7 +96,7 @@ internal sealed class TraceCliOptions
         result.GetValue(Otlp),
         result.GetValue(ChromeTrace)?.FullName,
         result.GetValue(Timeline)?.FullName,
-        result.GetValue(Detail),
+        result.GetResult(Detail) is null ? TraceDetail.Events : result.GetValue(Detail),
         result.GetValue(Watch) ?? []);
 
     /// <summary>
@@ -116,6 +117,28 @@ internal sealed class TraceCliOptions
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Warns on <paramref name="err"/>, one line per name, about each <c>--watch</c> name that <paramref name="symbols"/>
+    /// lacks: such a name can never become a span, and the run would otherwise give no hint why.
+    /// </summary>
+    /// <param name="command">The command for the message.</param>
+    /// <param name="options">The trace options (their <see cref="TraceOptions.Watch"/> names).</param>
+    /// <param name="symbols">The guest's symbols (empty when none were given).</param>
+    /// <param name="source">Where the symbols come from, for the message, or null when there are none.</param>
+    /// <param name="err">Standard error.</param>
+    public static void WarnUnknownWatch(string command, TraceOptions options, IReadOnlyList<KeyValuePair<string, ulong>> symbols, string? source, TextWriter err)
+    {
+        if (options.Watch is not { Count: > 0 } watch) return;
+        var known = symbols.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in watch.Distinct(StringComparer.Ordinal))
+        {
+            if (source is null)
+                err.WriteLine($"{command}: warning: --watch '{name}' has no effect without --symbols FILE.map (the guest's symbols).");
+            else if (!known.Contains(name))
+                err.WriteLine($"{command}: warning: --watch '{name}' is not a symbol of {source}; nothing is traced for it.");
+        }
     }
 
     private static Uri? ParseEndpoint(ArgumentResult result)

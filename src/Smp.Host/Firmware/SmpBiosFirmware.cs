@@ -4,23 +4,22 @@ using Smp.Devices.Platform.Firmware;
 namespace Smp.Host.Firmware;
 
 /// <summary>
-/// Smp's BIOS: the real-mode ROM built by <see cref="BiosRom"/> (POST, IVT, trap stubs, INT 19h) and
-/// <see cref="BiosServices"/> behind its trap ports. The machine copies the ACPI and MP tables into
-/// the ROM image it maps, so the ROM is built here without them.
+/// The firmware every command boots with, Smp's BIOS: the real-mode ROM built by <see cref="BiosRom"/> (POST,
+/// IVT, trap stubs, INT 19h) and <see cref="BiosServices"/> behind its trap ports. The machine copies the ACPI
+/// and MP tables into the ROM image it maps, so the ROM is built here without them.
 /// </summary>
-internal sealed class SmpBiosFirmware : IFirmwareProvider
+internal static class SmpBiosFirmware
 {
-    /// <inheritdoc />
-    public string Name => "Smp BIOS";
+    /// <summary>The ROM image (built once; the machine copies it).</summary>
+    public static byte[] Rom { get; } = BiosRom.Build([]);
 
-    /// <inheritdoc />
-    public byte[] Rom { get; } = BiosRom.Build([]);
-
-    /// <inheritdoc />
+    /// <summary>Creates the services for one run.</summary>
+    /// <param name="context">Memory, E820 map, disk, console, platform.</param>
+    /// <returns>The services.</returns>
     /// <remarks>The A20 gate stays enabled (as after SeaBIOS's POST); INT 15h 2400h only changes what the BIOS reports.</remarks>
-    public IBiosServices CreateServices(BiosServicesContext context)
+    public static IBiosServices CreateServices(BiosServicesContext context)
     {
-        var disk = context.Disk.Length > 0 ? new DiskImage(context.Disk.Span, "disk") : null;
+        var disk = context.Disk is { } source ? new DiskImage(source) : null;
         return BiosServices.ForPlatform(context.Platform, context.Memory, disk, context.Console, kernel: context.Kernel);
     }
 }

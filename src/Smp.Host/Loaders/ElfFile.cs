@@ -57,7 +57,7 @@ internal sealed class ElfFile
     public static ElfFile Parse(KernelFile file, string what)
     {
         ReadOnlySpan<byte> b = file.Bytes;
-        if (!HasMagic(b)) throw new KernelLoadException($"the {what} {file.Quoted} is not an ELF file but {FileKind.Describe(b)}.");
+        if (!HasMagic(b)) throw new KernelLoadException($"the {what} {file.Quoted} is not an ELF file but {FileContents.Describe(b)}.");
         if (b.Length < 6 || b[4] is not (1 or 2) || b[5] != 1)
             throw new KernelLoadException($"the {what} {file.Quoted} is {Describe(b)}; expected a little-endian ELF32 or ELF64 file.");
         bool is64 = b[4] == 2;

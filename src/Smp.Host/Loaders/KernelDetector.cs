@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Loaders;
@@ -14,7 +15,10 @@ internal static class KernelDetector
     public static IKernelImage Open(KernelFile file, BootArguments arguments)
     {
         byte[] bytes = file.Bytes;
+        if (LinuxSetupHeader.HasMagic(bytes) && bytes.Length >= 512 && BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(LinuxSetupHeader.BootFlagOffset)) == 0xAA55)
+            return LinuxKernel.Create(file, arguments);
         if (MultibootV1Header.Find(bytes, out int badV1) is { } v1) return MultibootV1Kernel.Create(file, v1, arguments);
+        if (Multiboot2Header.Find(bytes, out int badV2) is { } v2) return Multiboot2Kernel.Create(file, v2, arguments);
         if (badV1 >= 0)
         {
             var (flags, checksum) = MultibootV1Header.RawAt(bytes, badV1);
@@ -22,7 +26,14 @@ internal static class KernelDetector
                 $"(flags 0x{flags:X8}, checksum 0x{checksum:X8}: the sum is 0x{unchecked(MultibootV1Header.Magic + flags + checksum):X8}); expected magic + flags + checksum = 0.");
         }
 
-        throw new KernelLoadException($"the kernel {file.Quoted} is {FileKind.Describe(bytes)}, not a bootable kernel; expected a Multiboot v1 kernel " +
+        if (badV2 >= 0)
+        {
+            var (arch, length, checksum) = Multiboot2Header.RawAt(bytes, badV2);
+            throw new KernelLoadException($"the kernel {file.Quoted} has the Multiboot2 magic 0xE85250D6 at offset 0x{badV2:X} but a bad checksum " +
+                $"(architecture {arch}, header_length {length}, checksum 0x{checksum:X8}); expected magic + architecture + header_length + checksum = 0.");
+        }
+
+        throw new KernelLoadException($"the kernel {file.Quoted} is {FileContents.Describe(bytes)}, not a bootable kernel; expected a Multiboot v1 kernel " +
             "(magic 0x1BADB002 in its first 8 KiB), a Multiboot2 kernel (magic 0xE85250D6 in its first 32 KiB) or a Linux bzImage (\"HdrS\" at offset 0x202).");
     }
 }

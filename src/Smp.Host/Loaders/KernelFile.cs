@@ -8,18 +8,20 @@ internal sealed record KernelFile(string Path, byte[] Bytes)
     /// <summary>The path quoted for messages.</summary>
     public string Quoted => $"'{Path}'";
 
-    /// <summary>Reads <paramref name="path"/>; a file that cannot be read is a <see cref="KernelLoadException"/>.</summary>
+    /// <summary>The largest kernel or initrd file: it is read into one array.</summary>
+    public static readonly long MaxBytes = Array.MaxLength;
+
+    /// <summary>
+    /// Reads <paramref name="path"/> after the project's one input-file check (a regular file, at most <see cref="MaxBytes"/>);
+    /// a file that cannot be read is a <see cref="KernelLoadException"/>.
+    /// </summary>
     /// <param name="path">The path as given.</param>
-    /// <param name="role">What the file is for, for the message ("kernel", "initrd").</param>
-    public static KernelFile Read(string path, string role)
+    /// <param name="option">The option that named it ("--kernel", "--initrd").</param>
+    public static KernelFile Read(string path, string option)
     {
-        try
-        {
-            return new KernelFile(path, File.ReadAllBytes(path));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new KernelLoadException($"cannot read the {role} '{path}': {ex.Message.TrimEnd('.')}.");
-        }
+        var err = new StringWriter();
+        if (Files.InputFile.ReadAllBytes(err, "smp run", option, path, MaxBytes) is { } bytes) return new KernelFile(path, bytes);
+        string message = err.ToString().Trim();
+        throw new KernelLoadException(message.StartsWith("smp run: ", StringComparison.Ordinal) ? message["smp run: ".Length..] : message);
     }
 }

@@ -33,7 +33,7 @@ internal sealed record KernelModule(KernelFile File, string CommandLine)
             int space = entry.IndexOf(' ', StringComparison.Ordinal);
             string path = space < 0 ? entry : entry[..space];
             if (path.Length == 0) throw new KernelLoadException($"--initrd '{value}' has an empty entry; expected FILE[ ARGS][,FILE[ ARGS]...].");
-            modules.Add(new KernelModule(KernelFile.Read(path, "initrd"), entry));
+            modules.Add(new KernelModule(KernelFile.Read(path, "--initrd"), entry));
         }
 
         return modules;

@@ -38,17 +38,22 @@ internal sealed class KernelSegments
     public ulong High { get; }
 
     /// <summary>The ELF program headers' PT_LOAD segments of <paramref name="elf"/>, checked against <paramref name="area"/>.</summary>
-    public static KernelSegments FromElf(KernelFile file, ElfFile elf, string subject, LoadArea area)
+    /// <param name="file">The file.</param>
+    /// <param name="elf">Its ELF view.</param>
+    /// <param name="subject">What the file is, for messages.</param>
+    /// <param name="area">The free RAM.</param>
+    /// <param name="entryOverride">An entry point that replaces e_entry (Multiboot2's entry address tag), or null.</param>
+    public static KernelSegments FromElf(KernelFile file, ElfFile elf, string subject, LoadArea area, uint? entryOverride = null)
     {
         var segments = new List<LoadSegment>();
-        ulong entry = elf.Entry;
+        ulong entry = entryOverride ?? elf.Entry;
         foreach (var s in elf.Loads)
         {
             string name = $"ELF program header {s.Index}";
             if (s.PhysicalAddress >= 1UL << 32 || s.MemorySize > (1UL << 32) - s.PhysicalAddress)
                 throw new KernelLoadException($"{subject} has {name} at physical 0x{s.PhysicalAddress:X} (0x{s.MemorySize:X} bytes), above 4 GiB; expected a 32-bit physical load address.");
             area.Require(s.PhysicalAddress, s.MemorySize, subject, name);
-            if (entry >= s.VirtualAddress && entry - s.VirtualAddress < s.MemorySize) entry = s.PhysicalAddress + (entry - s.VirtualAddress);
+            if (entryOverride is null && entry >= s.VirtualAddress && entry - s.VirtualAddress < s.MemorySize) entry = s.PhysicalAddress + (entry - s.VirtualAddress);
             segments.Add(new LoadSegment(name, s.PhysicalAddress, (long)s.FileOffset, (long)s.FileSize, s.MemorySize));
         }
 

@@ -82,7 +82,7 @@ internal sealed class MultibootV1Kernel : IKernelImage
         else
         {
             if (!ElfFile.HasMagic(file.Bytes))
-                throw new KernelLoadException($"{subject} is {FileKind.Describe(file.Bytes)} without the a.out kludge (header flag 16); expected an ELF file or the kludge's load addresses.");
+                throw new KernelLoadException($"{subject} is {FileContents.Describe(file.Bytes)} without the a.out kludge (header flag 16); expected an ELF file or the kludge's load addresses.");
             var elf = ElfFile.Parse(file, "Multiboot v1 kernel");
             layout = KernelSegments.FromElf(file, elf, $"the Multiboot v1 {elf.ClassName} kernel {file.Quoted}", arguments.Area);
         }

@@ -1,22 +1,31 @@
 using System.Globalization;
 using Smp.Devices.Cpu;
+using Spectre.Console;
 
 namespace Smp.Host.Running;
 
 /// <summary>The per-CPU table <c>smp boot</c> prints after the run: what each CPU holds and when it came online.</summary>
 internal static class BootTable
 {
-    /// <summary>Writes the table for <paramref name="result"/> to <paramref name="err"/>.</summary>
-    public static void Write(TextWriter err, GuestSessionResult result)
+    private static readonly string[] Headers =
+        ["CPU", "APIC", "role", "GDT base:limit", "gs-base", "TSS", "IST1 (#DF)", "IST2 (NMI)", "IST3 (#DB)", "IST4 (#MC)", "online at", "state"];
+
+    /// <summary>Draws the table for <paramref name="result"/> on <paramref name="err"/> (see <see cref="StderrConsole"/>).</summary>
+    /// <param name="err">Standard error.</param>
+    /// <param name="result">The finished session.</param>
+    public static void Write(TextWriter err, GuestSessionResult result) => StderrConsole.WriteTable(err, Build(result));
+
+    /// <summary>The table: one row per CPU, values read back from its registers and its TSS.</summary>
+    /// <param name="result">The finished session.</param>
+    /// <returns>The table.</returns>
+    public static Table Build(GuestSessionResult result)
     {
-        var rows = new List<string[]>
-        {
-            new[] { "CPU", "APIC", "role", "GDT base:limit", "gs-base", "TSS", "IST1 (#DF)", "IST2 (NMI)", "IST3 (#DB)", "IST4 (#MC)", "online at", "state" },
-        };
+        var table = new Table();
+        foreach (var header in Headers) table.AddColumn(new TableColumn(new Text(header)).NoWrap().PadRight(2));
         foreach (var cpu in result.Cpus)
         {
             var online = result.Trackers[cpu.Cpu].FirstEntry("cpu_idle");
-            rows.Add(
+            string[] cells =
             [
                 cpu.Cpu.ToString(CultureInfo.InvariantCulture),
                 cpu.ApicId.ToString(CultureInfo.InvariantCulture),
@@ -27,14 +36,11 @@ internal static class BootTable
                 Hex(cpu.Ist[0]), Hex(cpu.Ist[1]), Hex(cpu.Ist[2]), Hex(cpu.Ist[3]),
                 online is { } t ? FormatTime(t) : "-",
                 StateName(cpu),
-            ]);
+            ];
+            table.AddRow(cells.Select(c => new Text(c))); // Text, not markup: cells are data
         }
 
-        var widths = new int[rows[0].Length];
-        foreach (var row in rows)
-            for (int c = 0; c < row.Length; c++) widths[c] = Math.Max(widths[c], row[c].Length);
-        foreach (var row in rows)
-            err.WriteLine(string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+        return table;
     }
 
     /// <summary>Simulated time in the unit that reads best: ns, µs, ms or s.</summary>

@@ -1,6 +1,8 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
 using Smp.Devices.Cpu;
+using Smp.Devices.Memory;
 using Smp.Devices.Platform;
+using Smp.Devices.Platform.Firmware;
 using Smp.Host.Firmware;
 using Smp.Host.Telemetry;
 
@@ -10,16 +12,18 @@ namespace Smp.Host.Running;
 /// <param name="Cpus">Logical CPUs.</param>
 /// <param name="MemoryMiB">RAM in MiB.</param>
 /// <param name="Seed">Run seed (trace IDs and any random choice derive from it).</param>
-/// <param name="Disk">The disk image bytes (never written).</param>
+/// <param name="Disk">The disk image, read on demand (never written), or null for a machine without one (a kernel boot).</param>
 /// <param name="ImageName">Name of the image for reports and traces.</param>
 /// <param name="Symbols">Guest function symbols (name, address), or empty when unknown.</param>
 /// <param name="Trace">Telemetry options.</param>
 /// <param name="MaxInstructions">Instruction budget over all CPUs.</param>
 /// <param name="MaxSimulatedTime">Simulated-time limit in ns, or null.</param>
-/// <param name="Parallel">Run the CPUs of one quantum on several host threads (the parallel dispatcher).</param>
-internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, byte[] Disk, string ImageName,
+/// <param name="Parallel">Run the CPUs of one quantum on several host threads (parallel mode).</param>
+/// <param name="Command">The command that names itself in messages, such as <c>smp boot</c>.</param>
+/// <param name="Recorder">Sees every message delivery (determinism tests), or null.</param>
+internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, DiskImageSource? Disk, string ImageName,
     IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
-    bool Parallel = false)
+    bool Parallel = false, string Command = "smp", Smp.Actors.IMessageRecorder? Recorder = null)
 {
     /// <summary>A kernel the BIOS boots instead of the disk's boot sector (<c>smp run --kernel</c>), or null.</summary>
     public Devices.Platform.Firmware.IKernelImage? Kernel { get; init; }
@@ -34,8 +38,9 @@ internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, 
 /// <param name="Trackers">Per-CPU function trackers (last phase, first-entry times).</param>
 /// <param name="WallClock">Host time the run took.</param>
 /// <param name="Trace">The recorded (and already exported) trace, or null when no trace option was on.</param>
+/// <param name="TraceExported">False when a requested trace export failed (each failure was named on the error writer).</param>
 internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<CpuReadback> Cpus, IReadOnlyList<FunctionTracker> Trackers, TimeSpan WallClock,
-    BootTrace? Trace = null);
+    BootTrace? Trace = null, bool TraceExported = true);
 
 /// <summary>
 /// Runs one guest on a <see cref="Machine"/> with the observers a user asked for: function tracking
@@ -45,9 +50,15 @@ internal sealed record GuestSessionResult(MachineResult Machine, IReadOnlyList<C
 internal static class GuestSession
 {
     /// <summary>Runs the guest; the COM1 bytes go to <paramref name="console"/>, trace export errors to <paramref name="err"/>.</summary>
-    public static GuestSessionResult Run(GuestSessionOptions options, Action<byte> console, TextWriter err)
+    /// <param name="options">What to run.</param>
+    /// <param name="console">Takes each byte the guest sends on COM1.</param>
+    /// <param name="err">Standard error.</param>
+    /// <param name="stopped">Called when the machine stops, before anything is written to <paramref name="err"/>
+    /// (the COM1 sink flushes there, so the guest's last output comes before the reports about it).</param>
+    /// <returns>How the session ended.</returns>
+    /// <exception cref="GuestRamUnavailableException">The host cannot give the guest its RAM.</exception>
+    public static GuestSessionResult Run(GuestSessionOptions options, Action<byte> console, TextWriter err, Action? stopped = null)
     {
-        var firmware = FirmwareProviders.Current;
         var trace = options.Trace.CreateTrace(new TraceMachine(options.Cpus, options.MemoryMiB, options.ImageName, options.Seed));
         var watchNames = options.Trace.WatchList().Resolve(options.Symbols);
         var apicIds = Enumerable.Range(0, options.Cpus).Select(i => (uint)i).ToArray();
@@ -59,17 +70,18 @@ internal static class GuestSession
             MaxInstructions = options.MaxInstructions,
             MaxSimulatedTime = options.MaxSimulatedTime,
             Parallel = options.Parallel,
-            RomImage = firmware.Rom,
+            Recorder = options.Recorder,
+            RomImage = SmpBiosFirmware.Rom,
             Disk = options.Disk,
             Kernel = options.Kernel,
             TestDevices = options.TestDevices,
-            BiosServices = firmware.CreateServices,
-            Console = console,
+            BiosServices = SmpBiosFirmware.CreateServices,
+            Console = options.Parallel ? Serialized(console) : console,
             Observer = trace is null ? null : new MachineTelemetry(trace, apicIds),
         };
 
         var wall = Stopwatch.StartNew();
-        using var machine = new Machine(config);
+        using var machine = Create(config);
         var watch = watchNames.Count > 0 ? new SymbolWatch(watchNames.Keys) : null;
         var trackers = new FunctionTracker[machine.Cores.Count];
         for (int i = 0; i < machine.Cores.Count; i++)
@@ -90,15 +102,42 @@ internal static class GuestSession
 
         var result = machine.Run();
         wall.Stop();
+        stopped?.Invoke();
         var cpus = machine.Cores.Select((c, i) => CpuReadback.Of(i, c)).ToArray();
+        bool exported = true;
         if (trace is not null)
         {
             foreach (var cpu in cpus)
                 if (trace.CpuSpan(cpu.Cpu) is not null) trace.SetCpuAttributes(cpu.Cpu, cpu.TraceAttributes());
             trace.SetMachineAttribute("stop.reason", result.Reason.ToString());
-            new TelemetrySink(options.Trace, err).Export(trace, result.SimulatedNanoseconds, wall.Elapsed);
+            exported = new TelemetrySink(options.Trace, err) { Command = options.Command }.Export(trace, result.SimulatedNanoseconds, wall.Elapsed);
         }
 
-        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed, trace);
+        return new GuestSessionResult(result, cpus, trackers, wall.Elapsed, trace, exported);
+    }
+
+    // The parallel dispatcher may run the BIOS's teletype output and a CPU's COM1 write at once; the console
+    // (Com1Sink) takes one writer at a time.
+    private static Action<byte> Serialized(Action<byte> console)
+    {
+        var gate = new Lock();
+        return b =>
+        {
+            lock (gate) console(b);
+        };
+    }
+
+    // Guest RAM is the one allocation that scales with an option; the host refusing it (the memory layer's
+    // GuestMemoryUnavailableException) is the user's --memory being too large for this host, not a simulator bug.
+    private static Machine Create(MachineConfig config)
+    {
+        try
+        {
+            return new Machine(config);
+        }
+        catch (GuestMemoryUnavailableException ex)
+        {
+            throw new GuestRamUnavailableException(config.MemoryMiB, ex);
+        }
     }
 }

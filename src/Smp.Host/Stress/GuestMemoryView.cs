@@ -39,13 +39,13 @@ public sealed class GuestMemoryView(CpuCore cpu)
         value = 0;
         if ((linear & 0xFFF) <= 0xFF8)
         {
-            if (!TryTranslate(linear, out ulong p) || p + 8 > cpu.Memory.RamSize) return false;
+            if (!TryTranslate(linear, out ulong p) || !cpu.Memory.IsRam(p, 8)) return false;
             value = cpu.Memory.Read(p, 8);
             return true;
         }
         for (int i = 7; i >= 0; i--)
         {
-            if (!TryTranslate(linear + (ulong)i, out ulong pa) || pa >= cpu.Memory.RamSize) return false;
+            if (!TryTranslate(linear + (ulong)i, out ulong pa) || !cpu.Memory.IsRam(pa, 1)) return false;
             value = (value << 8) | cpu.Memory.Read(pa, 1);
         }
         return true;
@@ -55,7 +55,7 @@ public sealed class GuestMemoryView(CpuCore cpu)
     public bool TryRead8(ulong linear, out byte value)
     {
         value = 0;
-        if (!TryTranslate(linear, out ulong pa) || pa >= cpu.Memory.RamSize) return false;
+        if (!TryTranslate(linear, out ulong pa) || !cpu.Memory.IsRam(pa, 1)) return false;
         value = (byte)cpu.Memory.Read(pa, 1);
         return true;
     }

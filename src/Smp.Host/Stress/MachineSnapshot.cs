@@ -11,14 +11,13 @@ namespace Smp.Host.Stress;
 /// restore, so restoring after a short scenario costs microseconds.
 /// </summary>
 /// <remarks>
-/// <para><b>When:</b> capture only when the actor system is idle (<see cref="Smp.Actors.ActorSystem.IsIdle"/>:
+/// <para><b>When:</b> capture only when the simulation is idle (<see cref="Smp.Actors.Simulation.IsIdle"/>:
 /// no message or timer pending — a boot that ended with <c>AllIdle</c>). Then every CPU actor is asleep with
 /// its flags at rest (not scheduled, not waiting for the BIOS, sleep reported), which is also the state a
-/// scenario leaves them in, because stress scenarios drive the cores synchronously
-/// (<see cref="CpuCore.Run"/> with exact instruction counts) and never send a message: the actor
-/// system, its clock and the <see cref="Devices.Platform.Actors.RunControl"/> are untouched and stay exactly
-/// as the boot left them (a later checkpoint/restore feature that resumes the actor machine itself will
-/// also need to reset the run control's stop state, which ended the boot as <c>AllIdle</c>).</para>
+/// scenario leaves them in, whether it drove the cores synchronously (<see cref="CpuCore.Run"/> with exact
+/// instruction counts) or ran the actors until every CPU idled again. <see cref="Restore"/> also calls
+/// <see cref="Machine.Rewind"/>: the conductor's clock goes back to <see cref="ActorTime"/> with nothing pending
+/// and the run control forgets the boot's <c>AllIdle</c>, so a scenario run through the actors replays exactly.</para>
 /// <para><b>Time:</b> the cores' clocks (cycle counters, TSC offsets, instructions retired) are part of
 /// the CPU state, so after a restore each scenario starts at exactly the captured time and instruction
 /// count, whatever ran before; replaying one seed is therefore byte-identical in any campaign.</para>
@@ -54,11 +53,11 @@ public sealed class MachineSnapshot : IDisposable
     public static MachineSnapshot Capture(Machine machine)
     {
         ArgumentNullException.ThrowIfNull(machine);
-        if (!machine.System.IsIdle)
+        if (!machine.Simulation.IsIdle)
             throw new InvalidOperationException("A machine snapshot needs a quiescent machine (actor messages are still pending).");
         var cpus = new CpuState[machine.Cores.Count];
         for (int i = 0; i < cpus.Length; i++) cpus[i] = machine.Cores[i].SaveState();
-        return new MachineSnapshot(machine.Memory.TakeSnapshot(), cpus, machine.System.Now);
+        return new MachineSnapshot(machine.Memory.TakeSnapshot(), cpus, machine.Simulation.Now);
     }
 
     /// <summary>Puts RAM and every core back as captured (call it while no CPU runs).</summary>
@@ -69,6 +68,7 @@ public sealed class MachineSnapshot : IDisposable
         ArgumentNullException.ThrowIfNull(machine);
         int pages = machine.Memory.Restore(_memory);
         for (int i = 0; i < _cpus.Length; i++) machine.Cores[i].RestoreState(_cpus[i]);
+        machine.Rewind(ActorTime);
         return pages;
     }
 

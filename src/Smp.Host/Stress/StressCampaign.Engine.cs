@@ -9,22 +9,7 @@ internal sealed partial class StressCampaign
     // Runs a plan from the snapshot; returns the instructions (budget units) executed by all CPUs.
     private long Execute(ScenarioPlan plan, out bool finished)
     {
-        LastRestoredPages = _snapshot.Restore(_machine);
-        _monitor.Clear();
-        _violations.Clear();
-        _expected.Clear();
-        _console.Clear();
-        _capped = false;
-        _plan = plan;
-        foreach (var t in _trackers) t.Reset(plan);
-        // A debugger-planted INT1: set int1_request in guest RAM (the next restore puts the page back).
-        foreach (int c in plan.Int1Requests) _machine.Memory.Write(KernelImage.Int1RequestAddress(c), 8, 1);
-        foreach (var bp in plan.Breakpoints)
-        {
-            var core = _machine.Cores[bp.Cpu];
-            core.TryWriteDr(bp.Slot, bp.Address);
-            core.TryWriteDr(7, core.Dr7 | bp.Dr7Bits);
-        }
+        Prepare(plan);
 
         long executed = 0, sinceInjection = 0;
         while (true)
@@ -54,6 +39,27 @@ internal sealed partial class StressCampaign
         }
         _plan = null;
         return executed;
+    }
+
+    // Restores the snapshot (RAM, cores, the conductor's clock) and plants the plan's INT1 requests and breakpoints.
+    private void Prepare(ScenarioPlan plan)
+    {
+        LastRestoredPages = _snapshot.Restore(_machine);
+        _monitor.Clear();
+        _violations.Clear();
+        _expected.Clear();
+        _console.Clear();
+        _capped = false;
+        _plan = plan;
+        foreach (var t in _trackers) t.Reset(plan);
+        // A debugger-planted INT1: set int1_request in guest RAM (the next restore puts the page back).
+        foreach (int c in plan.Int1Requests) _machine.Memory.Write(KernelImage.Int1RequestAddress(c), 8, 1);
+        foreach (var bp in plan.Breakpoints)
+        {
+            var core = _machine.Cores[bp.Cpu];
+            core.TryWriteDr(bp.Slot, bp.Address);
+            core.TryWriteDr(7, core.Dr7 | bp.Dr7Bits);
+        }
     }
 
     private void OnDetected(CpuCore cpu, StressViolation v)
@@ -89,6 +95,7 @@ internal sealed partial class StressCampaign
         {
             _capped = true;
             cpu.RequestStop();
+            if (_viaActors) _machine.Simulation.RequestStop();
         }
     }
 

@@ -4,6 +4,7 @@ using Smp.Devices.Platform;
 using Smp.Devices.Platform.Actors;
 using Smp.Host.Firmware;
 using Smp.Host.Guest;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Stress;
 
@@ -43,22 +44,23 @@ internal sealed partial class StressCampaign : IDisposable
     /// <summary>Builds the kernel, boots it on <paramref name="cpus"/> CPUs until idle and takes the snapshot.</summary>
     /// <param name="handlers">The guest's NMI/#DB handler variant.</param>
     /// <param name="cpus">Logical CPUs (1–64).</param>
+    /// <param name="recorder">Sees every message delivery of the machine (tests of the message path), or null.</param>
     /// <exception cref="InvalidOperationException">The boot did not bring every CPU to idle.</exception>
-    public StressCampaign(HandlerVariant handlers, int cpus)
+    public StressCampaign(HandlerVariant handlers, int cpus, Smp.Actors.IMessageRecorder? recorder = null)
     {
         Handlers = handlers;
         Cpus = cpus;
         _kernel = KernelImage.Build(new KernelOptions(handlers));
         _symbols = SymbolTable.FromKernel(_kernel.Symbols);
-        var firmware = FirmwareProviders.Current;
         _machine = new Machine(new MachineConfig
         {
             Cpus = cpus,
             MemoryMiB = 16,
-            RomImage = firmware.Rom,
-            Disk = _kernel.Disk,
-            BiosServices = firmware.CreateServices,
+            RomImage = SmpBiosFirmware.Rom,
+            Disk = DiskImageSource.FromBytes(_kernel.Disk),
+            BiosServices = SmpBiosFirmware.CreateServices,
             Console = b => _console.Append((char)b),
+            Recorder = recorder,
         });
         var boot = _machine.Run();
         ulong online = _machine.Memory.Read(_kernel.CpuOnlineMaskAddress, 8);

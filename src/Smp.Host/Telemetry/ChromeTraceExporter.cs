@@ -24,10 +24,10 @@ public static class ChromeTraceExporter
         return stream.ToArray();
     }
 
-    /// <summary>Writes <paramref name="trace"/> to <paramref name="path"/>.</summary>
+    /// <summary>Writes <paramref name="trace"/> to <paramref name="path"/> (whole, through a temporary file: see <see cref="Files.OutputFile"/>).</summary>
     /// <param name="trace">An ended trace.</param>
     /// <param name="path">The file.</param>
-    public static void WriteFile(BootTrace trace, string path) => File.WriteAllBytes(path, ToUtf8(trace));
+    public static void WriteFile(BootTrace trace, string path) => Files.OutputFile.Write(path, stream => Write(trace, stream));
 
     /// <summary>Writes <paramref name="trace"/> to <paramref name="stream"/>.</summary>
     /// <param name="trace">An ended trace.</param>
@@ -42,6 +42,8 @@ public static class ChromeTraceExporter
         json.WriteString("traceId", trace.TraceIdHex);
         foreach (var attribute in trace.Root.Attributes)
         {
+            // Wall time differs between two runs of one seed: like the OTLP file, the trace file leaves it out.
+            if (attribute.Key == OtlpJsonExporter.WallClockAttribute) continue;
             json.WriteString(attribute.Key, attribute.ValueText());
         }
 

@@ -25,10 +25,11 @@ public static class HtmlTimelineExporter
             .Replace("{{DATA}}", data, StringComparison.Ordinal);
     }
 
-    /// <summary>Writes the page to <paramref name="path"/>.</summary>
+    /// <summary>Writes the page to <paramref name="path"/> (whole, through a temporary file: see <see cref="Files.OutputFile"/>).</summary>
     /// <param name="trace">An ended trace.</param>
     /// <param name="path">The file.</param>
-    public static void WriteFile(BootTrace trace, string path) => File.WriteAllText(path, ToHtml(trace), new UTF8Encoding(false));
+    public static void WriteFile(BootTrace trace, string path) =>
+        Files.OutputFile.Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(ToHtml(trace))));
 
     /// <summary>The embedded data: machine, CPUs, spans, events and IPIs (JSON safe to put inside a script element).</summary>
     /// <param name="trace">An ended trace.</param>

@@ -28,10 +28,10 @@ public static class OtlpJsonExporter
         return stream.ToArray();
     }
 
-    /// <summary>Writes <paramref name="trace"/> to <paramref name="path"/>.</summary>
+    /// <summary>Writes <paramref name="trace"/> to <paramref name="path"/> (whole, through a temporary file: see <see cref="Files.OutputFile"/>).</summary>
     /// <param name="trace">An ended trace.</param>
     /// <param name="path">The file.</param>
-    public static void WriteFile(BootTrace trace, string path) => File.WriteAllBytes(path, ToUtf8(trace));
+    public static void WriteFile(BootTrace trace, string path) => Files.OutputFile.Write(path, stream => Write(trace, stream));
 
     /// <summary>Writes <paramref name="trace"/> to <paramref name="stream"/>.</summary>
     /// <param name="trace">An ended trace.</param>

@@ -3,7 +3,8 @@ namespace Smp.Host.Telemetry;
 /// <summary>
 /// Exports a finished <see cref="BootTrace"/> to every target of a <see cref="TraceOptions"/>: the OTLP-JSON
 /// file, the Chrome trace, the HTML timeline and the live OTLP endpoint. Each target that fails is
-/// reported as one sentence on the error writer; the others still run.
+/// reported as one sentence on the error writer; the others still run. A command that gets false from
+/// <see cref="Export"/> exits with its trace-export-failed code.
 /// </summary>
 /// <param name="options">The requested targets.</param>
 /// <param name="err">Where to report (standard error).</param>
@@ -11,6 +12,9 @@ public sealed class TelemetrySink(TraceOptions options, TextWriter err)
 {
     /// <summary>The time limit of the live export's requests.</summary>
     public TimeSpan OtlpTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The command that names itself in the messages, such as <c>smp boot</c>.</summary>
+    public string Command { get; init; } = "smp";
 
     /// <summary>Ends <paramref name="trace"/> if needed (at <paramref name="endNs"/>) and exports it everywhere requested.</summary>
     /// <param name="trace">The run's trace.</param>
@@ -34,13 +38,13 @@ public sealed class TelemetrySink(TraceOptions options, TextWriter err)
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                err.WriteLine($"smp: --otlp could not export the trace to {endpoint}: {ex.Message.TrimEnd('.')}.");
+                err.WriteLine($"{Command}: --otlp could not export the trace to {endpoint}: {ex.Message.TrimEnd('.')}.");
                 return false;
             }
 
             if (!sent)
             {
-                err.WriteLine($"smp: --otlp could not export the trace to {endpoint} (the collector did not accept it).");
+                err.WriteLine($"{Command}: --otlp could not export the trace to {endpoint} (the collector could not be reached or did not accept it).");
                 ok = false;
             }
         }
@@ -62,7 +66,7 @@ public sealed class TelemetrySink(TraceOptions options, TextWriter err)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            err.WriteLine($"smp: {option} could not write '{path}': {ex.Message.TrimEnd('.')}.");
+            err.WriteLine($"{Command}: {option} could not write '{path}': {Files.FileError.Reason(ex, path)}.");
             return false;
         }
     }

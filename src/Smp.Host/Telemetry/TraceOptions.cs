@@ -40,67 +40,20 @@ public sealed record TraceOptions(
     public BootTrace? CreateTrace(TraceMachine machine) => Enabled ? new BootTrace(machine, Detail) : null;
 
     /// <summary>
-    /// Checks that every output file can be written (its directory exists and a file can be created there),
-    /// before the run starts. Returns one sentence for the first problem, or null.
+    /// Checks that every output file can be written (<see cref="Files.OutputFile.Problem"/>), before the run
+    /// starts. Returns one sentence for the first problem, or null.
     /// </summary>
     /// <returns>The problem, or null.</returns>
     public string? Validate()
     {
         foreach (var (option, path) in new[] { ("--trace", OtlpJsonPath), ("--chrome-trace", ChromeTracePath), ("--timeline", TimelinePath) })
         {
-            if (path is not null && CheckWritable(path) is { } problem)
+            if (path is not null && Files.OutputFile.Problem(path) is { } problem)
             {
-                return $"{option} cannot write '{path}': {problem}.";
+                return $"{option} '{path}' {problem}.";
             }
         }
 
         return null;
-    }
-
-    private static string? CheckWritable(string path)
-    {
-        string full;
-        try
-        {
-            full = Path.GetFullPath(path);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            return "it is not a valid path";
-        }
-
-        if (Directory.Exists(full))
-        {
-            return "it is a directory";
-        }
-
-        var directory = Path.GetDirectoryName(full);
-        if (string.IsNullOrEmpty(directory) || !Directory.Exists(directory))
-        {
-            return "its directory does not exist";
-        }
-
-        var existed = File.Exists(full);
-        try
-        {
-            using (new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
-            {
-            }
-
-            if (!existed)
-            {
-                File.Delete(full);
-            }
-
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "permission denied";
-        }
-        catch (IOException ex)
-        {
-            return ex.Message.TrimEnd('.');
-        }
     }
 }

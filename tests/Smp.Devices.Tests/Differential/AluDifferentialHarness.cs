@@ -85,26 +85,8 @@ internal sealed class AluDifferentialHarness : IDisposable
         }
         Executed++;
 
+        var sim = DifferentialSimulator.RunOne(machine, input, instr, baseIndex, BaseOffset);
         var c = machine.Cpu;
-        c.State = RunState.Running;
-        for (int r = 0; r < 16; r++) c.R[r] = input.Gpr[r];
-        c.R[Reg.RSP] = TestMachine.StackTop;
-        c.R[baseIndex] = TestMachine.DataBase + BaseOffset;
-        c.SetRflags(input.Rflags);
-        c.Rip = TestMachine.CodeBase;
-        // A HLT after the instruction ends the decoded block there (decoding stays cheap); Run(1) never reaches it.
-        byte[] simCode = Encode(instr, TestMachine.CodeBase);
-        machine.Memory.Load(TestMachine.CodeBase, simCode);
-        machine.Memory.Load(TestMachine.CodeBase + (ulong)simCode.Length, [0xF4]);
-        machine.Memory.Load(TestMachine.DataBase, input.Memory);
-        c.FlushDecodeCache();
-        machine.Run(1);
-
-        var sim = new MachineState { Rflags = (c.GetRflags() & FlagsMask.Controllable) | 2 };
-        for (int r = 0; r < 16; r++) sim.Gpr[r] = c.R[r];
-        sim.Gpr[Reg.RSP] = c.R[Reg.RSP] - TestMachine.StackTop + HostCpu.InitialRsp;
-        sim.Gpr[baseIndex] = c.R[baseIndex] - (TestMachine.DataBase + BaseOffset) + HostCpu.MemoryBase + BaseOffset;
-        machine.Memory.Ram.Slice((int)TestMachine.DataBase, HostCpu.WindowSize).CopyTo(sim.Memory);
 
         string? diff;
         if (host!.Faulted)
@@ -135,14 +117,6 @@ internal sealed class AluDifferentialHarness : IDisposable
             sb.Append(diff);
             Failures.Add(sb.ToString());
         }
-    }
-
-    private static byte[] Encode(in Instruction instr, ulong ip)
-    {
-        var ms = new MemoryStream();
-        var encoder = Iced.Intel.Encoder.Create(64, new StreamCodeWriter(ms));
-        if (!encoder.TryEncode(instr, ip, out _, out string? error)) throw new InvalidOperationException(error);
-        return ms.ToArray();
     }
 
     // ---- instruction construction ----------------------------------------------------------------

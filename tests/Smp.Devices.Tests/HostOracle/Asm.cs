@@ -20,11 +20,14 @@ public static class Asm
     }
 
     /// <summary>Encodes one <see cref="Instruction"/> (e.g. from <c>Instruction.Create(...)</c>) at <see cref="HostCpu.InstructionAddress"/>.</summary>
-    public static byte[] Encode(in Instruction instruction)
+    public static byte[] Encode(in Instruction instruction) => Encode(instruction, HostCpu.InstructionAddress);
+
+    /// <summary>Encodes one 64-bit-mode <see cref="Instruction"/> for <paramref name="ip"/> (e.g. the simulator's copy of the instruction).</summary>
+    public static byte[] Encode(in Instruction instruction, ulong ip)
     {
         var ms = new MemoryStream();
         var encoder = Encoder.Create(64, new StreamCodeWriter(ms));
-        if (!encoder.TryEncode(instruction, HostCpu.InstructionAddress, out _, out string? error))
+        if (!encoder.TryEncode(instruction, ip, out _, out string? error))
             throw new ArgumentException($"Cannot encode {instruction}: {error}");
         return ms.ToArray();
     }

@@ -23,12 +23,19 @@ namespace Smp.Devices.Tests.HostOracle;
 /// the next instruction; both pads are within rel8 range. <see cref="HostResult.Outcome"/> tells where control went.</para>
 /// <para><b>Safety.</b> Before running, the instruction is decoded with Iced and rejected (<see cref="HostOracleRejectedException"/>)
 /// if it could hurt the process: memory accesses outside the window (including REP string ranges and stack accesses),
-/// FS/GS or VSIB addressing, privileged/interrupt/system-call/UD instructions, x87/MMX, segment-register writes,
+/// FS/GS or VSIB addressing, privileged/interrupt/system-call/UD instructions, x87/MMX (unless the input carries an
+/// extended state, below), segment-register writes,
 /// XSAVE/XRSTOR/FXRSTOR, TSX, ISA extensions this host lacks, 16-byte-or-larger memory operands that are not 16-aligned,
 /// and branches to unknown targets. DIV/IDIV that would raise #DE are not executed: the result has Faulted = true
 /// (a SIGFPE raised by native code is not converted to an exception by the .NET runtime - it kills the process).
 /// Asynchronous signals are blocked for the duration of the call so the kernel never writes a signal frame onto the
 /// window stack. MXCSR and the x87 control word are saved and restored around the instruction.</para>
+/// <para><b>Extended state.</b> When the input has an <see cref="MachineState.Fx"/> image, the harness saves the host's
+/// x87/SSE state with FXSAVE64, loads the image with FXRSTOR64, runs the instruction, stores the result with FXSAVE64
+/// into the output's image and restores the host's state with FXRSTOR64; all four are non-waiting, so a pending x87
+/// exception never traps in the harness. x87, MMX and SSE instructions are then accepted, except inputs that would trap
+/// on the host: an MXCSR outside <see cref="HostMxcsrMask"/>, a pending unmasked x87 exception (or FSW.ES) before a
+/// waiting x87/MMX instruction, and unmasked SIMD exceptions before an instruction on XMM registers.</para>
 /// <para><b>Threads.</b> One global lock serialises calls; safe to use from parallel xunit classes.</para>
 /// </remarks>
 public static unsafe class HostCpu
@@ -46,7 +53,11 @@ public static unsafe class HostCpu
     public const int MaxInstructionLength = 15;
 
     private const int EntryOff = 0x000;
+    private const int EntryLoadOff = 0x080;
+    private const int FxEntryOff = 0x1C0;
     private const int EpilogueOff = 0x200;
+    private const int EpilogueRestoreOff = 0x2C0;
+    private const int FxExitOff = 0x300;
     private const int BackPadOff = 0x440;
     private const int SlotOff = 0x480;
     private const int FwdPadOff = 0x4C0;
@@ -59,6 +70,10 @@ public static unsafe class HostCpu
     private const int ExitCodeOff = 0x1208;
     private const int HostMxcsrOff = 0x1210;
     private const int HostFpuCwOff = 0x1218;
+    private const int UseFxOff = 0x1220;
+    private const int HostFxOff = 0x1400;
+    private const int InFxOff = 0x1600;
+    private const int OutFxOff = 0x1800;
     private const int FullSigSetOff = 0x1300;
     private const int OldSigSetOff = 0x1380;
     private const int GuardSize = 0x40000;
@@ -110,6 +125,7 @@ public static unsafe class HostCpu
         EmitHarness();
         Entry = (delegate* unmanaged<void>)Region;
         Decoder = Decoder.Create(64, Reader, InstructionAddress);
+        ReadHostMxcsrMask();
     }
 
     private static ulong Addr(int offset) => (ulong)(Region + offset);
@@ -124,6 +140,20 @@ public static unsafe class HostCpu
         entry.Add(Instruction.Create(Code.Stmxcsr_m32, Rip(HostMxcsrOff)));
         entry.Add(Instruction.Create(Code.Fnstcw_m2byte, Rip(HostFpuCwOff)));
         entry.Add(Instruction.Create(Code.Mov_rm64_r64, Rip(SavedRspOff), Register.RSP));
+        // With an extended-state input: FXSAVE the host's x87/SSE state, FXRSTOR the input image. Both are
+        // non-waiting (SDM Vol. 3A §6.15, interrupt 16), so a pending x87 exception in either image never traps here.
+        entry.Add(Instruction.Create(Code.Cmp_rm8_imm8, Rip(UseFxOff), 0));
+        entry.Add(Instruction.CreateBranch(Code.Jne_rel32_64, Addr(FxEntryOff)));
+        entry.Add(Instruction.CreateBranch(Code.Jmp_rel32_64, Addr(EntryLoadOff)));
+        Emit(entry, EntryOff, EntryLoadOff - EntryOff);
+        Emit(
+        [
+            Instruction.Create(Code.Fxsave64_m512byte, Rip(HostFxOff)),
+            Instruction.Create(Code.Fxrstor64_m512byte, Rip(InFxOff)),
+            Instruction.CreateBranch(Code.Jmp_rel32_64, Addr(EntryLoadOff)),
+        ], FxEntryOff, EpilogueOff - FxEntryOff);
+
+        entry = [];
         entry.Add(Instruction.Create(Code.Mov_r64_rm64, Register.RAX, Rip(InFlagsOff)));
         entry.Add(Instruction.Create(Code.Push_r64, Register.RAX));
         entry.Add(Instruction.Create(Code.Popfq));
@@ -132,7 +162,7 @@ public static unsafe class HostCpu
                 entry.Add(Instruction.Create(Code.Mov_r64_rm64, Register.RAX + i, Rip(InRegsOff + 8 * i)));
         entry.Add(Instruction.Create(Code.Mov_r64_rm64, Register.RSP, Rip(InRegsOff + 8 * MachineState.RspIndex)));
         entry.Add(Instruction.CreateBranch(Code.Jmp_rel32_64, Addr(SlotOff)));
-        Emit(entry, EntryOff);
+        Emit(entry, EntryLoadOff, FxEntryOff - EntryLoadOff);
 
         var epilogue = new List<Instruction>();
         for (int i = 0; i < 16; i++)
@@ -141,6 +171,19 @@ public static unsafe class HostCpu
         epilogue.Add(Instruction.Create(Code.Pushfq));
         epilogue.Add(Instruction.Create(Code.Pop_r64, Register.RAX));
         epilogue.Add(Instruction.Create(Code.Mov_rm64_r64, Rip(OutFlagsOff), Register.RAX));
+        epilogue.Add(Instruction.Create(Code.Cmp_rm8_imm8, Rip(UseFxOff), 0));
+        epilogue.Add(Instruction.CreateBranch(Code.Jne_rel32_64, Addr(FxExitOff)));
+        epilogue.Add(Instruction.CreateBranch(Code.Jmp_rel32_64, Addr(EpilogueRestoreOff)));
+        Emit(epilogue, EpilogueOff, EpilogueRestoreOff - EpilogueOff);
+        // The output image, then the host's own state back (both non-waiting, like the entry).
+        Emit(
+        [
+            Instruction.Create(Code.Fxsave64_m512byte, Rip(OutFxOff)),
+            Instruction.Create(Code.Fxrstor64_m512byte, Rip(HostFxOff)),
+            Instruction.CreateBranch(Code.Jmp_rel32_64, Addr(EpilogueRestoreOff)),
+        ], FxExitOff, BackPadOff - FxExitOff);
+
+        epilogue = [];
         // Back to a sane RFLAGS for managed code (clears DF, AC, NT, ... that POPF could have set).
         epilogue.Add(Instruction.Create(Code.Pushq_imm32, 0x202));
         epilogue.Add(Instruction.Create(Code.Popfq));
@@ -149,7 +192,7 @@ public static unsafe class HostCpu
         foreach (var r in new[] { Register.R15, Register.R14, Register.R13, Register.R12, Register.RBP, Register.RBX })
             epilogue.Add(Instruction.Create(Code.Pop_r64, r));
         epilogue.Add(Instruction.Create(Code.Retnq));
-        Emit(epilogue, EpilogueOff);
+        Emit(epilogue, EpilogueRestoreOff, FxExitOff - EpilogueRestoreOff);
 
         EmitPad(NotTakenPadOff, BranchOutcome.NotTaken);
         EmitPad(FwdPadOff, BranchOutcome.TakenForward);
@@ -162,9 +205,9 @@ public static unsafe class HostCpu
             // MOV and JMP leave every flag and register untouched.
             Instruction.Create(Code.Mov_rm64_imm32, Rip(ExitCodeOff), (int)outcome),
             Instruction.CreateBranch(Code.Jmp_rel32_64, Addr(EpilogueOff)),
-        ], offset);
+        ], offset, 0x40);
 
-    private static void Emit(List<Instruction> instructions, int offset)
+    private static void Emit(List<Instruction> instructions, int offset, int room)
     {
         var writer = new RegionWriter(Region + offset);
         var encoder = Encoder.Create(64, writer);
@@ -175,6 +218,8 @@ public static unsafe class HostCpu
                 throw new InvalidOperationException($"Harness encoding failed for {instr}: {error}");
             ip += len;
         }
+        if (ip - Addr(offset) > (ulong)room)
+            throw new InvalidOperationException($"Harness part at 0x{offset:X} needs {ip - Addr(offset)} bytes, has {room}");
     }
 
     /// <summary>
@@ -251,6 +296,8 @@ public static unsafe class HostCpu
             *(ulong*)(Region + InFlagsOff) = effective.Rflags;
             *(ulong*)(Region + ExitCodeOff) = 0xDEAD;
             effective.Memory.CopyTo(new Span<byte>(Region + WindowOff, WindowSize));
+            Region[UseFxOff] = effective.Fx != null ? (byte)1 : (byte)0;
+            effective.Fx?.Bytes.CopyTo(new Span<byte>(Region + InFxOff, FxsaveImage.Size));
 
             byte* slot = Region + SlotOff;
             code.CopyTo(new Span<byte>(slot, code.Length));
@@ -272,6 +319,11 @@ public static unsafe class HostCpu
                 output.Gpr[i] = outRegs[i];
             output.Rflags = (*(ulong*)(Region + OutFlagsOff) & FlagsMask.Controllable) | 2;
             new ReadOnlySpan<byte>(Region + WindowOff, WindowSize).CopyTo(output.Memory);
+            if (effective.Fx != null)
+            {
+                output.Fx = new FxsaveImage();
+                new ReadOnlySpan<byte>(Region + OutFxOff, FxsaveImage.Size).CopyTo(output.Fx.Bytes);
+            }
             var outcome = (BranchOutcome)(*(ulong*)(Region + ExitCodeOff));
             ulong next = outcome switch
             {
@@ -297,7 +349,7 @@ public static unsafe class HostCpu
         Mnemonic.Fxrstor, Mnemonic.Fxrstor64, Mnemonic.Fxsave, Mnemonic.Fxsave64, Mnemonic.Lfs, Mnemonic.Lgs, Mnemonic.Lss,
         Mnemonic.Xbegin, Mnemonic.Xabort, Mnemonic.Xend, Mnemonic.Xtest, Mnemonic.Enclu, Mnemonic.Ptwrite,
         Mnemonic.Umonitor, Mnemonic.Umwait, Mnemonic.Tpause, Mnemonic.Clui, Mnemonic.Stui, Mnemonic.Senduipi,
-        Mnemonic.Bound, Mnemonic.Emms, Mnemonic.Femms, Mnemonic.Retf, Mnemonic.Iret, Mnemonic.Iretd, Mnemonic.Iretq,
+        Mnemonic.Bound, Mnemonic.Femms, Mnemonic.Retf, Mnemonic.Iret, Mnemonic.Iretd, Mnemonic.Iretq,
         Mnemonic.Enter, Mnemonic.Ldtilecfg, Mnemonic.Tilerelease,
     ];
 
@@ -317,18 +369,29 @@ public static unsafe class HostCpu
             return $"{instr}: privileged";
         if (Forbidden.Contains(instr.Mnemonic))
             return $"{instr}: forbidden in the oracle";
+        var fx = input.Fx;
+        bool x87OrMmx = false;
         foreach (var feature in instr.CpuidFeatures)
             if (feature is CpuidFeature.FPU or CpuidFeature.FPU287 or CpuidFeature.FPU387 or CpuidFeature.MMX
                 or CpuidFeature.D3NOW or CpuidFeature.D3NOWEXT)
-                return $"{instr}: x87/MMX state is not handled";
+            {
+                if (fx == null)
+                    return $"{instr}: x87/MMX state is not handled without an extended-state input (MachineState.Fx)";
+                x87OrMmx = true;
+                if (feature is CpuidFeature.D3NOW or CpuidFeature.D3NOWEXT && !HostSupports(feature))
+                    return $"{instr}: needs {feature}, not known to be supported by this host";
+            }
             else if (!HostSupports(feature))
                 return $"{instr}: needs {feature}, not known to be supported by this host";
+        x87OrMmx |= instr.Mnemonic == Mnemonic.Wait; // WAIT/FWAIT checks for pending x87 exceptions too
+        if (fx != null && ValidateExtendedState(instr, fx, x87OrMmx) is { } extendedReason)
+            return extendedReason;
         for (int i = 0; i < instr.OpCount; i++)
         {
             if (instr.GetOpKind(i) != OpKind.Register) continue;
             var r = instr.GetOpRegister(i);
-            if (r.IsST() || r.IsMM())
-                return $"{instr}: x87/MMX state is not handled";
+            if ((r.IsST() || r.IsMM()) && fx == null)
+                return $"{instr}: x87/MMX state is not handled without an extended-state input (MachineState.Fx)";
             if (i == 0 && r.IsSegmentRegister() && instr.Mnemonic is Mnemonic.Mov or Mnemonic.Pop)
                 return $"{instr}: writes a segment register";
         }
@@ -365,12 +428,55 @@ public static unsafe class HostCpu
                 }
                 if (start < MemoryBase || start + length > MemoryBase + WindowSize || start + length < start)
                     return $"{instr}: memory access [{start:X}, +{length}) is outside the window [{MemoryBase:X}, +{WindowSize})";
-                if (size >= 16 && (address & 15) != 0)
+                if (size >= 16 && (address & 15) != 0 && !x87OrMmx)
                     return $"{instr}: {size}-byte memory operand at {address:X} is not 16-byte aligned";
             }
             return ValidateFlow(instr, input);
         }
         finally { current = null; }
+    }
+
+    // x87 instructions that do not check for a pending unmasked exception (SDM Vol. 1 §8.6, Vol. 3A §6.15 interrupt 16).
+    private static readonly HashSet<Mnemonic> NonWaiting =
+    [
+        Mnemonic.Fninit, Mnemonic.Fnclex, Mnemonic.Fnstsw, Mnemonic.Fnstcw, Mnemonic.Fnstenv, Mnemonic.Fnsave,
+        Mnemonic.Fneni, Mnemonic.Fndisi, Mnemonic.Fnsetpm, Mnemonic.Fnstdw, Mnemonic.Fnstsg,
+    ];
+
+    // An input image must not make the host trap: FXRSTOR raises #GP for MXCSR bits outside MXCSR_MASK; a waiting
+    // x87 or MMX instruction raises #MF when an unmasked x87 exception is pending (Linux runs with CR0.NE = 1);
+    // an SSE instruction with an unmasked SIMD exception raises #XM at once (CR4.OSXMMEXCPT = 1). Either trap is
+    // SIGFPE in native code, which kills the process.
+    private static string? ValidateExtendedState(in Instruction instr, FxsaveImage fx, bool x87OrMmx)
+    {
+        if ((fx.Mxcsr & ~HostMxcsrMask) != 0)
+            return $"MXCSR {fx.Mxcsr:X8} sets bits outside this host's MXCSR_MASK {HostMxcsrMask:X8} (FXRSTOR would raise #GP)";
+        if (x87OrMmx && !NonWaiting.Contains(instr.Mnemonic) && fx.X87ExceptionPending)
+            return $"{instr}: FSW {fx.Fsw:X4} with FCW {fx.Fcw:X4} has an unmasked x87 exception pending (would raise #MF)";
+        if (!x87OrMmx && (fx.Mxcsr & 0x1F80) != 0x1F80 && instr.Mnemonic is not (Mnemonic.Ldmxcsr or Mnemonic.Stmxcsr)
+            && UsesXmm(instr))
+            return $"{instr}: MXCSR {fx.Mxcsr:X8} unmasks SIMD floating-point exceptions (could raise #XM)";
+        return null;
+    }
+
+    private static bool UsesXmm(in Instruction instr)
+    {
+        for (int i = 0; i < instr.OpCount; i++)
+            if (instr.GetOpKind(i) == OpKind.Register && (instr.GetOpRegister(i).IsXMM() || instr.GetOpRegister(i).IsYMM() || instr.GetOpRegister(i).IsZMM()))
+                return true;
+        return instr.MemorySize.IsPacked() || instr.MemorySize.GetSize() >= 16;
+    }
+
+    /// <summary>This host's MXCSR_MASK (the MXCSR bits FXRSTOR accepts), read once with FXSAVE.</summary>
+    public static uint HostMxcsrMask { get; private set; } = 0xFFFF;
+
+    private static void ReadHostMxcsrMask()
+    {
+        var probe = MachineState.CreateDefault();
+        probe.Fx = FxsaveImage.CreateDefault();
+        var result = Run([0x90], probe, out string? why) ?? throw new InvalidOperationException($"MXCSR_MASK probe rejected: {why}");
+        uint mask = result.Out.Fx!.MxcsrMask;
+        HostMxcsrMask = mask == 0 ? 0xFFBF : mask; // SDM Vol. 1 §11.6.6: a zero mask means the default FFBFh
     }
 
     private static string? ValidateFlow(in Instruction instr, MachineState input)

@@ -28,6 +28,14 @@ public sealed class MachineState
     /// <summary>The memory window, <see cref="HostCpu.WindowSize"/> bytes, mapped at <see cref="HostCpu.MemoryBase"/>.</summary>
     public byte[] Memory { get; } = new byte[HostCpu.WindowSize];
 
+    /// <summary>
+    /// The x87/SSE state as a 512-byte FXSAVE image, or null. As an input, non-null asks the oracle to run the
+    /// instruction with this extended state (FXRSTOR before, FXSAVE after) and lets x87, MMX and SSE instructions
+    /// through its checks; the output then carries the image after the instruction. Null: the host's own state is
+    /// kept and x87/MMX instructions are rejected.
+    /// </summary>
+    public FxsaveImage? Fx { get; set; }
+
     /// <summary>GPR by encoding index 0..15.</summary>
     public ulong this[int index]
     {
@@ -92,7 +100,7 @@ public sealed class MachineState
     /// <summary>Deep copy.</summary>
     public MachineState Clone()
     {
-        var s = new MachineState { Rflags = Rflags };
+        var s = new MachineState { Rflags = Rflags, Fx = Fx?.Clone() };
         Gpr.CopyTo(s.Gpr, 0);
         Memory.CopyTo(s.Memory, 0);
         return s;

@@ -4,6 +4,7 @@ using Smp.Devices.Platform.Actors;
 using Smp.Host.Guest;
 using Smp.Host.Running;
 using Smp.Host.Telemetry;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Tests.Boot;
 
@@ -18,7 +19,7 @@ public class BuiltInKernelBootTests
     {
         var kernel = KernelImage.Build(new KernelOptions(handlers));
         var console = new StringBuilder();
-        var options = new GuestSessionOptions(cpus, 128, seed, kernel.Disk, "built-in kernel",
+        var options = new GuestSessionOptions(cpus, 128, seed, DiskImageSource.FromBytes(kernel.Disk), "built-in kernel",
             kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray(), TraceOptions.None,
             MaxSimulatedTime: 30_000_000_000, Parallel: parallel);
         var result = GuestSession.Run(options, b => console.Append((char)b), TextWriter.Null);

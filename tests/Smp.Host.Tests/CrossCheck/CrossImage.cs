@@ -284,7 +284,8 @@ internal sealed class CrossImage
 
     // ---- internals ----
 
-    private void Place(int bitness, ulong address, Action<Assembler> build)
+    /// <summary>Places code for <paramref name="bitness"/> at a fixed <paramref name="address"/> of the payload.</summary>
+    public void Place(int bitness, ulong address, Action<Assembler> build)
     {
         var code = Assemble(bitness, address, build);
         int offset = checked((int)(address - PayloadBase));

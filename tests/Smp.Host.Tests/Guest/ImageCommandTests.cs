@@ -35,7 +35,7 @@ public sealed class ImageCommandTests : IDisposable
         Assert.Equal(ExitCodes.Usage, code);
         var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
-        Assert.StartsWith("smp image: cannot write", lines[0]);
+        Assert.Equal($"smp image: --out '{file}' is in a directory that does not exist.", lines[0]);
         Assert.DoesNotContain("   at ", stderr.ToString());
     }
 }

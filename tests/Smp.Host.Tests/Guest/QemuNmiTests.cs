@@ -102,7 +102,7 @@ public sealed partial class QemuNmiTests(ITestOutputHelper output) : IDisposable
                 Assert.True(present == ((ptes[page] & 1) == 1), $"CPU {cpu} page 0x{address:x}: PTE 0x{ptes[page]:x}");
             }
 
-            Assert.False(KernelImage.GuardPages(cpu).Any(g => g.Contains(KernelLayout.IstTop(cpu, 3) - 8)));
+            Assert.DoesNotContain(KernelImage.GuardPages(cpu), g => g.Contains(KernelLayout.IstTop(cpu, 3) - 8));
             var ist = Memory(monitor, KernelLayout.TssOf(cpu) + 0x24, 4);
             for (var slot = 1; slot <= 4; slot++)
             {

@@ -140,7 +140,7 @@ public sealed class StressCampaignTests(StressCampaignFixture fixture) : IClassF
             Assert.Contains("seed 3 nmi-after-bp-iret CPU", stdout);
             Assert.Contains("BUG: IST stack clobbered", stdout);
             Assert.Contains("  IstClobber                1", stdout);
-            Assert.Equal("\r[##############################] 1/1 seeds, 1 violations\n", stderr);
+            Assert.Equal("smp stress: 1/1 seeds run, 1 violations.\n", stderr.ReplaceLineEndings("\n"));
             // The fresh process's boot and the shared campaign (which ran other seeds before) give the same bytes.
             RunSeeds(fixture.Naive, "all", 20, 25);
             var spec = new StressCampaignSpec(HandlerVariant.Naive, 2, "nmi-after-bp-iret", 3, 3);

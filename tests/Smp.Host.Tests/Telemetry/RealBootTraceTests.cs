@@ -7,6 +7,7 @@ using Smp.Host.Running;
 using Smp.Host.Telemetry;
 using Xunit.Abstractions;
 using TraceOptions = Smp.Host.Telemetry.TraceOptions;
+using Smp.Devices.Platform.Firmware;
 
 namespace Smp.Host.Tests.Telemetry;
 
@@ -54,7 +55,7 @@ public sealed class RealBootTraceTests(RealBootFixture boot, ITestOutputHelper o
 
     internal static GuestSessionResult Boot(KernelImage kernel, ulong seed, TraceOptions trace)
     {
-        var options = new GuestSessionOptions(Cpus, 128, seed, kernel.Disk, "built-in kernel",
+        var options = new GuestSessionOptions(Cpus, 128, seed, DiskImageSource.FromBytes(kernel.Disk), "built-in kernel",
             kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray(), trace,
             MaxSimulatedTime: 30_000_000_000);
         var result = GuestSession.Run(options, _ => { }, TextWriter.Null);

@@ -31,9 +31,9 @@ public sealed class TraceCliTests
     }
 
     [Theory]
-    [InlineData("--trace", "/nonexistent-smp-dir/boot.json", "--trace cannot write '/nonexistent-smp-dir/boot.json': its directory does not exist.")]
-    [InlineData("--timeline", "/tmp", "--timeline cannot write '/tmp': it is a directory.")]
-    [InlineData("--chrome-trace", "/nonexistent-smp-dir/x.json", "--chrome-trace cannot write '/nonexistent-smp-dir/x.json': its directory does not exist.")]
+    [InlineData("--trace", "/nonexistent-smp-dir/boot.json", "--trace '/nonexistent-smp-dir/boot.json' is in a directory that does not exist.")]
+    [InlineData("--timeline", "/tmp", "--timeline '/tmp' is a directory.")]
+    [InlineData("--chrome-trace", "/nonexistent-smp-dir/x.json", "--chrome-trace '/nonexistent-smp-dir/x.json' is in a directory that does not exist.")]
     public void An_unwritable_output_is_one_sentence_and_exit_2(string option, string path, string message)
     {
         foreach (var command in new[] { new[] { "boot" }, new[] { "run", "--disk", "x.img" } })

@@ -3,7 +3,8 @@ namespace Smp.Devices.Cpu.Decoding;
 /// <summary>
 /// A run of decoded instructions that starts at one physical address and ends at a control
 /// transfer, at an instruction that changes how code executes, or at the end of its 4 KiB page.
-/// It is valid while its page's version in <see cref="Memory.PhysicalMemory"/> is unchanged.
+/// It is valid while no write into decoded code has touched the 64-byte lines its bytes occupy since it was decoded
+/// (<see cref="IsCurrent"/>; see <see cref="Memory.PhysicalMemory.InvalidateCode"/>).
 /// </summary>
 public sealed class DecodedBlock
 {
@@ -16,14 +17,26 @@ public sealed class DecodedBlock
     /// <summary>Number of instructions in the block.</summary>
     public int Count;
 
+    /// <summary>Bytes the instructions occupy (from <see cref="PhysicalAddress"/>, within its page).</summary>
+    internal int ByteLength;
+
     /// <summary>Physical address of the first instruction.</summary>
     public ulong PhysicalAddress;
 
     /// <summary>Code size (16, 32, 64) the block was decoded for.</summary>
     public int Bitness;
 
-    /// <summary>The page version at decode time.</summary>
-    public uint Version;
+    /// <summary>The code record of the block's page, whose stamps say whether the bytes changed.</summary>
+    internal Memory.CodePage Code = Memory.CodePage.Untracked;
+
+    /// <summary>The page's code clock read before the bytes were copied.</summary>
+    internal ulong Stamp;
+
+    /// <summary>The first and last 64-byte line of the page that the block's bytes occupy.</summary>
+    internal byte FirstLine, LastLine;
+
+    /// <summary>True while no write has touched the block's bytes since they were decoded.</summary>
+    internal bool IsCurrent => Code.Unchanged(Stamp, FirstLine, LastLine);
 
     /// <summary>How the block's last instruction transfers control (a call, a return, ...); used to tell calls from jumps for watched functions.</summary>
     public Transfer LastTransfer;

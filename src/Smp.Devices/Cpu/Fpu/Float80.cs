@@ -36,6 +36,48 @@ public readonly record struct Float80(ulong Significand, ushort SignExponent)
         : Exponent == 0 ? (Significand == 0 ? 1 : 2)
         : (Significand >> 63) == 0 ? 2 : 0;
 
+    /// <summary>The real indefinite (SDM Vol. 1 §4.8.3.7): the default QNaN of a masked invalid operation.</summary>
+    public static Float80 Indefinite => new(0xC000_0000_0000_0000, 0xFFFF);
+
+    /// <summary>+1.0.</summary>
+    public static Float80 One => new(0x8000_0000_0000_0000, Bias);
+
+    /// <summary>Infinity with the given sign.</summary>
+    public static Float80 Infinity(bool sign) => new(0x8000_0000_0000_0000, (ushort)(sign ? 0xFFFF : 0x7FFF));
+
+    /// <summary>Zero with the given sign.</summary>
+    public static Float80 SignedZero(bool sign) => new(0, (ushort)(sign ? 0x8000 : 0));
+
+    /// <summary>The explicit integer bit J (significand bit 63).</summary>
+    public bool IntegerBit => (long)Significand < 0;
+
+    /// <summary>True for infinities and NaNs of the supported encodings and for pseudo-infinities/pseudo-NaNs (exponent all ones).</summary>
+    public bool IsInfinity => Exponent == MaxExponent && Significand == 0x8000_0000_0000_0000;
+
+    /// <summary>True for a supported NaN (exponent all ones, J = 1, fraction nonzero).</summary>
+    public bool IsNaN => Exponent == MaxExponent && IntegerBit && (Significand << 1) != 0;
+
+    /// <summary>True for a signaling NaN (a supported NaN whose significand bit 62 is 0).</summary>
+    public bool IsSignalingNaN => IsNaN && (Significand & 0x4000_0000_0000_0000) == 0;
+
+    /// <summary>
+    /// True for the encodings the x87 no longer supports as operands (SDM Vol. 1 §8.2.2, Table 8-3): pseudo-NaNs,
+    /// pseudo-infinities and unnormals, i.e. J = 0 with a nonzero exponent. Arithmetic raises invalid-operation on them.
+    /// </summary>
+    public bool IsUnsupported => Exponent != 0 && !IntegerBit;
+
+    /// <summary>True for denormals (exponent 0, J = 0, nonzero) and pseudo-denormals (exponent 0, J = 1).</summary>
+    public bool IsDenormal => Exponent == 0 && Significand != 0;
+
+    /// <summary>The same value with the sign cleared.</summary>
+    public Float80 Abs => new(Significand, (ushort)(SignExponent & 0x7FFF));
+
+    /// <summary>The same value with the sign inverted.</summary>
+    public Float80 Negate => new(Significand, (ushort)(SignExponent ^ 0x8000));
+
+    /// <summary>The NaN with its quiet bit set.</summary>
+    public Float80 Quiet => new(Significand | 0x4000_0000_0000_0000, SignExponent);
+
     /// <inheritdoc/>
     public override string ToString() => $"{SignExponent:X4}:{Significand:X16}";
 }

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 using Smp.Devices.Platform.Apic;
 
@@ -11,7 +12,7 @@ namespace Smp.Devices.Platform.Actors;
 /// APIC IDs have gaps (fact sheet G.6). Lowest-priority messages go to the enabled target with the lowest TPR,
 /// ties to the lowest APIC ID (deterministic; SDM Vol. 3A §10.6.2.4 leaves the choice to the hardware).
 /// </summary>
-public sealed class ApicBusActor : Actor
+public sealed class ApicBusActor : SimActor
 {
     private readonly IReadOnlyList<IActorRef> _cpus;
     private readonly LocalApicState[] _state;
@@ -88,7 +89,7 @@ public sealed class ApicBusActor : Actor
         }
     }
 
-    private void Send(int cpu, object message) => Context.ScheduleTell(_latency, _cpus[cpu], message);
+    private void Send(int cpu, object message) => Sim.ScheduleTell(_latency, _cpus[cpu], message);
 
     private readonly IMachineObserver? _observer;
     private int _routingSource = -1;
@@ -96,7 +97,7 @@ public sealed class ApicBusActor : Actor
     // Reports a routed interrupt to the observer before it is sent.
     private void Send(int cpu, object message, DeliveryMode mode, int vector)
     {
-        _observer?.IpiRouted(_routingSource, cpu, mode, vector, Context.Now, Context.Now + _latency);
+        _observer?.IpiRouted(_routingSource, cpu, mode, vector, Sim.Now, Sim.Now + _latency);
         Send(cpu, message);
     }
 

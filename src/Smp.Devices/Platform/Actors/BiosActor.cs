@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 using Smp.Devices.Platform.Firmware;
 
@@ -8,7 +9,7 @@ namespace Smp.Devices.Platform.Actors;
 /// <see cref="IBiosServices.Handle"/>. The services are created once, when the memory controller has
 /// answered the <see cref="MemoryMapQuery"/> (the E820 map's one source); calls arriving before are kept.
 /// </summary>
-public sealed class BiosActor : Actor
+public sealed class BiosActor : SimActor
 {
     private readonly Func<IReadOnlyList<E820Entry>, IBiosServices> _factory;
     private readonly IActorRef? _memoryController;
@@ -39,13 +40,13 @@ public sealed class BiosActor : Actor
     protected override void PreStart()
     {
         if (_memoryController is null) _services = _factory([]);
-        else _memoryController.Tell(new MemoryMapQuery());
+        else Sim.Tell(_memoryController, new MemoryMapQuery());
     }
 
     private void Serve(BiosCall call, IActorRef sender)
     {
         var registers = call.Registers;
         _services!.Handle(call.Cpu, call.TrapPort, ref registers);
-        sender.Tell(new BiosReturn(registers));
+        Sim.Tell(sender, new BiosReturn(registers));
     }
 }

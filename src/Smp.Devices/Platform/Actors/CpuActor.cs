@@ -12,7 +12,7 @@ namespace Smp.Devices.Platform.Actors;
 /// nothing and costs nothing; a message that wakes it brings its clock forward to the message's time
 /// (<see cref="CpuCore.AdvanceIdleCycles"/>), so the TSC and the APIC timer stay on the global clock.
 /// </summary>
-public sealed class CpuActor : Actor
+public sealed class CpuActor : SimActor
 {
     private const string ApicTimerKey = "apic-timer", DeviceTimerKey = "device";
 
@@ -42,8 +42,8 @@ public sealed class CpuActor : Actor
         core.InterruptSource = apic;
         apic.Core = core;
         apic.Clock = () => core.SimulatedNanoseconds;
-        apic.IpiSent += ipi => wiring.Bus?.Tell(ipi);
-        apic.RoutingChanged += () => wiring.Bus?.Tell(new LocalApicState(index, apic.Id, apic.Ldr, apic.Dfr, apic.Tpr, apic.HardwareEnabled, apic.X2ApicMode));
+        apic.IpiSent += ipi => TellIfWired(wiring.Bus, ipi);
+        apic.RoutingChanged += () => TellIfWired(wiring.Bus, new LocalApicState(index, apic.Id, apic.Ldr, apic.Dfr, apic.Tpr, apic.HardwareEnabled, apic.X2ApicMode));
         apic.NmiRequested += core.InjectNmi;
         apic.SelfIpiAccepted += (mode, vector) => wiring.Observer?.IpiRouted(index, index, mode, vector, core.SimulatedNanoseconds, core.SimulatedNanoseconds);
         if (wiring.LevelEoi is { } eoi) apic.LevelEoi += eoi;
@@ -68,7 +68,7 @@ public sealed class CpuActor : Actor
             SyncClock();
             _core.Init();
             _apic.InitReset();
-            _wiring.Observer?.InitAccepted(_index, Context.Now);
+            _wiring.Observer?.InitAccepted(_index, Sim.Now);
             _waitingBios = false;
             Wake();
         });
@@ -77,7 +77,7 @@ public sealed class CpuActor : Actor
         {
             SyncClock();
             if (!_core.StartupIpi(m.Vector)) return;
-            _wiring.Observer?.SipiAccepted(_index, m.Vector, Context.Now);
+            _wiring.Observer?.SipiAccepted(_index, m.Vector, Sim.Now);
             Wake();
         });
         Receive<ApicTimerDue>(_ =>
@@ -88,7 +88,7 @@ public sealed class CpuActor : Actor
         Receive<DeviceEventDue>(_ =>
         {
             _deviceTimerAt = -1;
-            AdvanceDevices(Context.Now);
+            AdvanceDevices(Sim.Now);
             Wake();
         });
         Receive<ExtIntChanged>(m =>
@@ -108,6 +108,12 @@ public sealed class CpuActor : Actor
     /// <summary>The CPU index.</summary>
     public int Index => _index;
 
+    private void TellIfWired(Akka.Actor.IActorRef? target, object message)
+    {
+        // Simulation.Tell: stamped by this actor inside its handlers, an outside send when the core is driven directly.
+        if (target is not null) Sim.Simulation.Tell(target, message);
+    }
+
     private void Wake()
     {
         _reportedSleep = false;
@@ -117,7 +123,7 @@ public sealed class CpuActor : Actor
     // A sleeping CPU's clock catches up with the global clock when it wakes.
     private void SyncClock()
     {
-        long behind = Context.Now - _core.SimulatedNanoseconds;
+        long behind = Sim.Now - _core.SimulatedNanoseconds;
         if (behind <= 0) return;
         ulong cycles = (ulong)(((UInt128)(ulong)behind * (ulong)_core.FrequencyHz + 999_999_999UL) / 1_000_000_000UL);
         _core.AdvanceIdleCycles(cycles);
@@ -134,7 +140,7 @@ public sealed class CpuActor : Actor
         var control = _wiring.Control;
         if (_waitingBios || control.Stopping) return;
         SyncClock();
-        long until = Context.QuantumEnd;
+        long until = Sim.QuantumEnd;
         long now = _core.SimulatedNanoseconds;
         AdvanceDevices(now);
         _apic.PollTimer(now);
@@ -145,11 +151,21 @@ public sealed class CpuActor : Actor
             long granted = control.Reserve(wanted);
             if (granted == 0)
             {
-                Context.System.RequestStop();
+                Sim.RequestStop();
                 return;
             }
 
-            long used = _core.Run(granted);
+            ExecutingCpu.Enter(_core); // MMIO devices read this CPU's clock
+            long used;
+            try
+            {
+                used = _core.Run(granted);
+            }
+            finally
+            {
+                ExecutingCpu.Leave();
+            }
+
             control.Settle(granted, used);
         }
 
@@ -157,13 +173,13 @@ public sealed class CpuActor : Actor
         {
             _ports.PendingTrap = null;
             _waitingBios = true;
-            _wiring.Bios?.Tell(new BiosCall(_index, port, BiosRegisters.Capture(_core)));
+            TellIfWired(_wiring.Bios, new BiosCall(_index, port, BiosRegisters.Capture(_core)));
             return;
         }
 
         if (control.Stopping)
         {
-            Context.System.RequestStop();
+            Sim.RequestStop();
             return;
         }
 
@@ -171,21 +187,21 @@ public sealed class CpuActor : Actor
         {
             case RunState.Running:
                 _scheduled = true;
-                Self.Tell(new RunQuantum(until));
+                Sim.Tell(Self, new RunQuantum(until));
                 break;
             case RunState.Shutdown:
                 if (!_reportedSleep)
                 {
                     string reason = _core.ShutdownReason ?? "shutdown";
                     control.RequestShutdown(_index, reason);
-                    _wiring.Monitor?.Tell(new CpuShutdown(_index, reason));
-                    Context.System.RequestStop();
+                    TellIfWired(_wiring.Monitor, new CpuShutdown(_index, reason));
+                    Sim.RequestStop();
                 }
 
                 _reportedSleep = true;
                 break;
             default:
-                if (!_reportedSleep && _core.State == RunState.Halted) _wiring.Monitor?.Tell(new CpuHalted(_index));
+                if (!_reportedSleep && _core.State == RunState.Halted) TellIfWired(_wiring.Monitor, new CpuHalted(_index));
                 _reportedSleep = true;
                 ArmWakeups();
                 break;
@@ -198,13 +214,13 @@ public sealed class CpuActor : Actor
         if (_apic.TimerDeadline is { } deadline && deadline != _apicTimerAt)
         {
             _apicTimerAt = deadline;
-            Timers.StartSingle(ApicTimerKey, new ApicTimerDue(), Math.Max(0, deadline - Context.Now));
+            Timers.StartSingle(ApicTimerKey, new ApicTimerDue(), Math.Max(0, deadline - Sim.Now));
         }
 
         if (_wiring.ClockedPlatform?.NextEventTime is { } next && next != _deviceTimerAt)
         {
             _deviceTimerAt = next;
-            Timers.StartSingle(DeviceTimerKey, new DeviceEventDue(), Math.Max(0, next - Context.Now));
+            Timers.StartSingle(DeviceTimerKey, new DeviceEventDue(), Math.Max(0, next - Sim.Now));
         }
     }
 }

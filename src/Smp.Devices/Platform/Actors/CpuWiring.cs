@@ -1,4 +1,4 @@
-using Smp.Actors;
+using Akka.Actor;
 using Smp.Devices.Memory;
 
 namespace Smp.Devices.Platform.Actors;
@@ -24,7 +24,7 @@ public sealed class CpuWiring
     /// <summary>The platform whose clocked devices this CPU advances (the BSP's only), or null.</summary>
     public PcPlatform? ClockedPlatform { get; init; }
 
-    /// <summary>Serialises device access between CPU actors (the parallel dispatcher runs them concurrently).</summary>
+    /// <summary>Serialises device access between CPU actors (parallel mode runs them concurrently).</summary>
     public Lock DeviceLock { get; init; } = new();
 
     /// <summary>Told of INIT and SIPI acceptance (telemetry), or null.</summary>

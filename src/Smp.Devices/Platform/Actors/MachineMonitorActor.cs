@@ -3,7 +3,7 @@ using Smp.Actors;
 namespace Smp.Devices.Platform.Actors;
 
 /// <summary>Receives the CPUs' <see cref="CpuHalted"/> and <see cref="CpuShutdown"/> reports; a shutdown stops the run.</summary>
-public sealed class MachineMonitorActor : Actor
+public sealed class MachineMonitorActor : SimActor
 {
     /// <summary>Creates the monitor.</summary>
     /// <param name="control">The run's shared stop state.</param>
@@ -13,7 +13,7 @@ public sealed class MachineMonitorActor : Actor
         Receive<CpuShutdown>(m =>
         {
             control.RequestShutdown(m.Cpu, m.Reason);
-            Context.System.RequestStop();
+            Sim.RequestStop();
         });
     }
 

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 using Smp.Devices.Memory;
 
@@ -9,7 +10,7 @@ namespace Smp.Devices.Platform.Actors;
 /// the one source of the E820 map (<see cref="MemoryMapQuery"/> → <see cref="MemoryMapReply"/>). RAM itself
 /// is a shared array that the CPUs access directly, never through messages.
 /// </summary>
-public sealed class MemoryControllerActor : Actor
+public sealed class MemoryControllerActor : SimActor
 {
     /// <summary>Creates the controller for <paramref name="memory"/> laid out by <paramref name="map"/>.</summary>
     /// <param name="memory">The physical address space (already populated by <see cref="MemoryLayout"/>).</param>
@@ -18,7 +19,7 @@ public sealed class MemoryControllerActor : Actor
     {
         Memory = memory;
         Map = map;
-        Receive<MemoryMapQuery>(_ => Sender.Tell(new MemoryMapReply(Map.E820)));
+        Receive<MemoryMapQuery>(_ => Sim.Tell(Sender, new MemoryMapReply(Map.E820)));
     }
 
     /// <summary>The physical address space.</summary>

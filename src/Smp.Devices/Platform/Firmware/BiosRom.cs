@@ -12,8 +12,8 @@ namespace Smp.Devices.Platform.Firmware;
 /// <item>0xE000: default interrupt stub (<c>iret</c>); 0xE010/0xE020: master/slave PIC EOI stubs; 0xE040: the IRQ0 timer
 /// handler (BDA tick count, INT 1Ch, EOI); 0xE100 + 8k: trap stubs <c>push dx; mov dx, port; out dx, al; pop dx; iret</c> (see <see cref="BiosTrap"/>, <see cref="BiosTrapPorts"/>).</item>
 /// <item>0xE200: INT 19h bootstrap; 0xE300: its failure message; 0xE400: POST.</item>
-/// <item>0xEC00: kernel boot (the INT 19h that POST installs for a <c>--kernel</c> run); 0xED00/0xED20/0xED80: its 32-bit,
-/// long-mode-switch and 64-bit parts; 0xEDC0: their GDT, 0xEDE0: its descriptor (see <see cref="BiosRomKernelBoot"/>).</item>
+/// <item>0xEC00: kernel boot (the INT 19h that POST installs for a <c>--kernel</c> run); 0xED00: its 32-bit part; 0xEDC0: its
+/// GDT, 0xEDE0: the GDT's descriptor (see <see cref="BiosRomKernelBoot"/>).</item>
 /// <item>0xFFF0: the reset vector <c>jmp F000:E400</c>, the BIOS date at 0xFFF5 and model byte 0xFC at 0xFFFE (PC/AT convention).</item>
 /// </list>
 /// </summary>
@@ -67,12 +67,6 @@ public static class BiosRom
     /// <summary>Offset of the kernel boot's 32-bit protected-mode part.</summary>
     public const ushort KernelBoot32 = 0xED00;
 
-    /// <summary>Offset of the kernel boot's 32-bit part that turns on long mode.</summary>
-    public const ushort KernelBootLong = 0xED20;
-
-    /// <summary>Offset of the kernel boot's 64-bit part.</summary>
-    public const ushort KernelBoot64 = 0xED80;
-
     /// <summary>Offset of the kernel boot's GDT.</summary>
     public const ushort KernelBootGdt = 0xEDC0;
 
@@ -124,9 +118,7 @@ public static class BiosRom
         "No bootable disk: INT 19h found no 0xAA55 boot sector on drive 80h.\r\n\0"u8.CopyTo(rom.AsSpan(BootFailMessage));
         Place(rom, PostEntry, PostSize, BiosRomCode.Post);
         Place(rom, KernelBootEntry, KernelBoot32 - KernelBootEntry, BiosRomKernelBoot.Entry);
-        Place(rom, KernelBoot32, KernelBootLong - KernelBoot32, BiosRomKernelBoot.Protected32, bitness: 32);
-        Place(rom, KernelBootLong, KernelBoot64 - KernelBootLong, BiosRomKernelBoot.Long32, bitness: 32);
-        Place(rom, KernelBoot64, KernelBootGdt - KernelBoot64, BiosRomKernelBoot.Long64, bitness: 64);
+        Place(rom, KernelBoot32, KernelBootGdt - KernelBoot32, BiosRomKernelBoot.Protected32, bitness: 32);
         for (int i = 0; i < BiosRomKernelBoot.Gdt.Length; i++) BitConverter.TryWriteBytes(rom.AsSpan(KernelBootGdt + (i * 8)), BiosRomKernelBoot.Gdt[i]);
         BitConverter.TryWriteBytes(rom.AsSpan(KernelBootGdtDescriptor), (ushort)((BiosRomKernelBoot.Gdt.Length * 8) - 1));
         BitConverter.TryWriteBytes(rom.AsSpan(KernelBootGdtDescriptor + 2), (uint)(Base + KernelBootGdt));

@@ -13,16 +13,13 @@ internal static class BiosRomKernelBoot
     /// <summary>Flat 32-bit code (Multiboot's CS).</summary>
     public const ushort Code32Selector = 0x08;
 
-    /// <summary>64-bit code: the boot protocol's __BOOT_CS.</summary>
-    public const ushort Code64Selector = 0x10;
+    /// <summary>Flat data: Multiboot's DS/ES/FS/GS/SS.</summary>
+    public const ushort DataSelector = 0x10;
 
-    /// <summary>Flat data: the boot protocol's __BOOT_DS, Multiboot's DS/ES/FS/GS/SS.</summary>
-    public const ushort DataSelector = 0x18;
+    private const uint Cr0Pe = 1;
 
-    private const uint Cr0Pe = 1, Cr0Pg = 0x8000_0000, Cr4Pae = 0x20, EferLme = 0x100, EferMsr = 0xC000_0080;
-
-    /// <summary>The GDT: null, flat 32-bit code, 64-bit code, flat data (SDM Vol. 3A 3.4.5: base 0, limit 4 GiB, G = 1).</summary>
-    public static readonly ulong[] Gdt = [0, 0x00CF_9A00_0000_FFFF, 0x00AF_9A00_0000_FFFF, 0x00CF_9200_0000_FFFF];
+    /// <summary>The GDT: null, flat 32-bit code, flat data (SDM Vol. 3A 3.4.5: base 0, limit 4 GiB, G = 1).</summary>
+    public static readonly ulong[] Gdt = [0, 0x00CF_9A00_0000_FFFF, 0x00CF_9200_0000_FFFF];
 
     /// <summary>
     /// 16-bit INT 19h replacement: a fake INT frame and the KernelBoot trap (the BIOS places the kernel; CX = the
@@ -30,7 +27,7 @@ internal static class BiosRomKernelBoot
     /// </summary>
     public static void Entry(Assembler a)
     {
-        Label real = a.CreateLabel(), longMode = a.CreateLabel(), disk = a.CreateLabel();
+        Label real = a.CreateLabel(), disk = a.CreateLabel();
         a.cli();
         a.cld();
         a.xor(ax, ax);
@@ -44,15 +41,17 @@ internal static class BiosRomKernelBoot
         a.jc(disk);
         a.cmp(cx, (ushort)KernelEntryMode.RealModeSetup);
         a.je(real);
-        a.cmp(cx, (ushort)KernelEntryMode.LongMode64);
-        a.je(longMode);
 
         // Protected mode (SDM Vol. 3A 9.9.1): LGDT, CR0.PE, a far jump to reload CS; EAX, EBX, EDI survive.
-        EnterProtectedMode(a, BiosRom.KernelBoot32);
-
-        // Long mode goes through protected mode (SDM Vol. 3A 9.8.5); ESI, EDI, EBP survive.
-        a.Label(ref longMode);
-        EnterProtectedMode(a, BiosRom.KernelBootLong);
+        a.push(cs);
+        a.pop(ds);
+        a.lgdt(__[BiosRom.KernelBootGdtDescriptor]);
+        a.mov(ecx, cr0);
+        a.or(ecx, Cr0Pe);
+        a.mov(cr0, ecx);
+        a.db(0x66, 0xEA); // jmp far ptr16:32 (operand-size prefix in 16-bit code)
+        a.dd((uint)(BiosRom.Base + BiosRom.KernelBoot32));
+        a.dw(Code32Selector);
 
         // Real mode (boot protocol, "Running the kernel"): every data segment and SS = the setup segment, SP given,
         // then a far return to setup_seg + 0x20 : 0 with the general registers cleared, as QEMU's linuxboot ROM does.
@@ -76,60 +75,12 @@ internal static class BiosRomKernelBoot
     /// <summary>32-bit code after CR0.PE (at linear <see cref="BiosRom.Base"/> + <see cref="BiosRom.KernelBoot32"/>): flat data segments, jump to EDI.</summary>
     public static void Protected32(Assembler a)
     {
-        LoadDataSegments(a);
-        a.jmp(edi);
-    }
-
-    /// <summary>
-    /// 32-bit code that turns on long mode (SDM Vol. 3A 9.8.5: CR4.PAE, CR3, IA32_EFER.LME, CR0.PG) and far-jumps to the
-    /// 64-bit code at <see cref="BiosRom.KernelBoot64"/>.
-    /// </summary>
-    public static void Long32(Assembler a)
-    {
-        LoadDataSegments(a);
-        a.mov(eax, cr4);
-        a.or(eax, Cr4Pae);
-        a.mov(cr4, eax);
-        a.mov(cr3, ebp);
-        a.mov(ecx, EferMsr);
-        a.rdmsr();
-        a.or(eax, EferLme);
-        a.wrmsr();
-        a.mov(eax, cr0);
-        a.or(eax, Cr0Pg);
-        a.mov(cr0, eax);
-        a.jmp(Code64Selector, (uint)(BiosRom.Base + BiosRom.KernelBoot64));
-    }
-
-    /// <summary>64-bit code: RSI = boot_params and RDI = the entry, zero-extended; jump.</summary>
-    public static void Long64(Assembler a)
-    {
-        a.mov(esi, esi);
-        a.mov(edi, edi);
-        a.jmp(rdi);
-    }
-
-    private static void EnterProtectedMode(Assembler a, ushort target32)
-    {
-        a.push(cs);
-        a.pop(ds);
-        a.lgdt(__[BiosRom.KernelBootGdtDescriptor]);
-        a.mov(ecx, cr0);
-        a.or(ecx, Cr0Pe);
-        a.mov(cr0, ecx);
-        uint linear = (uint)(BiosRom.Base + target32);
-        a.db(0x66, 0xEA); // jmp far ptr16:32 (operand-size prefix in 16-bit code)
-        a.dd(linear);
-        a.dw(Code32Selector);
-    }
-
-    private static void LoadDataSegments(Assembler a)
-    {
         a.mov(cx, DataSelector);
         a.mov(ds, cx);
         a.mov(es, cx);
         a.mov(fs, cx);
         a.mov(gs, cx);
         a.mov(ss, cx);
+        a.jmp(edi);
     }
 }

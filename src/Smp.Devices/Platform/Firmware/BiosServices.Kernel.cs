@@ -41,11 +41,6 @@ public sealed partial class BiosServices
                 r.Edx = entry.Segment;
                 r.Esi = entry.StackPointer;
                 break;
-            case KernelEntryMode.LongMode64:
-                r.Edi = entry.EntryPoint;
-                r.Esi = entry.Esi;
-                r.Ebp = entry.PageTables;
-                break;
         }
 
         r.Carry = false;

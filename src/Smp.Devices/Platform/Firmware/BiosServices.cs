@@ -108,7 +108,7 @@ public sealed partial class BiosServices : IBiosServices
         _memory.Write(BiosDataArea.DiskCount, 1, Disk is null ? 0u : 1u);
 
         foreach (FirmwareBlob blob in _tables)
-            if (blob.Address + (ulong)blob.Bytes.Length <= _memory.RamSize) blob.WriteTo(_memory);
+            if (_memory.IsRam(blob.Address, (ulong)blob.Bytes.Length)) blob.WriteTo(_memory);
         HookKernelBoot();
     }
 
@@ -121,7 +121,7 @@ public sealed partial class BiosServices : IBiosServices
 
     private void WriteGuest(ulong address, ReadOnlySpan<byte> data)
     {
-        if (address + (ulong)data.Length <= _memory.RamSize) { _memory.Load(address, data); return; }
+        if (_memory.IsRam(address, (ulong)data.Length)) { _memory.Load(address, data); return; }
         for (int i = 0; i < data.Length; i++) _memory.Write(address + (ulong)i, 1, data[i]);
     }
 

@@ -1,8 +1,9 @@
 namespace Smp.Devices.Platform.Firmware;
 
 /// <summary>
-/// The machine's hard disk (BIOS drive 0x80): the image's bytes, never written back to the file, plus an
-/// in-memory overlay that holds every sector the guest writes. A final partial sector reads as zero-padded.
+/// The machine's hard disk (BIOS drive 0x80): a <see cref="DiskImageSource"/> read on demand, never written, under
+/// a copy-on-write overlay in memory that holds every sector the guest writes. A final partial sector reads as
+/// zero-padded. Host memory follows what the guest writes, not the image's size.
 /// <para>
 /// CHS geometry follows QEMU's rule for raw images without a geometry hint (hw/block/hd-geometry.c,
 /// <c>guess_chs_for_size</c>): 16 heads, 63 sectors per track, cylinders = sectors / (16 × 63) clamped to
@@ -24,41 +25,24 @@ public sealed class DiskImage
 
     private const int MinCylinders = 2, MaxCylinders = 16383;
 
-    private readonly byte[] _image;
+    private readonly DiskImageSource _source;
     private readonly Dictionary<ulong, byte[]> _overlay = new();
+
+    /// <summary>Creates a disk over <paramref name="source"/> with an empty overlay (the source stays the caller's to dispose).</summary>
+    public DiskImage(DiskImageSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        _source = source;
+        TotalSectors = ((ulong)source.Length + SectorSize - 1) / SectorSize;
+        Cylinders = (int)Math.Clamp(TotalSectors / (Heads * SectorsPerTrack), MinCylinders, MaxCylinders);
+    }
 
     /// <summary>Creates a disk from image bytes (copied; at least one sector with the 0xAA55 boot signature).</summary>
     /// <param name="image">The raw image.</param>
     /// <param name="name">How to name the image in error messages.</param>
-    public DiskImage(ReadOnlySpan<byte> image, string name = "the disk image")
+    /// <exception cref="DiskImageException">The image is too short or not bootable.</exception>
+    public DiskImage(ReadOnlySpan<byte> image, string name = "the disk image") : this(DiskImageSource.FromBytes(image, name))
     {
-        if (image.Length < SectorSize)
-            throw new DiskImageException($"{name} is {image.Length} bytes long, shorter than one 512-byte sector.");
-        if (image[510] != 0x55 || image[511] != 0xAA)
-            throw new DiskImageException($"{name} has no boot signature 0xAA55 at offset 510, so it is not bootable.");
-        _image = image.ToArray();
-        TotalSectors = ((ulong)_image.Length + SectorSize - 1) / SectorSize;
-        Cylinders = (int)Math.Clamp(TotalSectors / (Heads * SectorsPerTrack), MinCylinders, MaxCylinders);
-    }
-
-    /// <summary>Reads a disk image file; every problem becomes a <see cref="DiskImageException"/> with one clear sentence.</summary>
-    public static DiskImage Load(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new DiskImageException($"The disk image '{path}' does not exist.", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new DiskImageException($"The disk image '{path}' cannot be read: {e.Message}", e);
-        }
-        return new DiskImage(bytes, $"The disk image '{path}'");
     }
 
     /// <summary>Number of 512-byte sectors (the image size rounded up).</summary>
@@ -86,10 +70,7 @@ public sealed class DiskImage
         if (lba >= TotalSectors) throw new ArgumentOutOfRangeException(nameof(lba), $"Sector {lba} is beyond the disk's {TotalSectors} sectors.");
         if (destination.Length < SectorSize) throw new ArgumentException("The destination must hold a whole sector.", nameof(destination));
         if (_overlay.TryGetValue(lba, out byte[]? written)) { written.CopyTo(destination); return; }
-        long start = (long)lba * SectorSize;
-        int available = (int)Math.Min(SectorSize, _image.Length - start);
-        _image.AsSpan((int)start, available).CopyTo(destination);
-        destination[available..SectorSize].Clear();
+        _source.Read((long)lba * SectorSize, destination[..SectorSize]);
     }
 
     /// <summary>Writes one sector into the overlay (the image file is never modified).</summary>

@@ -14,10 +14,4 @@ public enum KernelEntryMode
     /// IF = 0, CS:IP = (segment + 0x20):0000 — the setup code's entry at offset 0x200.
     /// </summary>
     RealModeSetup = 2,
-
-    /// <summary>
-    /// 64-bit long mode through the boot protocol's 64-bit entry: paging on with the identity map at CR3, CS = 0x10
-    /// (64-bit), DS/ES/SS = 0x18, IF = 0, RSI = the boot_params address, RIP = the entry point.
-    /// </summary>
-    LongMode64 = 3,
 }

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 using Smp.Devices.Cpu;
 using Smp.Devices.Memory;
@@ -11,7 +12,7 @@ namespace Smp.Devices.Platform;
 /// A simulated multi-CPU PC as actors: a monitor, the memory controller, the BIOS, the APIC bus and one
 /// <see cref="CpuActor"/> per CPU, over the <see cref="PcPlatform"/> devices. <see cref="Run"/> drives simulated
 /// time until the guest writes the debug-exit port, a CPU shuts down, the instruction budget runs out, every
-/// CPU is idle with nothing pending, or an actor fails. With the deterministic dispatcher (the default) the same
+/// CPU is idle with nothing pending, or an actor fails. In deterministic mode (the default) the same
 /// configuration gives the same COM1 output and message log.
 /// </summary>
 public sealed class Machine : IDisposable
@@ -32,33 +33,43 @@ public sealed class Machine : IDisposable
         Memory = MemoryLayout.Build(Platform, config.RomImage, DeviceLock);
         Control = new RunControl(config.MaxInstructions);
         Platform.DebugExit.ExitRequested += Control.RequestExit;
+        Platform.PowerOffRequested += Control.RequestPowerOff;
+        Platform.ResetRequested += Control.RequestReset;
 
-        System = new ActorSystem("machine", new ActorSystemOptions
+        Simulation = new Simulation("machine", new SimulationOptions
         {
             Quantum = config.Quantum,
-            Dispatcher = config.Parallel ? new ParallelDispatcher() : new DeterministicDispatcher(),
+            Mode = config.Parallel ? SimulationMode.Parallel : SimulationMode.Deterministic,
             Recorder = config.Recorder,
-        });
-        System.Failed += _ => Control.Finish(StopReason.ActorFailure);
+            FaultInjection = config.FaultInjection,
+        }, config.ActorSystem);
+        Simulation.Failed += _ => Control.Finish(StopReason.ActorFailure);
 
         var cores = new CpuCore[config.Cpus];
         var apics = new LocalApic[config.Cpus];
         _cpuActors = new IActorRef[config.Cpus];
-        Monitor = System.ActorOf(Props.Create(() => new MachineMonitorActor(Control)), "monitor");
-        MemoryController = System.ActorOf(Props.Create(() => new MemoryControllerActor(Memory, Platform.Map)), "memory");
+        // Akka's Props.Create reads constructor arguments from the expression: plain locals keep that a field read.
+        var control = Control;
+        var memory = Memory;
+        var map = Platform.Map;
+        Monitor = Simulation.ActorOf(Props.Create(() => new MachineMonitorActor(control)), "monitor");
+        MemoryController = Simulation.ActorOf(Props.Create(() => new MemoryControllerActor(memory, map)), "memory");
         var biosFactory = config.BiosServices;
         var disk = config.Disk;
         var kernel = config.Kernel;
-        Bios = System.ActorOf(
-            Props.Create(() => new BiosActor(
-                e820 => biosFactory is null ? new LoggingBiosServices() : biosFactory(new BiosServicesContext(Memory, e820, disk, console, config.Cpus, Platform, kernel)),
-                MemoryController)),
-            "bios");
+        var platform = Platform;
+        Func<IReadOnlyList<E820Entry>, IBiosServices> services = biosFactory is null
+            ? _ => new LoggingBiosServices()
+            : e820 => biosFactory(new BiosServicesContext(memory, e820, disk, console, config.Cpus, platform, kernel));
+        var memoryController = MemoryController;
+        Bios = Simulation.ActorOf(Props.Create(() => new BiosActor(services, memoryController)), "bios");
         var tscDomain = new TscDomain();   // one ordered TSC for all CPUs (invariant TSC across packages)
         var apicIds = new uint[config.Cpus];
         for (int i = 0; i < config.Cpus; i++) apicIds[i] = Platform.ApicIds[i];
         long latency = config.BusLatency;
-        Bus = System.ActorOf(Props.Create(() => new ApicBusActor(_cpuActors, apicIds, latency, config.Observer)), "apicbus");
+        var cpuActors = _cpuActors;
+        var observer = config.Observer;
+        Bus = Simulation.ActorOf(Props.Create(() => new ApicBusActor(cpuActors, apicIds, latency, observer)), "apicbus");
 
         for (int i = 0; i < config.Cpus; i++)
         {
@@ -71,6 +82,9 @@ public sealed class Machine : IDisposable
             var apic = new LocalApic(Platform.ApicIds[i], () => core.SimulatedNanoseconds);
             if (i == 0)
             {
+                // The boot CPU's FERR# drives IRQ 13; a port F0h write answers with IGNNE# (SDM Vol. 1 Appendix D.3).
+                core.FerrChanged += level => { lock (DeviceLock) Platform.CoprocessorError.SetFerr(level); };
+                Platform.CoprocessorError.IgnneChanged += level => core.Ignne = level;
                 apic.ExtIntSource = new PicExtIntSource(Platform.Pic, DeviceLock);
                 if (config.VirtualWireAtReset) apic.EnterVirtualWireMode();
             }
@@ -91,7 +105,7 @@ public sealed class Machine : IDisposable
                 },
             };
             int index = i;
-            _cpuActors[i] = System.ActorOf(Props.Create(() => new CpuActor(index, core, apic, wiring)), $"cpu{i}");
+            _cpuActors[i] = Simulation.ActorOf(Props.Create(() => new CpuActor(index, core, apic, wiring)), $"cpu{i}");
             cores[i] = core;
             apics[i] = apic;
         }
@@ -102,16 +116,25 @@ public sealed class Machine : IDisposable
         Platform.ExtIntAccepted = () => (bspCore.RflagsBits & Rflags.IF) != 0;
         var bsp = _cpuActors[0];
         var bus = Bus;
-        Platform.Pic.InterruptChanged += level => bsp.Tell(new ExtIntChanged(level));
+        var simulation = Simulation;
+        // Device outputs change inside a CPU actor's port or MMIO access: Simulation.Tell stamps them with that CPU's time.
+        Platform.Pic.InterruptChanged += level => simulation.Tell(bsp, new ExtIntChanged(level));
         if (Platform.Testdev is { } testdev) testdev.PageFlushRequested += FlushPage;
-        Platform.IoApic.InterruptRequested += interrupt => bus.Tell(interrupt);
+        Platform.IoApic.InterruptRequested += interrupt => simulation.Tell(bus, interrupt);
+        // A device reprogrammed by any CPU may now have an earlier event: the BSP's actor, which advances the
+        // platform, re-arms its wake-up. The A20 gate reaches every CPU.
+        Platform.EventsRescheduled += () => simulation.Tell(bsp, new DeviceEventDue());
+        Platform.A20Changed += on =>
+        {
+            foreach (var core in cores) core.A20Mask = on ? ulong.MaxValue : ~(1UL << 20);
+        };
     }
 
     /// <summary>The configuration.</summary>
     public MachineConfig Config { get; }
 
-    /// <summary>The actor system (its clock is the machine's simulated time).</summary>
-    public ActorSystem System { get; }
+    /// <summary>The simulation on Akka.NET whose conductor's clock is the machine's simulated time.</summary>
+    public Simulation Simulation { get; }
 
     /// <summary>The physical address space.</summary>
     public PhysicalMemory Memory { get; }
@@ -150,8 +173,16 @@ public sealed class Machine : IDisposable
     /// <returns>How the run ended.</returns>
     public MachineResult Run()
     {
-        _cpuActors[0].Tell(new RunQuantum(Config.Quantum));
-        var result = Config.MaxSimulatedTime is { } limit ? System.RunUntil(limit) : System.RunUntilIdle();
+        Simulation.Tell(_cpuActors[0], new RunQuantum(Config.Quantum));
+        return Continue(Config.MaxSimulatedTime);
+    }
+
+    /// <summary>Runs the machine on from where it is (after <see cref="Rewind"/>, with messages sent in) until a stop condition.</summary>
+    /// <param name="until">A simulated-time limit in ns, or null for none.</param>
+    /// <returns>How the run ended.</returns>
+    public MachineResult Continue(long? until = null)
+    {
+        var result = until is { } limit ? Simulation.RunUntil(limit) : Simulation.RunUntilIdle();
         Control.Finish(result switch
         {
             RunResult.Failed => StopReason.ActorFailure,
@@ -162,13 +193,39 @@ public sealed class Machine : IDisposable
         return Summarize();
     }
 
+    /// <summary>
+    /// Returns the machine's actor side to a quiescent state at <paramref name="time"/>: the conductor's clock, no pending
+    /// message or timer, no stop reason. Restoring a snapshot of a machine that was idle at <paramref name="time"/> (RAM and
+    /// cores restored separately) and calling this makes a run from it replay exactly.
+    /// </summary>
+    /// <param name="time">The snapshot's simulated time, in nanoseconds.</param>
+    public void Rewind(long time)
+    {
+        Simulation.Rewind(time);
+        Control.Rearm();
+    }
+
+    /// <summary>
+    /// Sends an NMI to CPU <paramref name="cpu"/> the way a chipset or another agent does: an NMI-mode message on the APIC
+    /// bus, physical destination the CPU's APIC ID, arriving at simulated time <paramref name="at"/> (the bus delivers it at
+    /// the next quantum boundary after its latency). Call it between runs.
+    /// </summary>
+    /// <param name="cpu">The CPU index.</param>
+    /// <param name="at">When the message enters the bus, in simulated ns.</param>
+    public void SendNmi(int cpu, long at)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cpu);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, Cores.Count);
+        Simulation.TellAt(at, Bus, new Ipi(-1, ApicDestination.Physical((uint)Cores[cpu].ApicId), DeliveryMode.Nmi, 2, false, true));
+    }
+
     /// <summary>Every CPU's current state.</summary>
     /// <returns>The summaries, by CPU index.</returns>
     public MachineResult Summarize()
     {
         var cpus = new CpuSummary[Cores.Count];
         // An idle machine ends when its last CPU went idle, not where the scheduler's clock stopped looking.
-        long time = Control.Reason == StopReason.AllIdle ? 0 : System.Now;
+        long time = Control.Reason == StopReason.AllIdle ? 0 : Simulation.Now;
         for (int i = 0; i < cpus.Length; i++)
         {
             var c = Cores[i];
@@ -176,23 +233,23 @@ public sealed class Machine : IDisposable
             time = Math.Max(time, c.SimulatedNanoseconds);
         }
 
-        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, System.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, System.Failure);
+        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, Simulation.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, Simulation.Failure,
+            Control.ResetSource);
     }
 
     // pc-testdev's flush page: the page's decoded code goes stale on every CPU, and every CPU drops its cached
     // translations (a superset of the page's; the SDM lets a processor drop TLB entries at any time, Vol. 3A 4.10.2).
     // Called under the device lock by the CPU that wrote the port.
-    // TODO(robust-core): use PhysicalMemory.InvalidateCode(address, 4096) once its per-line invalidation is merged.
     private void FlushPage(ulong address)
     {
-        Memory.InvalidateCodePage(address >> 12);
+        Memory.InvalidateCode(address, 4096);
         foreach (var core in Cores) core.FlushTlb();
     }
 
     /// <summary>Stops the actors and frees guest memory.</summary>
     public void Dispose()
     {
-        System.Dispose();
+        Simulation.Dispose();
         Memory.Dispose();
     }
 

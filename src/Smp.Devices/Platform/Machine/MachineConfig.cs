@@ -44,8 +44,8 @@ public sealed record MachineConfig
     /// </summary>
     public required byte[] RomImage { get; init; }
 
-    /// <summary>The disk image handed to the BIOS services (never written: guests' writes go to the BIOS's overlay).</summary>
-    public ReadOnlyMemory<byte> Disk { get; init; }
+    /// <summary>The disk image handed to the BIOS services, or null for none (never written: guests' writes go to the BIOS's overlay).</summary>
+    public DiskImageSource? Disk { get; init; }
 
     /// <summary>
     /// A kernel the BIOS boots instead of the disk's boot sector (QEMU's <c>-kernel</c>): POST hooks INT 19h and the
@@ -68,6 +68,12 @@ public sealed record MachineConfig
     /// <summary>Run CPUs of one quantum on several host threads (only message-based interaction is then deterministic).</summary>
     public bool Parallel { get; init; }
 
+    /// <summary>The Akka actor system the machine's simulation lives in (a cluster node's, for example); the process-wide one when null.</summary>
+    public Akka.Actor.ActorSystem? ActorSystem { get; init; }
+
+    /// <summary>An actor that throws on one message type, to test the failure path end to end; by default what <c>SMP_INJECT_FAULT</c> names.</summary>
+    public FaultInjection? FaultInjection { get; init; } = FaultInjection.FromEnvironment();
+
     /// <summary>An optional recorder of every message delivery (for determinism tests).</summary>
     public IMessageRecorder? Recorder { get; init; }
 
@@ -84,10 +90,10 @@ public sealed record MachineConfig
 /// <summary>What BIOS services are created from (see <see cref="MachineConfig.BiosServices"/>).</summary>
 /// <param name="Memory">The physical address space (guest buffers are read and written here).</param>
 /// <param name="E820">The E820 map, from the memory controller.</param>
-/// <param name="Disk">The disk image (read-only).</param>
+/// <param name="Disk">The disk image (read-only), or null.</param>
 /// <param name="Console">Where teletype output goes (the CLI passes stderr or nothing; COM1 is the guest's).</param>
 /// <param name="CpuCount">The number of CPUs.</param>
 /// <param name="Platform">The devices (CMOS, fw_cfg, PIT...).</param>
 /// <param name="Kernel">The kernel to boot instead of the disk (<see cref="MachineConfig.Kernel"/>), or null.</param>
-public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, ReadOnlyMemory<byte> Disk, Action<byte> Console, int CpuCount, PcPlatform Platform,
+public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, DiskImageSource? Disk, Action<byte> Console, int CpuCount, PcPlatform Platform,
     IKernelImage? Kernel = null);

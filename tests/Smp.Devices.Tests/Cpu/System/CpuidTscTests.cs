@@ -53,10 +53,10 @@ public class CpuidTscTests
         Assert.Equal(5u, b >> 24);                   // initial APIC ID
         Assert.Equal(1u, (b >> 16) & 0xFF);          // one logical processor per package
         Assert.Equal(8u, (b >> 8) & 0xFF);           // CLFLUSH line 64 bytes
-        // CX16 x2APIC MOVBE POPCNT RDRAND (no TSC-deadline without an APIC), plus SSE4.2 when its family adds it.
-        Assert.Equal(Cpuid.EcxCx16 | Cpuid.EcxX2Apic | Cpuid.EcxMovbe | Cpuid.EcxPopcnt | Cpuid.EcxRdrand, c & ~Cpuid.EcxSse42);
-        // DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36 CLFSH SS, plus the x87/SIMD bits their families add.
-        Assert.Equal(0x080B_FBFCU, d & ~(Cpuid.EdxFpu | Cpuid.EdxMmx | Cpuid.EdxFxsr | Cpuid.EdxSse | Cpuid.EdxSse2));
+        // SSE3 SSSE3 CX16 SSE4.1 SSE4.2 x2APIC MOVBE POPCNT XSAVE RDRAND (no TSC-deadline without an APIC; OSXSAVE off).
+        Assert.Equal(0x44F8_2201u, c);
+        // FPU DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 SS.
+        Assert.Equal(0x0F8B_FBFDU, d);
     }
 
     [Fact]

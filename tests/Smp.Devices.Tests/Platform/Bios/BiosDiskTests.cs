@@ -168,7 +168,8 @@ public sealed class BiosDiskTests
         File.WriteAllBytes(path, image);
         try
         {
-            var disk = DiskImage.Load(path);
+            using var source = DiskImageSource.Open(path);
+            var disk = new DiskImage(source);
             using var m = new BiosMachine(disk);
             m.Run();
 

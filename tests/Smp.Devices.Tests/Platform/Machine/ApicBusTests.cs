@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 using Smp.Actors.TestKit;
 using Smp.Devices.Platform;
@@ -9,20 +10,20 @@ namespace Smp.Devices.Tests.Platform.Pc;
 public sealed class ApicBusTests : IDisposable
 {
     private static readonly uint[] Ids = [0, 2, 5, 9]; // gaps in the APIC IDs
-    private readonly ActorTestKit _kit = new();
-    private readonly TestProbe[] _cpus;
+    private readonly SimTestKit _kit = new();
+    private readonly SimTestProbe[] _cpus;
     private readonly IActorRef _bus;
 
     public ApicBusTests()
     {
         _cpus = [.. Enumerable.Range(0, Ids.Length).Select(i => _kit.CreateTestProbe($"cpu{i}"))];
-        IActorRef[] refs = [.. _cpus];
-        _bus = _kit.Sys.ActorOf(Props.Create(() => new ApicBusActor(refs, Ids, 500)), "bus");
+        IActorRef[] refs = [.. _cpus.Select(p => p.Ref)];
+        _bus = _kit.Sim.ActorOf(Props.Create(() => new ApicBusActor(refs, Ids, 500)), "bus");
     }
 
     public void Dispose() => _kit.Dispose();
 
-    private void Send(object message) => _bus.Tell(message);
+    private void Send(object message) => _kit.Sim.Tell(_bus, message);
 
     private void ExpectOnly(object expected, params int[] targets)
     {

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Smp.Actors;
 using Smp.Actors.TestKit;
 using Smp.Devices.Cpu;
@@ -13,7 +14,7 @@ public sealed class CpuActorTests
     [Fact]
     public void Icr_write_by_guest_code_becomes_an_ipi_message_to_the_bus()
     {
-        using var kit = new ActorTestKit();
+        using var kit = new SimTestKit();
         using var m = TestMachine.Protected32();
         var bus = kit.CreateTestProbe("bus");
         var monitor = kit.CreateTestProbe("monitor");
@@ -24,9 +25,9 @@ public sealed class CpuActorTests
             a.hlt();
         });
         var apic = new LocalApic(0, () => 0);
-        var wiring = new CpuWiring { Bus = bus, Monitor = monitor };
-        var cpu = kit.Sys.ActorOf(Props.Create(() => new CpuActor(0, m.Cpu, apic, wiring)), "cpu0");
-        cpu.Tell(new RunQuantum(SimTime.Microsecond));
+        var wiring = new CpuWiring { Bus = bus.Ref, Monitor = monitor.Ref };
+        var cpu = kit.Sim.ActorOf(Props.Create(() => new CpuActor(0, m.Cpu, apic, wiring)), "cpu0");
+        kit.Sim.Tell(cpu, new RunQuantum(SimTime.Microsecond));
         var ipi = bus.ExpectMsg<Ipi>();
         Assert.Equal(new Ipi(0, ApicDestination.Physical(5), DeliveryMode.Fixed, 0x31, false, true), ipi);
         monitor.ExpectMsg(new CpuHalted(0));
@@ -36,7 +37,7 @@ public sealed class CpuActorTests
     [Fact]
     public void Halted_cpu_wakes_on_a_fixed_interrupt_and_its_clock_jumps_to_the_message_time()
     {
-        using var kit = new ActorTestKit();
+        using var kit = new SimTestKit();
         using var m = TestMachine.Protected32();
         m.Load(a =>
         {
@@ -46,11 +47,11 @@ public sealed class CpuActorTests
         });
         var apic = new LocalApic(0, () => 0);
         apic.WriteRegister(0xF0, 0x1FF);
-        var cpu = kit.Sys.ActorOf(Props.Create(() => new CpuActor(0, m.Cpu, apic, new CpuWiring())), "cpu0");
-        cpu.Tell(new RunQuantum(SimTime.Microsecond));
+        var cpu = kit.Sim.ActorOf(Props.Create(() => new CpuActor(0, m.Cpu, apic, new CpuWiring())), "cpu0");
+        kit.Sim.Tell(cpu, new RunQuantum(SimTime.Microsecond));
         kit.RunUntilIdle();
         Assert.Equal(RunState.Halted, m.Cpu.State);
-        kit.Sys.ScheduleTell(5 * SimTime.Millisecond, cpu, new FixedInterrupt(0x40, false));
+        kit.Sim.ScheduleTell(5 * SimTime.Millisecond, cpu, new FixedInterrupt(0x40, false));
         kit.RunUntilIdle();
         Assert.True(m.Cpu.SimulatedNanoseconds >= 5 * SimTime.Millisecond);
         Assert.True(apic.IsInService(0x40)); // accepted (the IDT is empty: the test only checks the wake-up path)

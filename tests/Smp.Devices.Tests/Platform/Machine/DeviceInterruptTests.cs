@@ -10,12 +10,6 @@ namespace Smp.Devices.Tests.Platform.Pc;
 /// <summary>Device interrupts through the machine's wiring: PIT → PIC → BSP LINT0 (ExtINT), and PIT → I/O APIC → APIC bus.</summary>
 public sealed class DeviceInterruptTests
 {
-    private static void Out(Assembler a, ushort port, byte value)
-    {
-        a.mov(al, value);
-        a.@out((byte)port, al);
-    }
-
     private static void StartPit1ms(Assembler a)
     {
         Out(a, 0x43, 0x34);      // channel 0, lo/hi, mode 2

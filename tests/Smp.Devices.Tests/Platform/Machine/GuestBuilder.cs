@@ -66,17 +66,7 @@ internal static class GuestBuilder
             m.Write(GdtDescriptors + (ulong)id * 8 + 2, 4, own);
         }
 
-        m.Load(RealEntry, Assemble(16, RealEntry, a =>
-        {
-            a.cli();
-            a.xor(ax, ax);
-            a.mov(ds, ax);
-            a.lgdt(__[GdtDescriptor]);
-            a.mov(eax, cr0);
-            a.or(eax, 1);
-            a.mov(cr0, eax);
-            a.db(0xEA, (byte)(Bsp32 & 0xFF), (byte)(Bsp32 >> 8), 0x08, 0x00); // jmp far 0x08:Bsp32
-        }));
+        m.Load(RealEntry, Assemble(16, RealEntry, a => EnterProtectedMode(a, Bsp32)));
         m.Load(Trampoline, Assemble(16, Trampoline, a =>
         {
             a.cli();
@@ -133,6 +123,19 @@ internal static class GuestBuilder
         }));
     }
 
+    /// <summary>From real mode with interrupts off: loads the flat GDT, sets CR0.PE and jumps to 0x08:<paramref name="target"/> (below 64 KiB).</summary>
+    public static void EnterProtectedMode(Assembler a, ulong target)
+    {
+        a.cli();
+        a.xor(ax, ax);
+        a.mov(ds, ax);
+        a.lgdt(__[GdtDescriptor]);
+        a.mov(eax, cr0);
+        a.or(eax, 1);
+        a.mov(cr0, eax);
+        a.db(0xEA, (byte)(target & 0xFF), (byte)(target >> 8), 0x08, 0x00); // jmp far 0x08:target
+    }
+
     /// <summary>Emits the SDM's INIT / SIPI / SIPI sequence to every other CPU, then waits for <paramref name="aps"/> reports.</summary>
     public static void BringUp(Assembler a, int aps)
     {
@@ -160,6 +163,13 @@ internal static class GuestBuilder
     }
 
     /// <summary>Writes AL to the debug-exit port.</summary>
+    /// <summary>OUT imm8, AL with <paramref name="value"/> in AL.</summary>
+    public static void Out(Assembler a, ushort port, byte value)
+    {
+        a.mov(al, value);
+        a.@out((byte)port, al);
+    }
+
     public static void Exit(Assembler a, byte value)
     {
         a.mov(al, value);

@@ -317,7 +317,8 @@ public sealed class MachineTests(ITestOutputHelper output)
         var result = machine.Run();
         Assert.Equal(StopReason.ActorFailure, result.Reason);
         Assert.Contains("broken BIOS", result.Report());
-        Assert.Contains("/user/bios", result.Report());
+        Assert.Contains("/bios", result.Report());
+        Assert.Contains("handling MemoryMapReply", result.Report()); // the message being handled
     }
 
     [Fact]

@@ -1,0 +1,81 @@
+using Akka.Actor;
+
+namespace Smp.Actors;
+
+/// <summary>
+/// What a <see cref="SimActor"/> does in simulated time: know the time, send stamped messages, use timers,
+/// spawn, stop and watch other simulated actors. Available as <see cref="SimActor.Sim"/>; use it only from the
+/// actor's own handlers, <c>PreStart</c> and <c>PostStop</c>. Everything sent here goes to the conductor with
+/// the actor's acknowledgement and is delivered in (due time, sender id, sequence) order.
+/// </summary>
+public interface ISimContext
+{
+    /// <summary>The simulation the actor belongs to.</summary>
+    Simulation Simulation { get; }
+
+    /// <summary>The actor's path inside its simulation, for example <c>/cpu0</c> or <c>/board/cpu0</c> (stable from run to run).</summary>
+    string Path { get; }
+
+    /// <summary>The simulated time of the message being handled, in nanoseconds.</summary>
+    long Now { get; }
+
+    /// <summary>
+    /// The end of the current quantum: the earliest time at which anything sent now can be delivered.
+    /// A CPU actor runs its instructions up to this time.
+    /// </summary>
+    long QuantumEnd { get; }
+
+    /// <summary>The actor's timers, in simulated time.</summary>
+    SimTimers Timers { get; }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to <paramref name="target"/>, due at <see cref="Now"/> plus the simulation's
+    /// default latency, and never before <see cref="QuantumEnd"/>. A target outside the simulation (a plain Akka actor)
+    /// receives the message through Akka when it comes due.
+    /// </summary>
+    /// <param name="target">The receiver.</param>
+    /// <param name="message">The message, preferably an immutable record.</param>
+    /// <param name="sender">The sender the receiver sees; this actor when null.</param>
+    void Tell(IActorRef target, object message, IActorRef? sender = null);
+
+    /// <summary>Sends a message due <paramref name="delay"/> nanoseconds after <see cref="Now"/>, but never before <see cref="QuantumEnd"/>.</summary>
+    /// <param name="delay">The delay in nanoseconds.</param>
+    /// <param name="target">The receiver.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="sender">The sender the receiver sees; this actor when null.</param>
+    void ScheduleTell(long delay, IActorRef target, object message, IActorRef? sender = null);
+
+    /// <summary>Sends a message due at the absolute simulated <paramref name="time"/>, but never before <see cref="QuantumEnd"/>.</summary>
+    /// <param name="time">The due time in nanoseconds.</param>
+    /// <param name="target">The receiver.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="sender">The sender the receiver sees; this actor when null.</param>
+    void TellAt(long time, IActorRef target, object message, IActorRef? sender = null);
+
+    /// <summary>Creates a simulated child actor (an Akka child of this actor); it starts before anything else is delivered.</summary>
+    /// <param name="props">The recipe (Akka's <c>Props.Create(() =&gt; new T(...))</c>).</param>
+    /// <param name="name">The child's name, unique among its siblings; Akka chooses one when null.</param>
+    /// <returns>The child's reference.</returns>
+    IActorRef ActorOf(Props props, string? name = null);
+
+    /// <summary>
+    /// Stops a simulated actor and its children. Stopping this actor takes effect after the current message (its later
+    /// messages become dead letters); stopping another takes effect at the end of the quantum, like a message would.
+    /// </summary>
+    /// <param name="actor">The actor to stop.</param>
+    void Stop(IActorRef actor);
+
+    /// <summary>
+    /// Asks to receive Akka's <see cref="Terminated"/> when <paramref name="actor"/> stops, delivered in simulated time
+    /// (at once if it already has).
+    /// </summary>
+    /// <param name="actor">The actor to watch.</param>
+    void Watch(IActorRef actor);
+
+    /// <summary>Stops watching <paramref name="actor"/>.</summary>
+    /// <param name="actor">The watched actor.</param>
+    void Unwatch(IActorRef actor);
+
+    /// <summary>Asks the conductor to end the current run at the end of this quantum (for example when the guest shuts the machine down).</summary>
+    void RequestStop();
+}
