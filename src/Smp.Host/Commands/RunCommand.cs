@@ -43,7 +43,8 @@ internal static class RunCommand
         var symbols = new Option<FileInfo>("--symbols")
         {
             Description = "The guest's System.map ('ADDRESS TYPE NAME' lines, as nm prints; at most " + InputFile.Size(MaxSymbolFileBytes) +
-                "): watched functions (--watch and the boot-path defaults) become trace spans.",
+                "), or a Linux bzImage whose own symbol table (kallsyms) is read (for distribution kernels whose System.map is a placeholder; " +
+                "the addresses match only with 'nokaslr' in --append): watched functions (--watch and the boot-path defaults) become trace spans.",
             HelpName = "FILE.map",
         };
         var command = new Command(
@@ -130,6 +131,7 @@ internal static class RunCommand
     /// </summary>
     internal static IReadOnlyList<KeyValuePair<string, ulong>>? ReadSystemMap(CliContext context, FileInfo map)
     {
+        if (ReadsAsBzImage(map)) return ReadKallsyms(context, map);
         if (InputFile.ReadAllText(context.Err, "smp run", "--symbols", map.FullName, MaxSymbolFileBytes) is not { } text) return null;
         var lines = text.Split('\n');
 
@@ -148,7 +150,42 @@ internal static class RunCommand
             result.Add(new(fields[2], address));
         }
 
+        if (result.Count == 1 && text.Contains(Loaders.KernelSymbols.DebianPlaceholder, StringComparison.Ordinal))
+        {
+            context.Err.WriteLine($"smp run: --symbols '{map.FullName}' is Debian's placeholder System.map, without symbols; pass the kernel itself (--symbols vmlinuz) to read its kallsyms.");
+            return null;
+        }
+
         return result;
+    }
+
+    // A bzImage given as --symbols (its first bytes carry "HdrS"); a file that cannot be opened is left to ReadAllText's message.
+    private static bool ReadsAsBzImage(FileInfo map)
+    {
+        try
+        {
+            if (InputFile.Problem(map.FullName, "--symbols", Loaders.KernelFile.MaxBytes, out _) is not null) return false;
+            using var stream = map.OpenRead();
+            var head = new byte[0x206];
+            return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && Loaders.KernelSymbols.IsBzImage(head);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static IReadOnlyList<KeyValuePair<string, ulong>>? ReadKallsyms(CliContext context, FileInfo kernel)
+    {
+        try
+        {
+            return Loaders.KernelSymbols.FromBzImage(Loaders.KernelFile.Read(kernel.FullName, "--symbols"));
+        }
+        catch (Loaders.KernelLoadException ex)
+        {
+            context.Err.WriteLine($"smp run: --symbols: {ex.Message}");
+            return null;
+        }
     }
 
     // A bad line quoted in a message: trimmed, without control characters, and short (a binary file is one long line).
