@@ -55,4 +55,11 @@ internal static class ExitCodes
 
     /// <summary>The guest reset the machine (the i8042 reset line, port 92h, or the 0xCF9 reset register); the run ends there, as QEMU's -no-reboot.</summary>
     public const int GuestReset = 18;
+
+    /// <summary>
+    /// The guest kernel panicked (<c>smp run --symbols</c>: Linux's <c>panic()</c> reached its final loop, after its last
+    /// line); the report names the CPU and the last watched function before the panic. With <c>panic=-1</c> Linux
+    /// reboots instead, and the run ends with <see cref="GuestReset"/>.
+    /// </summary>
+    public const int GuestPanic = 20;
 }

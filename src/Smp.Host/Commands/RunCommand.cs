@@ -254,12 +254,31 @@ internal static class RunCommand
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 outcome = ExitCodes.GuestReset;
                 break;
+            case StopReason.GuestPanic:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.GuestPanic;
+                break;
             default:
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 outcome = ExitCodes.InternalError;
                 break;
         }
 
+        if (symbols.Count > 0) WriteSymbolReport(context, session, traceOptions);
         return ExitCodes.AfterExport(outcome, session.TraceExported);
+    }
+
+    // With the guest's symbols: the per-CPU table read back from the kernel's own state, or, when no watched function
+    // ever ran, why (the usual cause is a kernel KASLR moved away from its link-time addresses).
+    private static void WriteSymbolReport(CliContext context, GuestSessionResult session, Telemetry.TraceOptions traceOptions)
+    {
+        if (session.Trackers.All(t => t.LastPhase is null))
+        {
+            context.Err.WriteLine($"smp run: none of the {traceOptions.WatchList().Names.Count} watched functions ran: the symbols do not match the running kernel " +
+                "(a Linux kernel relocated by KASLR matches its System.map or kallsyms only with 'nokaslr' in --append).");
+            return;
+        }
+
+        BootTable.Write(context.Err, session);
     }
 }

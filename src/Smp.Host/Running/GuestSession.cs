@@ -88,7 +88,7 @@ internal static class GuestSession
         {
             var core = machine.Cores[i];
             int index = i; // the lambdas below run after the loop: capture this CPU's index, not the loop variable
-            trackers[i] = new FunctionTracker(i, watchNames, trace);
+            trackers[i] = new FunctionTracker(i, watchNames, trace) { Panicked = machine.Control.RequestPanic };
             CompositeCpuObserver.Attach(core, trackers[i]);
             if (trace is not null)
             {
