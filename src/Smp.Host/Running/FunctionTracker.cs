@@ -12,7 +12,7 @@ namespace Smp.Host.Running;
 internal sealed class FunctionTracker(int cpuIndex, IReadOnlyDictionary<ulong, string> names, BootTrace? trace) : CpuObserver
 {
     private readonly Dictionary<string, long> _firstEntry = [];
-    private bool _inPanic;
+    private bool _inPanic, _panicReported;
 
     /// <summary>The last watched function this CPU entered, or null before any.</summary>
     public string? LastPhase { get; private set; }
@@ -39,8 +39,9 @@ internal sealed class FunctionTracker(int cpuIndex, IReadOnlyDictionary<ulong, s
             _inPanic = true;
             PhaseBeforePanic = LastPhase ?? "none";
         }
-        else if (name == SymbolWatchList.PanicLoopSymbol && _inPanic)
+        else if (_inPanic && !_panicReported && SymbolWatchList.PanicLoopSymbols.Contains(name))
         {
+            _panicReported = true;
             Panicked?.Invoke(cpuIndex, $"panic() reached its final loop; the last watched function before it was {PhaseBeforePanic}");
         }
 

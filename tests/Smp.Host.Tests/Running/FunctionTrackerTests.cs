@@ -13,10 +13,13 @@ public sealed class FunctionTrackerTests
         [0x2000] = "kernel_init",
         [0x3000] = "panic",
         [0x4000] = "no_blink",
+        [0x5000] = "i8042_panic_blink",
     };
 
-    [Fact]
-    public void The_panic_loop_after_panic_reports_the_cpu_and_the_last_function_before_the_panic()
+    [Theory]
+    [InlineData(0x4000UL)] // no_blink, the default callback
+    [InlineData(0x5000UL)] // the i8042 driver's, installed when a controller answers
+    public void The_panic_loop_after_panic_reports_the_cpu_and_the_last_function_before_the_panic(ulong blink)
     {
         using var memory = new PhysicalMemory(1 << 20);
         var cpu = new CpuCore(memory);
@@ -25,7 +28,8 @@ public sealed class FunctionTrackerTests
 
         foreach (var address in new ulong[] { 0x1000, 0x2000, 0x3000 }) tracker.FunctionEntered(cpu, address, 0);
         Assert.Empty(reports); // panic() is still printing
-        tracker.FunctionEntered(cpu, 0x4000, 0);
+        tracker.FunctionEntered(cpu, blink, 0);
+        tracker.FunctionEntered(cpu, blink, 0); // the loop blinks on: one report
 
         var report = Assert.Single(reports);
         Assert.Equal(3, report.Cpu);
