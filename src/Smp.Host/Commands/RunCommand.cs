@@ -264,12 +264,12 @@ internal static class RunCommand
                 break;
         }
 
-        if (symbols.Count > 0) WriteSymbolReport(context, session, traceOptions);
+        if (traceOptions.WatchList().Resolve(symbols).Count > 0) WriteSymbolReport(context, session, traceOptions);
         return ExitCodes.AfterExport(outcome, session.TraceExported);
     }
 
-    // With the guest's symbols: the per-CPU table read back from the kernel's own state, or, when no watched function
-    // ever ran, why (the usual cause is a kernel KASLR moved away from its link-time addresses).
+    // With watched functions among the guest's symbols: the per-CPU table read back from the kernel's own state, or,
+    // when none of them ever ran, why (the usual cause is a kernel KASLR moved away from its link-time addresses).
     private static void WriteSymbolReport(CliContext context, GuestSessionResult session, Telemetry.TraceOptions traceOptions)
     {
         if (session.Trackers.All(t => t.LastPhase is null))
