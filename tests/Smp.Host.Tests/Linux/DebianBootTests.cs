@@ -16,7 +16,7 @@ namespace Smp.Host.Tests.Linux;
 /// issue's CI test. Debian's build inlines do_boot_cpu and wakeup_secondary_cpu_via_init into native_cpu_up, so the
 /// BSP's side of each AP's bring-up is the native_cpu_up span.
 /// </summary>
-public sealed class LinuxBootTests(ITestOutputHelper output) : IDisposable
+public sealed class DebianBootTests(ITestOutputHelper output) : IDisposable
 {
     private const int Cpus = 4;
     private readonly string _dir = Directory.CreateTempSubdirectory("smp-linux-").FullName;
