@@ -57,9 +57,9 @@ internal static class ExitCodes
     public const int GuestReset = 18;
 
     /// <summary>
-    /// The guest kernel panicked (<c>smp run --symbols</c>: Linux's <c>panic()</c> reached its final loop, after its last
-    /// line); the report names the CPU and the last watched function before the panic. With <c>panic=-1</c> Linux
-    /// reboots instead, and the run ends with <see cref="GuestReset"/>.
+    /// The guest Linux kernel panicked: <c>panic()</c> printed its last line ("---[ end Kernel panic"), after which it
+    /// only spins; the report names the CPU and, with <c>--symbols</c>, the last watched function before the panic.
+    /// With <c>panic=-1</c> Linux reboots instead, and the run ends with <see cref="GuestReset"/>.
     /// </summary>
     public const int GuestPanic = 20;
 }

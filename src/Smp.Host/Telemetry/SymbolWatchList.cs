@@ -10,13 +10,6 @@ public sealed class SymbolWatchList
     /// <summary>Linux's <c>panic()</c>.</summary>
     public const string PanicSymbol = "panic";
 
-    /// <summary>
-    /// The <c>panic_blink</c> callbacks (the default, and the i8042 driver's keyboard-LED blink it installs when it
-    /// finds a controller), which <c>panic()</c> calls only in its final loop, after printing "---[ end Kernel panic";
-    /// with <c>panic=-1</c> it restarts before that loop and never calls them.
-    /// </summary>
-    public static readonly IReadOnlyList<string> PanicLoopSymbols = ["no_blink", "i8042_panic_blink"];
-
     /// <summary>The default names: the boot path of Linux and of the built-in kernel.</summary>
     public static readonly IReadOnlyList<string> DefaultSymbols =
     [
@@ -31,8 +24,8 @@ public sealed class SymbolWatchList
         "trampoline_start", "startup_32_smp", "start_secondary", "cpu_startup_entry", "cpu_idle", "do_idle",
         // Exception entry points whose nesting the stress tests watch.
         "asm_exc_nmi", "exc_nmi", "nmi_handle", "asm_exc_debug", "exc_debug", "asm_exc_double_fault", "exc_double_fault",
-        // How Linux ends: power-off, restart, and panic (the panic loop's LED callbacks, see PanicLoopSymbols).
-        "kernel_power_off", "machine_power_off", "kernel_restart", "emergency_restart", "machine_restart", PanicSymbol, .. PanicLoopSymbols,
+        // How Linux ends: power-off, restart, and panic.
+        "kernel_power_off", "machine_power_off", "kernel_restart", "emergency_restart", "machine_restart", PanicSymbol,
     ];
 
     private readonly HashSet<string> _names;

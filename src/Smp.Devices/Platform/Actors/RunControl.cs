@@ -30,7 +30,7 @@ public enum StopReason
     /// <summary>The guest reset the machine (the i8042 reset line, port 92h, the 0xCF9 reset register); the run ends, as QEMU's -no-reboot.</summary>
     Reset,
 
-    /// <summary>The guest kernel panicked: the host saw it reach its panic loop through the kernel's symbols.</summary>
+    /// <summary>The guest kernel panicked: it printed the last line of its panic, after which it only spins.</summary>
     GuestPanic,
 }
 
