@@ -66,5 +66,40 @@ public sealed class DebianBootTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Cpus, result.Cpus.Select(c => c.TssBase).Distinct().Count());
         Assert.All(result.Cpus, c => Assert.NotEqual(0UL, c.Ist[0])); // IST1: #DF's stack in each CPU's cpu_entry_area
         Assert.All(Enumerable.Range(0, Cpus), i => Assert.NotNull(result.Trackers[i].FirstEntry("cpu_startup_entry")));
+
+        // INIT then SIPI from the BSP to each AP, before its start_secondary; the AP leaves wait-for-SIPI in real mode
+        // (the kernel's trampoline at the SIPI vector's page) and reaches start_secondary in 64-bit mode.
+        foreach (var ap in startSecondary)
+        {
+            var init = trace.Ipis.First(i => i.ToCpu == ap.Cpu && i.Mode == "INIT" && i.FromCpu == 0);
+            var sipi = trace.Ipis.First(i => i.ToCpu == ap.Cpu && i.Mode == "SIPI");
+            Assert.True(init.SentNs < sipi.SentNs && sipi.SentNs < ap.StartNs, $"CPU{ap.Cpu}: INIT, SIPI, start_secondary out of order");
+            Assert.Equal("Long64", ap.Attribute("cpu.mode"));
+        }
+
+        AssertTimelineOpensInChromium(trace);
+    }
+
+    // The HTML timeline of this boot in headless Chromium: one lane per CPU, every INIT/SIPI arrow drawn.
+    private void AssertTimelineOpensInChromium(BootTrace trace)
+    {
+        var chromium = Telemetry.TimelineTests.FindChromium();
+        if (chromium is null)
+        {
+            Assert.True(Environment.GetEnvironmentVariable("CI") is null, "CI is set but chromium is not installed.");
+            output.WriteLine("chromium is not installed; skipping the browser check.");
+            return;
+        }
+
+        var page = Path.Combine(_dir, "timeline.html");
+        HtmlTimelineExporter.WriteFile(trace, page);
+        var dom = Telemetry.TimelineTests.RunChromium(chromium, _dir, "--dump-dom", new Uri(page).AbsoluteUri);
+        var body = Telemetry.TimelineTests.BodyTag().Match(dom);
+        Assert.True(body.Success, "no <body> in the dumped DOM");
+        Assert.DoesNotContain("data-error", body.Value);
+        Assert.Contains("data-ready=\"1\"", body.Value);
+        Assert.Equal(["cpu0", "cpu1", "cpu2", "cpu3"], Telemetry.TimelineTests.LaneAttribute().Matches(dom).Select(m => m.Groups[1].Value));
+        Assert.Equal(trace.Ipis.Count(i => i.Mode is "INIT" or "SIPI"),
+            System.Text.RegularExpressions.Regex.Matches(dom, "<text [^>]*>(INIT|SIPI)</text>").Count);
     }
 }
