@@ -68,10 +68,10 @@ internal static class LinuxBench
 
             var qemu = RunQemu(kernelPath, initrd, cpus);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Linux {Path.GetFileName(kernelPath)}, {cpus} CPUs, {MemoryMiB} MiB, '{CommandLine}', the test initramfs"));
-            output.WriteLine("wall time (s)          smp        qemu-tcg");
-            output.WriteLine($"to \"{BroughtUp}\"  {Seconds(smp.BroughtUpSeconds),8}  {Seconds(qemu.BroughtUpSeconds),10}");
-            output.WriteLine($"to power-off            {Seconds(smp.PowerOffSeconds),8}  {Seconds(qemu.PowerOffSeconds),10}");
-            output.WriteLine($"how it ended            smp: {smp.Outcome}; qemu: {qemu.Outcome}");
+            output.WriteLine($"{"wall time (s)",-22}  {"smp",8}  {"qemu-tcg",10}");
+            output.WriteLine($"{"to \"" + BroughtUp + "\"",-22}  {Seconds(smp.BroughtUpSeconds),8}  {Seconds(qemu.BroughtUpSeconds),10}");
+            output.WriteLine($"{"to power-off",-22}  {Seconds(smp.PowerOffSeconds),8}  {Seconds(qemu.PowerOffSeconds),10}");
+            output.WriteLine($"{"how it ended",-22}  smp: {smp.Outcome}; qemu: {qemu.Outcome}");
             output.WriteLine($"linux_brought_up_s: {Seconds(smp.BroughtUpSeconds)}");
             output.WriteLine($"linux_power_off_s: {Seconds(smp.PowerOffSeconds)}");
             return smp.PowerOffSeconds is null ? ExitCodes.InternalError : ExitCodes.Ok;
