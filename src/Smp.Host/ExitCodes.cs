@@ -41,6 +41,15 @@ internal static class ExitCodes
     public const int ExportFailed = 14;
 
     /// <summary>
+    /// SIGINT or SIGTERM stopped a stress campaign (or a worker) before every seed ran: the seeds completed are in the
+    /// report, marked partial, and <c>smp stress --resume REPORT</c> continues it.
+    /// </summary>
+    public const int Interrupted = 16;
+
+    /// <summary><c>smp worker</c>: no coordinator could be reached at <c>--join</c> (or none came back) within <c>--wait</c>.</summary>
+    public const int CoordinatorUnreachable = 18;
+
+    /// <summary>
     /// The exit code of a run that produced <paramref name="outcome"/> and whose outputs were (or were not) all
     /// written: a failed export turns a success or a guest's own code into <see cref="ExportFailed"/>.
     /// </summary>
