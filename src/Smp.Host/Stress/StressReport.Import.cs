@@ -96,7 +96,7 @@ internal sealed partial class StressReport
                 ulong first = c.GetProperty("first").GetUInt64(), last = c.GetProperty("last").GetUInt64();
                 if (m is null)
                 {
-                    m = new StressReport(StressJournal.Create(null, StressJournal.Header(w => w.WriteRawValue(c.GetRawText()))), null)
+                    m = new StressReport(StressJournal.Create(null, StressJournal.Header(c.WriteTo)), null)
                     {
                         Handlers = handlers, Cpus = cpus, Scenario = scenario, First = first, Last = last,
                     };
