@@ -137,7 +137,6 @@ internal sealed partial class StressReport
     {
         try
         {
-            if (root.GetProperty("partial").GetBoolean()) _importedPartial = true;
             var spans = root.GetProperty("completed").EnumerateArray().Select(SeedSpan.ReadJson).ToList();
             lock (_gate)
             {

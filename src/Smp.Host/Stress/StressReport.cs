@@ -32,7 +32,6 @@ internal sealed partial class StressReport : IDisposable
     private readonly List<(long Offset, int Length, ulong MinSeed)> _withViolations = [];
     private readonly List<(ulong Seed, int Record, int Position, byte[] Json)> _expected = [];
     private int _records;
-    private bool _importedPartial;
 
     private StressReport(StressJournal journal, StressCampaignSpec? spec)
     {
@@ -80,8 +79,11 @@ internal sealed partial class StressReport : IDisposable
     /// <summary>Seeds completed.</summary>
     public ulong CompletedSeeds { get; private set; }
 
-    /// <summary>True when seeds of the campaign are missing (or, for a merge, when a merged report was partial).</summary>
-    public bool Partial => Spec is { } spec ? CompletedSeeds < spec.SeedCount : _importedPartial;
+    /// <summary>
+    /// True when seeds of the campaign are missing: of its shard's seeds for a run; for a merge, of the seeds of every shard
+    /// it lists over its whole range (partial reports that together cover their campaign merge into a complete one).
+    /// </summary>
+    public bool Partial => CompletedSeeds < (Spec?.SeedCount ?? Shards.Aggregate(0UL, (n, s) => n + ShardSeeds(s)));
 
     /// <summary>The seed ranges completed, adjacent ranges joined, in seed order.</summary>
     public IReadOnlyList<SeedSpan> Completed
@@ -174,6 +176,16 @@ internal sealed partial class StressReport : IDisposable
             _expected.Sort((a, b) => a.Seed != b.Seed ? a.Seed.CompareTo(b.Seed) : a.Record != b.Record ? a.Record.CompareTo(b.Record) : a.Position.CompareTo(b.Position));
             if (_expected.Count > ExpectedKept) _expected.RemoveAt(ExpectedKept);
         }
+    }
+
+    // The seeds of shard "i/n" over First..Last.
+    private ulong ShardSeeds(string shard)
+    {
+        var parts = shard.Split('/');
+        return int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out int i)
+            && parts.Length == 2 && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out int n) && i >= 1 && i <= n
+            ? new StressCampaignSpec(Guest.HandlerVariant.Linux, 1, Scenario, First, Last, i, n).SeedCount
+            : 0;
     }
 
     private (SeedSpan Span, string Source)? OverlapOf(SeedSpan span)
