@@ -149,7 +149,8 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
         var leases = _book.Drop(node);
         foreach (var l in leases) _parts.Remove(l.Id);
         _book.Runners = Math.Max(1, _workers.Values.Sum(w => w.Threads));
-        _host.Log($"worker {node} {how}" + Requeued(leases));
+        // Ranges of a worker that was unreachable first went back to the queue then.
+        _host.Log($"worker {node} {how}" + Requeued([.. leases.Where(l => !l.Suspect)]));
         Progress();
         if (_stopping && !_book.Leases.Any()) End(complete: false);
         else Serve();
