@@ -107,12 +107,18 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         var span = new SeedSpan(a.First, a.Last, a.Step);
         _running[a.Lease] = span;
         _log($"range {span} started on thread {a.Slot}");
-        _pool.Start(a.Slot, a.Lease, span);
+        _pool.Start(a.Slot, a.Campaign, a.Lease, span);
     }
 
     private void OnSlotDone(WorkerPool.SlotDone d)
     {
         if (_campaign is null) return;
+        if (d.Campaign != _campaign)
+        {
+            // A range of the coordinator this worker lost: its seeds were not journaled there, the new one hands them out again.
+            if (!_stopping) _coordinator.Tell(new Pull(_campaign, _node, d.Slot));
+            return;
+        }
         var data = d.Record ?? [];
         int count = Math.Max(1, (data.Length + PartBytes - 1) / PartBytes);
         for (int i = 0; i < count; i++)

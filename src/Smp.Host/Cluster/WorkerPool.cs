@@ -43,8 +43,8 @@ internal sealed class WorkerPool : IDisposable
         return [];
     }
 
-    /// <summary>Gives runner <paramref name="slot"/> a range.</summary>
-    public void Start(int slot, long lease, SeedSpan span) => _slots[slot].Start(lease, span, _spec!.Scenario);
+    /// <summary>Gives runner <paramref name="slot"/> the range <paramref name="lease"/> of <paramref name="campaign"/>.</summary>
+    public void Start(int slot, string campaign, long lease, SeedSpan span) => _slots[slot].Start(campaign, lease, span, _spec!.Scenario);
 
     /// <summary>Stops the range <paramref name="lease"/> after its current seed (its runner reports the seeds it ran).</summary>
     public void Cancel(long lease)
@@ -73,10 +73,11 @@ internal sealed class WorkerPool : IDisposable
 
     /// <summary>A runner's range ended.</summary>
     /// <param name="Slot">The runner.</param>
+    /// <param name="Campaign">The campaign the range belongs to (a coordinator restarted since has another).</param>
     /// <param name="Lease">The range's lease.</param>
     /// <param name="Seeds">Seeds run (all of the range unless it was cancelled).</param>
     /// <param name="Record">Their journal record, or null when none ran.</param>
-    internal sealed record SlotDone(int Slot, long Lease, ulong Seeds, byte[]? Record);
+    internal sealed record SlotDone(int Slot, string Campaign, long Lease, ulong Seeds, byte[]? Record);
 
     /// <summary>A runner could not boot its machine.</summary>
     /// <param name="Slot">The runner.</param>
@@ -113,7 +114,7 @@ internal sealed class WorkerPool : IDisposable
             _thread.Start();
         }
 
-        public void Start(long lease, SeedSpan span, string scenario)
+        public void Start(string campaignId, long lease, SeedSpan span, string scenario)
         {
             var stop = new CancellationTokenSource();
             lock (_gate)
@@ -131,7 +132,7 @@ internal sealed class WorkerPool : IDisposable
                 finally
                 {
                     lock (_gate) _current = null;
-                    pool.Actor.Tell(new SlotDone(index, lease, count, record));
+                    pool.Actor.Tell(new SlotDone(index, campaignId, lease, count, record));
                 }
             });
         }
