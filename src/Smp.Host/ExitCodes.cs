@@ -41,15 +41,6 @@ internal static class ExitCodes
     public const int ExportFailed = 14;
 
     /// <summary>
-    /// SIGINT or SIGTERM stopped a stress campaign (or a worker) before every seed ran: the seeds completed are in the
-    /// report, marked partial, and <c>smp stress --resume REPORT</c> continues it.
-    /// </summary>
-    public const int Interrupted = 16;
-
-    /// <summary><c>smp worker</c>: no coordinator could be reached at <c>--join</c> (or none came back) within <c>--wait</c>.</summary>
-    public const int CoordinatorUnreachable = 18;
-
-    /// <summary>
     /// The exit code of a run that produced <paramref name="outcome"/> and whose outputs were (or were not) all
     /// written: a failed export turns a success or a guest's own code into <see cref="ExportFailed"/>.
     /// </summary>
@@ -58,4 +49,19 @@ internal static class ExitCodes
     /// <returns>The process exit code.</returns>
     public static int AfterExport(int outcome, bool exported) =>
         exported || (outcome != Ok && (outcome & 1) == 0) ? outcome : ExportFailed;
+
+    /// <summary>The guest powered the machine off through ACPI S5 (PM1a_CNT SLP_EN with the soft-off sleep type).</summary>
+    public const int GuestPowerOff = 16;
+
+    /// <summary>The guest reset the machine (the i8042 reset line, port 92h, or the 0xCF9 reset register); the run ends there, as QEMU's -no-reboot.</summary>
+    public const int GuestReset = 18;
+
+    /// <summary>
+    /// SIGINT or SIGTERM stopped a stress campaign (or a worker) before every seed ran: the seeds completed are in the
+    /// report, marked partial, and <c>smp stress --resume REPORT</c> continues it.
+    /// </summary>
+    public const int Interrupted = 20;
+
+    /// <summary><c>smp worker</c>: no coordinator could be reached at <c>--join</c> (or none came back) within <c>--wait</c>.</summary>
+    public const int CoordinatorUnreachable = 22;
 }

@@ -31,6 +31,7 @@ public sealed partial class CpuCore
         RunState = State, ShutdownReason = ShutdownReason, SipiAccepted = _sipiAccepted,
         NmiBlocked = _nmiBlocked, NmiPending = _nmiPending, InterruptShadow = (int)_shadow,
         EventDepth = _eventDepth, Deliveries = _deliveries, PendingDr6 = _pendingDr6,
+        ExtendedState = SaveExtendedImage(), FpuCs = FpuCs, FpuDs = FpuDs, Xcr0 = Xcr0,
     };
 
     /// <summary>
@@ -66,6 +67,8 @@ public sealed partial class CpuCore
         State = state.RunState; ShutdownReason = state.ShutdownReason; _sipiAccepted = state.SipiAccepted;
         _nmiBlocked = state.NmiBlocked; _nmiPending = state.NmiPending; _shadow = (InterruptShadow)state.InterruptShadow;
         _eventDepth = state.EventDepth; _deliveries = state.Deliveries; _pendingDr6 = state.PendingDr6;
+        RestoreExtendedImage(state.ExtendedState);
+        FpuCs = state.FpuCs; FpuDs = state.FpuDs; Xcr0 = state.Xcr0;
         // Transient per-instruction state.
         _instructionBreakpointFault = false;
         _tfAtStart = false;

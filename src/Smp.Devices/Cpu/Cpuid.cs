@@ -3,14 +3,14 @@ namespace Smp.Devices.Cpu;
 /// <summary>
 /// CPUID (SDM Vol. 2A "CPUID—CPU Identification"). The feature bits describe exactly what this
 /// simulator implements: integer, system and paging features, the local APIC (xAPIC and x2APIC),
-/// SYSCALL/SYSENTER, the TSC and the x87 FPU. There is no MMX, SSE or AVX, so their bits (and the
-/// CR4 bits that depend on them, OSFXSR/OSXMMEXCPT/OSXSAVE) are 0. Adjust the constants below
+/// SYSCALL/SYSENTER, the TSC, the x87 FPU, MMX, SSE to SSE4.2, FXSAVE and XSAVE (x87 and SSE state). There is
+/// no AVX. Adjust the constants below
 /// when an instruction group is added (and CR4's writable bits follow <see cref="Cr4Supported"/>).
 /// </summary>
-public static class Cpuid
+public static partial class Cpuid
 {
-    /// <summary>Highest basic leaf (0xB: x2APIC topology).</summary>
-    public const uint MaxBasicLeaf = 0xB;
+    /// <summary>Highest basic leaf (0xD: XSAVE state enumeration).</summary>
+    public const uint MaxBasicLeaf = 0xD;
 
     /// <summary>Highest extended leaf (0x80000008: address sizes).</summary>
     public const uint MaxExtendedLeaf = 0x8000_0008;
@@ -51,10 +51,12 @@ public static class Cpuid
     public const uint EdxClfsh = 1u << 19;
     /// <summary>EDX[28] HTT: EBX[23:16] is meaningful (more than one logical processor per package).</summary>
     public const uint EdxHtt = 1u << 28;
+    /// <summary>EDX[23] MMX, [24] FXSR (FXSAVE/FXRSTOR, CR4.OSFXSR), [25] SSE, [26] SSE2.</summary>
+    public const uint EdxMmx = 1u << 23, EdxFxsr = 1u << 24, EdxSse = 1u << 25, EdxSse2 = 1u << 26;
 
-    /// <summary>The CPUID.01H:EDX features implemented (VME, MCE, MCA, MMX, FXSR, SSE, SSE2 are not).</summary>
+    /// <summary>The CPUID.01H:EDX features implemented (VME, MCE, MCA are not).</summary>
     public const uint Leaf1Edx = EdxFpu | EdxDe | EdxPse | EdxTsc | EdxMsr | EdxPae | EdxCx8 | EdxApic | EdxSep | EdxMtrr
-        | EdxPge | EdxCmov | EdxPat | EdxPse36 | EdxClfsh;
+        | EdxPge | EdxCmov | EdxPat | EdxPse36 | EdxClfsh | EdxMmx | EdxFxsr | EdxSse | EdxSse2;
 
     // ---- CPUID.01H:ECX bits ----
     /// <summary>ECX[13] CMPXCHG16B.</summary>
@@ -66,12 +68,14 @@ public static class Cpuid
     public const uint EcxTscDeadline = 1u << 24;
     /// <summary>ECX[23] POPCNT.</summary>
     public const uint EcxPopcnt = 1u << 23;
+    /// <summary>ECX[20] SSE4.2.</summary>
+    public const uint EcxSse42 = 1u << 20;
 
     /// <summary>
-    /// The CPUID.01H:ECX features implemented: x2APIC. CX16 and POPCNT are left out until the
-    /// integer-instruction families implement CMPXCHG16B and POPCNT; no SSE3+ / AVX / XSAVE.
+    /// The CPUID.01H:ECX features implemented: x2APIC, SSE3, SSSE3, SSE4.1, SSE4.2 and XSAVE. CX16 and POPCNT are left
+    /// out until the integer-instruction families implement CMPXCHG16B and POPCNT; no AVX.
     /// </summary>
-    public const uint Leaf1Ecx = EcxX2Apic;
+    public const uint Leaf1Ecx = EcxX2Apic | EcxSse3 | EcxSsse3 | EcxSse41 | EcxSse42 | EcxXsave;
 
     // ---- CPUID.80000001H ----
     /// <summary>EDX[11] SYSCALL/SYSRET in 64-bit mode.</summary>
@@ -92,10 +96,11 @@ public static class Cpuid
     public const uint ExtLeafEcx = ExtEcxLahfSahf;
 
     /// <summary>
-    /// The CR4 bits MOV to CR4 accepts (others raise #GP): TSD, DE, PSE, PAE, PGE, following the
-    /// features above. VME, PVI, MCE, PCE, OSFXSR, UMIP, LA57, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP are not offered.
+    /// The CR4 bits MOV to CR4 accepts (others raise #GP): TSD, DE, PSE, PAE, PGE, OSFXSR, OSXMMEXCPT, OSXSAVE,
+    /// following the features above. VME, PVI, MCE, PCE, UMIP, LA57, FSGSBASE, PCIDE, SMEP, SMAP are not offered.
     /// </summary>
-    public const ulong Cr4Supported = CpuCore.Cr4Tsd | CpuCore.Cr4De | CpuCore.Cr4Pse | CpuCore.Cr4Pae | CpuCore.Cr4Pge;
+    public const ulong Cr4Supported = CpuCore.Cr4Tsd | CpuCore.Cr4De | CpuCore.Cr4Pse | CpuCore.Cr4Pae | CpuCore.Cr4Pge
+        | CpuCore.Cr4Osfxsr | CpuCore.Cr4Osxmmexcpt | CpuCore.Cr4Osxsave;
 
     /// <summary>
     /// Executes CPUID for <paramref name="cpu"/> with EAX = <paramref name="leaf"/> and ECX = <paramref name="subleaf"/>.
@@ -126,6 +131,7 @@ public static class Cpuid
                 if (cores > 1) edx |= EdxHtt;
                 // The APIC flag follows IA32_APIC_BASE.EN (SDM Vol. 3A §10.4.3).
                 if ((cpu.ApicBaseMsr & Msr.ApicBaseEnable) == 0) edx &= ~EdxApic;
+                AdjustLeaf1(cpu, ref ecx, ref edx);
                 break;
             case 2:
                 eax = 1; // one iteration, no descriptors (cache data via leaf 4 is not reported either)
@@ -140,6 +146,9 @@ public static class Cpuid
                 ecx = subleaf & 0xFF;
                 if (subleaf == 0) { eax = 0; ebx = 1; ecx |= 1u << 8; }
                 else if (subleaf == 1) { eax = (uint)coreBits; ebx = (uint)cores; ecx |= 2u << 8; }
+                break;
+            case 0xD:
+                QueryXsaveLeaf(cpu, subleaf, ref eax, ref ebx, ref ecx, ref edx);
                 break;
             case 0x8000_0000:
                 eax = MaxExtendedLeaf;
@@ -162,6 +171,12 @@ public static class Cpuid
                 break;
         }
     }
+
+    /// <summary>The extended-state family's leaf 0DH (XSAVE components and sizes).</summary>
+    static partial void QueryXsaveLeaf(CpuCore cpu, uint subleaf, ref uint eax, ref uint ebx, ref uint ecx, ref uint edx);
+
+    /// <summary>Dynamic CPUID.01H bits of the SIMD families (OSXSAVE mirrors CR4.OSXSAVE).</summary>
+    static partial void AdjustLeaf1(CpuCore cpu, ref uint ecx, ref uint edx);
 
     private static uint BrandDword(int offset)
     {

@@ -113,6 +113,17 @@ public sealed record CpuState
     public long Deliveries { get; init; }
     /// <summary>DR6 bits of debug traps waiting for the next boundary.</summary>
     public ulong PendingDr6 { get; init; }
+    /// <summary>
+    /// The x87, MMX and SSE state as FXSAVE64 stores it (512 bytes: FCW, FSW, abridged tags, FOP, 64-bit FPU IP/DP,
+    /// MXCSR, ST0–ST7, XMM0–XMM15); the full tag word follows from the abridged one and the register contents.
+    /// </summary>
+    public required byte[] ExtendedState { get; init; }
+    /// <summary>The x87 last-instruction CS and last-operand DS selectors (not in the 64-bit FXSAVE layout).</summary>
+    public ushort FpuCs { get; init; }
+    /// <summary>See <see cref="FpuCs"/>.</summary>
+    public ushort FpuDs { get; init; }
+    /// <summary>XCR0.</summary>
+    public ulong Xcr0 { get; init; }
 
     /// <summary>Field-by-field equality, arrays compared element by element.</summary>
     public bool Equals(CpuState? other) =>
@@ -127,7 +138,8 @@ public sealed record CpuState
         && InstructionsRetired == other.InstructionsRetired && CycleOffset == other.CycleOffset && TscOffset == other.TscOffset
         && CyclesPerInstruction == other.CyclesPerInstruction && FrequencyHz == other.FrequencyHz && RunState == other.RunState
         && ShutdownReason == other.ShutdownReason && SipiAccepted == other.SipiAccepted && NmiBlocked == other.NmiBlocked && NmiPending == other.NmiPending
-        && InterruptShadow == other.InterruptShadow && EventDepth == other.EventDepth && Deliveries == other.Deliveries && PendingDr6 == other.PendingDr6;
+        && InterruptShadow == other.InterruptShadow && EventDepth == other.EventDepth && Deliveries == other.Deliveries && PendingDr6 == other.PendingDr6
+        && ExtendedState.AsSpan().SequenceEqual(other.ExtendedState) && FpuCs == other.FpuCs && FpuDs == other.FpuDs && Xcr0 == other.Xcr0;
 
     /// <summary>A hash of the registers most likely to differ.</summary>
     public override int GetHashCode() => HashCode.Combine(Rip, Rflags, Gprs[0], Gprs[4], Cr3, InstructionsRetired, RunState);

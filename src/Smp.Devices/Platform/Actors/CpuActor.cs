@@ -154,7 +154,17 @@ public sealed class CpuActor : SimActor
                 return;
             }
 
-            long used = _core.Run(granted);
+            ExecutingCpu.Enter(_core); // MMIO devices read this CPU's clock
+            long used;
+            try
+            {
+                used = _core.Run(granted);
+            }
+            finally
+            {
+                ExecutingCpu.Leave();
+            }
+
             control.Settle(granted, used);
         }
 

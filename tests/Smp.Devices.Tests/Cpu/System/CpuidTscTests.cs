@@ -41,7 +41,7 @@ public class CpuidTscTests
     public void Leaf_0_reports_max_leaf_and_GenuineIntel()
     {
         var (a, b, c, d) = RunCpuid(0);
-        Assert.Equal(0xBu, a);
+        Assert.Equal(0xDu, a);
         Assert.Equal("GenuineIntel", Ascii(b, d, c));
     }
 
@@ -53,10 +53,9 @@ public class CpuidTscTests
         Assert.Equal(5u, b >> 24);                   // initial APIC ID
         Assert.Equal(1u, (b >> 16) & 0xFF);          // one logical processor per package
         Assert.Equal(8u, (b >> 8) & 0xFF);           // CLFLUSH line 64 bytes
-        Assert.Equal(1u << 21, c);                   // x2APIC only
+        Assert.Equal(0x0438_0201u, c);               // SSE3 SSSE3 SSE4.1 SSE4.2 x2APIC XSAVE (OSXSAVE off: CR4.OSXSAVE = 0)
         Assert.Equal(1u, d & 1);                     // x87 FPU
-        Assert.Equal(0u, d & (1u << 24 | 1u << 25 | 1u << 26)); // no FXSR, SSE, SSE2
-        Assert.Equal(0x000B_BB7DU, d);               // FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH
+        Assert.Equal(0x078B_BB7DU, d);               // FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2
     }
 
     [Fact]
@@ -88,8 +87,8 @@ public class CpuidTscTests
     [Fact]
     public void Leaves_above_the_maximum_return_the_highest_basic_leaf()
     {
-        Assert.Equal(RunCpuid(0xB, 1, apicId: 3), RunCpuid(0x20, 1, apicId: 3));
-        Assert.Equal(RunCpuid(0xB, 0, apicId: 3), RunCpuid(0x8000_0009, 0, apicId: 3));
+        Assert.Equal(RunCpuid(0xD, 1, apicId: 3), RunCpuid(0x20, 1, apicId: 3));
+        Assert.Equal(RunCpuid(0xD, 0, apicId: 3), RunCpuid(0x8000_0009, 0, apicId: 3));
     }
 
     [Fact]
