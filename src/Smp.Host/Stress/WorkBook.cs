@@ -88,7 +88,11 @@ internal sealed class WorkBook
     {
         if (!_leases.Remove(id, out var lease)) return [];
         ulong end = Math.Min(lease.Hi, lease.Lo + count);
-        if (accepted) _done.Add(lease.Lo, end);
+        if (accepted)
+        {
+            _done.Add(lease.Lo, end);
+            _pending.Remove(lease.Lo, end); // queued again while its runner was unreachable, and done after all
+        }
         Release(lease);
         var redundant = new List<Lease>();
         if (accepted)

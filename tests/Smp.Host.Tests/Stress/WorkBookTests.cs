@@ -45,6 +45,22 @@ public sealed class WorkBookTests
     }
 
     [Fact]
+    public void A_late_result_of_an_unreachable_runner_takes_its_seeds_off_the_queue()
+    {
+        var book = Book(10_000);
+        var a = book.Next("a", 0, backups: false)!;
+        ulong waiting = book.Waiting;
+
+        book.Suspect("a");
+        Assert.Equal(waiting + (a.Hi - a.Lo), book.Waiting);
+        // Nobody took the seeds again before the late result arrived: they are done and no longer wait.
+        book.Finish(a.Id, a.Hi - a.Lo, accepted: true);
+        Assert.Equal(a.Hi - a.Lo, book.Done);
+        Assert.Equal(waiting, book.Waiting);
+        Assert.Equal(book.Total, book.Done + book.Waiting);
+    }
+
+    [Fact]
     public void A_dropped_runner_s_ranges_and_the_rest_of_a_cut_range_wait_again()
     {
         var book = Book(10_000);
