@@ -85,6 +85,18 @@ public sealed record CpuState
     public required ulong[] MtrrVariable { get; init; }
     /// <summary>The fixed-range MTRRs.</summary>
     public required ulong[] MtrrFixed { get; init; }
+    /// <summary>IA32_FEATURE_CONTROL.</summary>
+    public ulong FeatureControl { get; init; }
+    /// <summary>IA32_TSC_ADJUST.</summary>
+    public ulong TscAdjust { get; init; }
+    /// <summary>IA32_DEBUGCTL.</summary>
+    public ulong DebugCtl { get; init; }
+    /// <summary>The machine-check banks' stored registers: CTL, ADDR, MISC, CTL2 per bank.</summary>
+    public required ulong[] MachineCheckBanks { get; init; }
+    /// <summary>Values drawn by RDRAND/RDSEED (the generator's position).</summary>
+    public ulong RandomDraws { get; init; }
+    /// <summary>The machine's <see cref="Cpu.TscDomain.Latest"/> when the state was saved (0 without a domain).</summary>
+    public ulong TscDomainLatest { get; init; }
     /// <summary>Instructions retired (the clock's basis).</summary>
     public long InstructionsRetired { get; init; }
     /// <summary>Idle and jump cycles added to the clock.</summary>
@@ -135,6 +147,8 @@ public sealed record CpuState
         && Cstar == other.Cstar && Fmask == other.Fmask && KernelGsBase == other.KernelGsBase && TscAux == other.TscAux && SysenterCs == other.SysenterCs
         && SysenterEsp == other.SysenterEsp && SysenterEip == other.SysenterEip && MiscEnable == other.MiscEnable && Pat == other.Pat
         && MtrrDefType == other.MtrrDefType && MtrrVariable.AsSpan().SequenceEqual(other.MtrrVariable) && MtrrFixed.AsSpan().SequenceEqual(other.MtrrFixed)
+        && FeatureControl == other.FeatureControl && TscAdjust == other.TscAdjust && DebugCtl == other.DebugCtl
+        && MachineCheckBanks.AsSpan().SequenceEqual(other.MachineCheckBanks) && RandomDraws == other.RandomDraws && TscDomainLatest == other.TscDomainLatest
         && InstructionsRetired == other.InstructionsRetired && CycleOffset == other.CycleOffset && TscOffset == other.TscOffset
         && CyclesPerInstruction == other.CyclesPerInstruction && FrequencyHz == other.FrequencyHz && RunState == other.RunState
         && ShutdownReason == other.ShutdownReason && SipiAccepted == other.SipiAccepted && NmiBlocked == other.NmiBlocked && NmiPending == other.NmiPending

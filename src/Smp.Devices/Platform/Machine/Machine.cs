@@ -63,6 +63,7 @@ public sealed class Machine : IDisposable
             : e820 => biosFactory(new BiosServicesContext(memory, e820, disk, console, config.Cpus, platform, kernel));
         var memoryController = MemoryController;
         Bios = Simulation.ActorOf(Props.Create(() => new BiosActor(services, memoryController)), "bios");
+        var tscDomain = new TscDomain();   // one ordered TSC for all CPUs (invariant TSC across packages)
         var apicIds = new uint[config.Cpus];
         for (int i = 0; i < config.Cpus; i++) apicIds[i] = Platform.ApicIds[i];
         long latency = config.BusLatency;
@@ -76,6 +77,7 @@ public sealed class Machine : IDisposable
             {
                 CyclesPerInstruction = config.CyclesPerInstruction,
                 FrequencyHz = config.FrequencyHz,
+                TscDomain = tscDomain,
             };
             var apic = new LocalApic(Platform.ApicIds[i], () => core.SimulatedNanoseconds);
             if (i == 0)
