@@ -94,7 +94,8 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
 
     private void OnPart(Part p)
     {
-        if (p.Campaign != _host.CampaignId) return;
+        // Once over, the report is being written or is written: nothing more goes into it.
+        if (p.Campaign != _host.CampaignId || _over) return;
         var lease = _book.Find(p.Lease);
         if (_gone.Contains(p.Node) || lease is null || lease.Node != p.Node)
         {

@@ -80,7 +80,25 @@ internal static class ClusterConfig
             """)
             .WithFallback(SimulationConfig.Akka)
             .WithFallback(ClusterSingleton.DefaultConfig());
-        return ActorSystem.Create(SystemName, config);
+        try
+        {
+            return ActorSystem.Create(SystemName, config);
+        }
+        catch (Exception ex) when (BindFailure(ex) is { } socket)
+        {
+            throw new ClusterBindException(string.Create(CultureInfo.InvariantCulture, $"cannot listen on {host}:{port}: {socket.Message}"), ex);
+        }
+    }
+
+    // The socket error under remoting's "Failed to bind" (nested in aggregate exceptions), or null for any other failure.
+    private static SocketException? BindFailure(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SocketException socket) return socket;
+            if (ex is AggregateException { InnerExceptions.Count: > 0 } many && BindFailure(many.InnerExceptions[0]) is { } inner) return inner;
+        }
+        return null;
     }
 
     /// <summary>The address of the node listening at <paramref name="endpoint"/>.</summary>
@@ -111,3 +129,8 @@ internal static class ClusterConfig
         }
     }
 }
+
+/// <summary>A node could not listen on its address (the port is taken, or the address is not this machine's): bad input, not a bug.</summary>
+/// <param name="message">One sentence naming the address and the reason.</param>
+/// <param name="inner">Remoting's exception.</param>
+internal sealed class ClusterBindException(string message, Exception inner) : Exception(message, inner);

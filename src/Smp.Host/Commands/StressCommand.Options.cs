@@ -58,7 +58,7 @@ internal static partial class StressCommand
         public Option<FileInfo?> Report { get; } = new("--report")
         {
             Description = "Write the JSON report (campaign, completed ranges, totals, every violation with its seed and oops) to FILE; the path " +
-                $"is checked before the campaign starts, and a report that cannot be written gives exit code {ExitCodes.ExportFailed}. The seeds' " +
+                $"is checked before the campaign starts (exit code {ExitCodes.Usage} when it cannot be written), and a write that fails at the end gives exit code {ExitCodes.ExportFailed}. The seeds' " +
                 "outcomes are journaled in FILE.journal as they complete (deleted once the report is written), so a campaign killed even with " +
                 "SIGKILL continues with --resume FILE.",
             HelpName = "FILE.json",

@@ -72,6 +72,20 @@ internal static partial class StressCommand
             return ExitCodes.Usage;
         }
 
+        // Listening first, so that an address that cannot be bound leaves no journal behind; the coordinator leaves the
+        // cluster when disposed, after the report is written.
+        ClusterCoordinator? coordinator;
+        try
+        {
+            coordinator = cluster is null ? null : new ClusterCoordinator(cluster);
+        }
+        catch (ClusterBindException ex)
+        {
+            err.WriteLine($"smp stress: --cluster {ex.Message}.");
+            return ExitCodes.Usage;
+        }
+        using var leave = coordinator;
+
         StressReport? report;
         if (resume is not null)
         {
@@ -97,9 +111,9 @@ internal static partial class StressCommand
         using (report)
         {
             using var signals = StopSignals.Listen(err);
-            bool complete = StressProgress.Run(report, err, (sink, log) => cluster is null
+            bool complete = StressProgress.Run(report, err, (sink, log) => coordinator is null
                 ? LocalCampaign.Run(report, parse.GetValue(o.Threads), signals.Token, (done, found) => sink(done, found, -1))
-                : ClusterCoordinator.Run(report, cluster, log, sink, signals.Token));
+                : coordinator.Run(report, log, sink, signals.Token));
             var output = new StringWriter { NewLine = "\n" };
             report.WriteFindings(output, OopsesPrinted);
             output.Write(report.Summary());

@@ -52,8 +52,16 @@ internal static class WorkerCommand
             }
 
             using var signals = StopSignals.Listen(err);
-            return ClusterWorker.Run(parse.GetValue(join)!, parse.GetValue(threads), parse.GetValue(host),
-                TimeSpan.FromSeconds(parse.GetValue(wait)), Log, signals.Token);
+            try
+            {
+                return ClusterWorker.Run(parse.GetValue(join)!, parse.GetValue(threads), parse.GetValue(host),
+                    TimeSpan.FromSeconds(parse.GetValue(wait)), Log, signals.Token);
+            }
+            catch (ClusterBindException ex)
+            {
+                Log($"{ex.Message} (give --host an address of this machine).");
+                return ExitCodes.Usage;
+            }
         }));
         return command;
     }
