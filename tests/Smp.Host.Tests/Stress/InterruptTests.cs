@@ -79,6 +79,40 @@ public sealed partial class InterruptTests(UninterruptedReport whole, ITestOutpu
         Assert.Equal(whole.Out, resumed.Out);
     }
 
+    [GeneratedRegex(@"--join (\S+)$")]
+    private static partial Regex JoinAddress();
+
+    [Fact]
+    public void SIGINT_to_a_cluster_coordinator_writes_the_partial_report_at_once_and_resume_completes_it()
+    {
+        string report = Path.Combine(_dir, "c.json");
+        var patience = TimeSpan.FromMinutes(2);
+        using var coordinator = SmpProcess.Start(_dir, "stress", "--seeds", UninterruptedReport.Seeds, "--cluster", "127.0.0.1:0", "--report", report);
+        string address = JoinAddress().Match(coordinator.WaitFor(l => JoinAddress().IsMatch(l), patience).Line).Groups[1].Value;
+        using var worker = SmpProcess.Start(_dir, "worker", "--join", address);
+        worker.WaitFor(l => l.Contains(" done on thread ", StringComparison.Ordinal), patience);
+        coordinator.Signal(2);
+
+        // The seeds of the worker's cut range count.
+        var stopped = coordinator.WaitFor(l => l.StartsWith("smp stress: stopped by SIGINT after ", StringComparison.Ordinal), patience);
+        Assert.Equal(ExitCodes.Interrupted, coordinator.WaitForExit(patience).Code);
+        Assert.Equal(ExitCodes.Interrupted, worker.WaitForExit(patience).Code);
+        using (var partial = JsonDocument.Parse(File.ReadAllBytes(report)))
+        {
+            var root = partial.RootElement;
+            Assert.True(root.GetProperty("partial").GetBoolean());
+            long seeds = root.GetProperty("totals").GetProperty("seeds").GetInt64();
+            Assert.Contains($" after {seeds}/3000 seeds,", stopped.Line);
+            var completed = Assert.Single(root.GetProperty("completed").EnumerateArray());
+            Assert.Equal((0UL, (ulong)seeds - 1), (completed.GetProperty("first").GetUInt64(), completed.GetProperty("last").GetUInt64()));
+        }
+
+        var resumed = Cli.Run("stress", "--resume", report);
+        Assert.Equal(ExitCodes.Ok, resumed.ExitCode);
+        Assert.Equal(whole.Bytes, File.ReadAllBytes(report));
+        Assert.Equal(whole.Out, resumed.Out);
+    }
+
     [Fact]
     public void A_campaign_killed_with_SIGKILL_resumes_from_its_journal()
     {
