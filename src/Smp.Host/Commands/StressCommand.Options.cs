@@ -85,7 +85,8 @@ internal static partial class StressCommand
         public Option<ClusterEndpoint?> Cluster { get; } = new("--cluster")
         {
             Description = "Run the campaign over a cluster: this process becomes the coordinator, listening on HOST:PORT (port 0: any free one, " +
-                "printed), and hands ranges of seeds to the workers that join it (smp worker --join HOST:PORT); it runs no seed itself.",
+                $"printed; exit code {ExitCodes.Usage} when it cannot listen there), and hands ranges of seeds to the workers that join it (smp worker --join HOST:PORT); " +
+                "it runs no seed itself.",
             HelpName = "HOST:PORT",
             CustomParser = ClusterEndpoint.Parse,
         };

@@ -38,7 +38,8 @@ internal static class WorkerCommand
             "Join a cluster stress campaign (smp stress --cluster) and run ranges of its seeds until it is complete; any number of workers " +
             "may join or leave at any time, and a range whose worker dies runs again elsewhere. Exit codes: " +
             $"{ExitCodes.Ok} the campaign is complete, {ExitCodes.Interrupted} stopped (SIGINT, SIGTERM, or the coordinator was stopped; " +
-            $"the seeds run are sent first), {ExitCodes.CoordinatorUnreachable} no coordinator within --wait. Progress lines go to stderr.")
+            $"the seeds run are sent first), {ExitCodes.CoordinatorUnreachable} no coordinator within --wait, {ExitCodes.Usage} bad arguments " +
+            "(among them a --host this machine cannot listen on). Progress lines go to stderr.")
         {
             join, threads, host, wait,
         };
