@@ -26,8 +26,6 @@ public sealed partial class ClusterCampaignTests(ITestOutputHelper output) : IDi
         Directory.Delete(_dir, recursive: true);
     }
 
-    [GeneratedRegex(@"--join (\S+)$")]
-    private static partial Regex JoinAddress();
 
     [GeneratedRegex(@"^smp worker: range (\d+)\.\.(\d+) started")]
     private static partial Regex RangeStarted();
@@ -39,7 +37,7 @@ public sealed partial class ClusterCampaignTests(ITestOutputHelper output) : IDi
         // The same seeds in one process, meanwhile (the cluster spends seconds waiting for joins and the failure detector).
         var one = _alone = Task.Run(() => Cli.Run("stress", "--seeds", "0..9999", "--report", alone));
         using var coordinator = SmpProcess.Start(_dir, "stress", "--seeds", "0..9999", "--cluster", "127.0.0.1:0", "--report", report);
-        string address = JoinAddress().Match(coordinator.WaitFor(l => JoinAddress().IsMatch(l), Patience).Line).Groups[1].Value;
+        string address = coordinator.JoinAddress(Patience);
         using var doomed = SmpProcess.Start(_dir, "worker", "--join", address);
         using var survivor = SmpProcess.Start(_dir, "worker", "--join", address);
 

@@ -79,8 +79,6 @@ public sealed partial class InterruptTests(UninterruptedReport whole, ITestOutpu
         Assert.Equal(whole.Out, resumed.Out);
     }
 
-    [GeneratedRegex(@"--join (\S+)$")]
-    private static partial Regex JoinAddress();
 
     [Fact]
     public void SIGINT_to_a_cluster_coordinator_writes_the_partial_report_at_once_and_resume_completes_it()
@@ -88,7 +86,7 @@ public sealed partial class InterruptTests(UninterruptedReport whole, ITestOutpu
         string report = Path.Combine(_dir, "c.json");
         var patience = TimeSpan.FromMinutes(2);
         using var coordinator = SmpProcess.Start(_dir, "stress", "--seeds", UninterruptedReport.Seeds, "--cluster", "127.0.0.1:0", "--report", report);
-        string address = JoinAddress().Match(coordinator.WaitFor(l => JoinAddress().IsMatch(l), patience).Line).Groups[1].Value;
+        string address = coordinator.JoinAddress(patience);
         using var worker = SmpProcess.Start(_dir, "worker", "--join", address);
         worker.WaitFor(l => l.Contains(" done on thread ", StringComparison.Ordinal), patience);
         coordinator.Signal(2);

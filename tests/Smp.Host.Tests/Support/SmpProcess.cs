@@ -62,6 +62,12 @@ public sealed partial class SmpProcess : IDisposable
         return default;
     }
 
+    /// <summary>The HOST:PORT a coordinator (<c>smp stress --cluster</c>) tells workers to join, once it prints it.</summary>
+    public string JoinAddress(TimeSpan timeout) => JoinLine().Match(WaitFor(l => JoinLine().IsMatch(l), timeout).Line).Groups[1].Value;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"--join (\S+)$")]
+    private static partial System.Text.RegularExpressions.Regex JoinLine();
+
     /// <summary>Time since the process started.</summary>
     public TimeSpan Now => _clock.Elapsed;
 
