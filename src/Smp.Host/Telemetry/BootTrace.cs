@@ -72,6 +72,12 @@ public sealed class BootTrace
     /// <summary>Every IPI sent, in sending order.</summary>
     public IReadOnlyList<TraceIpi> Ipis => _ipis;
 
+    /// <summary>
+    /// While true, events (mode changes, table loads, MSR writes, exceptions, IPIs…) are not recorded; spans still open
+    /// and close, so the timeline stays whole. gdb's <c>monitor trace off</c> sets it.
+    /// </summary>
+    public bool EventsPaused { get; set; }
+
     /// <summary>Whether <see cref="End"/> was called.</summary>
     public bool Ended { get; private set; }
 
@@ -560,6 +566,11 @@ public sealed class BootTrace
 
     private void AddEventCore(int cpu, string name, long timeNs, List<TraceAttribute> attributes)
     {
+        if (EventsPaused)
+        {
+            return;
+        }
+
         var state = State(cpu, timeNs);
         var span = state.Stack.Count > 0 ? state.Stack[^1] : state.Span;
         span.AddEvent(new TraceEvent(name, timeNs, cpu, attributes));

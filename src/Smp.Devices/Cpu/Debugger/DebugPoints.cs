@@ -9,8 +9,8 @@ namespace Smp.Devices.Cpu.Debugger;
 /// </summary>
 public sealed class DebugPoints
 {
-    private readonly Dictionary<ulong, int> _software = [];
-    private readonly Dictionary<ulong, int> _hardware = [];
+    private readonly HashSet<ulong> _software = [];
+    private readonly HashSet<ulong> _hardware = [];
     private readonly List<Watchpoint> _watchpoints = [];
     private readonly HashSet<ulong> _watchedPages = [];
 
@@ -41,42 +41,35 @@ public sealed class DebugPoints
     /// <summary>Whether a breakpoint (of either kind) is set at <paramref name="linearAddress"/>.</summary>
     /// <param name="linearAddress">A linear address.</param>
     /// <returns>True when a CPU about to execute there stops.</returns>
-    public bool IsBreakpoint(ulong linearAddress) => _software.ContainsKey(linearAddress) || _hardware.ContainsKey(linearAddress);
+    public bool IsBreakpoint(ulong linearAddress) => _software.Contains(linearAddress) || _hardware.Contains(linearAddress);
 
     /// <summary>Whether a software breakpoint (gdb's Z0) is set at <paramref name="linearAddress"/>.</summary>
     /// <param name="linearAddress">A linear address.</param>
     /// <returns>True for a Z0 breakpoint.</returns>
-    public bool IsSoftwareBreakpoint(ulong linearAddress) => _software.ContainsKey(linearAddress);
+    public bool IsSoftwareBreakpoint(ulong linearAddress) => _software.Contains(linearAddress);
 
-    /// <summary>Sets a breakpoint (counted: setting it twice needs two removals, as gdb expects of Z/z).</summary>
+    /// <summary>Sets a breakpoint; setting one that is set changes nothing (gdb's Z and z packets are idempotent).</summary>
     /// <param name="linearAddress">The linear address of the instruction.</param>
     /// <param name="hardware">A hardware breakpoint (Z1) rather than a software one (Z0); both work the same way here.</param>
     public void AddBreakpoint(ulong linearAddress, bool hardware)
     {
-        var set = hardware ? _hardware : _software;
-        set[linearAddress] = set.GetValueOrDefault(linearAddress) + 1;
-        BreakpointVersion++;
+        if ((hardware ? _hardware : _software).Add(linearAddress)) BreakpointVersion++;
     }
 
-    /// <summary>Removes one breakpoint at <paramref name="linearAddress"/>.</summary>
+    /// <summary>Removes the breakpoint of that kind at <paramref name="linearAddress"/>, if any.</summary>
     /// <param name="linearAddress">The linear address.</param>
     /// <param name="hardware">Which kind.</param>
-    /// <returns>False when none of that kind was set there.</returns>
-    public bool RemoveBreakpoint(ulong linearAddress, bool hardware)
+    public void RemoveBreakpoint(ulong linearAddress, bool hardware)
     {
-        var set = hardware ? _hardware : _software;
-        if (!set.TryGetValue(linearAddress, out int count)) return false;
-        if (count == 1) set.Remove(linearAddress);
-        else set[linearAddress] = count - 1;
-        BreakpointVersion++;
-        return true;
+        if ((hardware ? _hardware : _software).Remove(linearAddress)) BreakpointVersion++;
     }
 
-    /// <summary>Sets a watchpoint.</summary>
+    /// <summary>Sets a watchpoint (idempotent, as gdb's Z packets are).</summary>
     /// <param name="watchpoint">The range and kind.</param>
     /// <returns>False when the range is empty, longer than <see cref="MaxWatchLength"/>, wraps, or <see cref="MaxWatchpoints"/> are set.</returns>
     public bool AddWatchpoint(Watchpoint watchpoint)
     {
+        if (_watchpoints.Contains(watchpoint)) return true;
         if (watchpoint.Length == 0 || watchpoint.Length > MaxWatchLength || watchpoint.Address + watchpoint.Length < watchpoint.Address
             || _watchpoints.Count >= MaxWatchpoints)
         {
@@ -88,14 +81,11 @@ public sealed class DebugPoints
         return true;
     }
 
-    /// <summary>Removes one watchpoint equal to <paramref name="watchpoint"/>.</summary>
+    /// <summary>Removes the watchpoint equal to <paramref name="watchpoint"/>, if any.</summary>
     /// <param name="watchpoint">The range and kind it was set with.</param>
-    /// <returns>False when none was set.</returns>
-    public bool RemoveWatchpoint(Watchpoint watchpoint)
+    public void RemoveWatchpoint(Watchpoint watchpoint)
     {
-        if (!_watchpoints.Remove(watchpoint)) return false;
-        RebuildPages();
-        return true;
+        if (_watchpoints.Remove(watchpoint)) RebuildPages();
     }
 
     /// <summary>Removes every breakpoint and watchpoint (a debugger detached).</summary>

@@ -23,6 +23,9 @@ public enum StopReason
 
     /// <summary>An actor failed (a simulator bug).</summary>
     ActorFailure,
+
+    /// <summary>A debugger killed the run (gdb's <c>kill</c>) where it stood.</summary>
+    DebuggerKill,
 }
 
 /// <summary>
