@@ -6,8 +6,9 @@ namespace Smp.Host.Gdb;
 /// <summary>
 /// The register set gdb is told about (GDB manual, "Target Descriptions", and its "i386 Features"): the x86-64 view
 /// (the default, as QEMU's x86-64 machine has) or the i386 view that gdb's <c>i386</c> and <c>i8086</c> architectures
-/// need for real- and protected-mode code. Both carry gdb's standard features (core with the x87 registers, sse,
-/// segments with fs_base/gs_base) and one of ours with k_gs_base, CR0/2/3/4/8 and EFER. Register numbers in <c>p</c>/<c>P</c>
+/// need for real- and protected-mode code. Both carry gdb's standard features (core with the x87 registers, sse; the
+/// x86-64 view also segments with fs_base/gs_base) and one of ours with k_gs_base, CR0/2/3/4/8 and EFER (and in the i386
+/// view fs_base/gs_base). Register numbers in <c>p</c>/<c>P</c>
 /// packets and the order of the <c>g</c> packet are the order of <see cref="Registers"/>.
 /// </summary>
 internal sealed class GdbTargetDescription
@@ -29,13 +30,14 @@ internal sealed class GdbTargetDescription
         ("org.smp.x86.system", System()),
     ]);
 
-    /// <summary>The 32-bit view gdb's i386 and i8086 architectures expect: EAX…EDI, EIP, 8 XMM registers, 32-bit bases.</summary>
+    /// <summary>The 32-bit view gdb's i386 and i8086 architectures expect: EAX…EDI, EIP, 8 XMM registers.</summary>
     public static GdbTargetDescription I386 { get; } = new("i386", "i386",
     [
         ("org.gnu.gdb.i386.core", [.. Gprs32(), new("eip", 32, "code_ptr", GdbRegisterKind.Pc, 0), .. FlagsSegmentsX87()]),
         ("org.gnu.gdb.i386.sse", Sse(8)),
-        ("org.gnu.gdb.i386.segments", [new("fs_base", 32, "int", GdbRegisterKind.Base, 0), new("gs_base", 32, "int", GdbRegisterKind.Base, 1)]),
-        ("org.smp.x86.system", System()),
+        // Not gdb's segments feature: gdb 13's i386 (non-Linux) architecture numbers its fs_base beyond its register
+        // count and fails an assertion when it reads the description; here the bases are plain extra registers.
+        ("org.smp.x86.system", [new("fs_base", 64, "int64", GdbRegisterKind.Base, 0), new("gs_base", 64, "int64", GdbRegisterKind.Base, 1), .. System()]),
     ]);
 
     /// <summary>The view's name for messages (<c>x86-64</c>, <c>i386</c>).</summary>
