@@ -147,6 +147,9 @@ internal sealed partial class GdbSession
         if (words.Length == 1) return $"gdb reads the {_viewSetting} register set next (the current one is {_view.Name})";
         if (words.Length != 2 || words[1] is not ("x86-64" or "i386" or "auto")) return "usage: arch [x86-64|i386|auto]";
         _viewSetting = words[1];
-        return $"gdb reads the {NextView().Name} register set after 'unset tdesc filename' (for 16-bit code: then 'set architecture i8086')";
+        var next = NextView();
+        return $"gdb reads the {next.Name} register set after 'unset tdesc filename'" + (next == GdbTargetDescription.I386
+            ? " (then 'set architecture i8086' for 16-bit code; back with 'set architecture auto' first)"
+            : string.Empty);
     }
 }

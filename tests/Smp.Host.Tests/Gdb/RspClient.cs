@@ -12,7 +12,7 @@ internal sealed class RspClient : IDisposable
 
     public RspClient(int port)
     {
-        _client = new TcpClient("127.0.0.1", port) { NoDelay = true, ReceiveTimeout = 120_000 };
+        _client = new TcpClient("127.0.0.1", port) { NoDelay = true, ReceiveTimeout = 60_000 };
         _stream = _client.GetStream();
     }
 
