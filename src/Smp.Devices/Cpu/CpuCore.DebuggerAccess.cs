@@ -28,8 +28,9 @@ public sealed unsafe partial class CpuCore
             if (linear > 0xFFFF_FFFFUL || !TryReadPagingEntry((Cr3 & 0xFFFF_F000UL) + ((linear >> 22) & 0x3FF) * 4, 4, out ulong pde)) return false;
             if ((pde & PtePs) != 0 && (Cr4 & Cr4Pse) != 0)
             {
-                if ((pde & (1UL << 21)) != 0) return false;
-                physical = (pde & 0xFFC0_0000UL) | (((pde >> 13) & 0xFF) << 32) | (linear & 0x3F_FFFF);
+                const int high = MaxPhysAddrBits - 32;   // PSE-36, as Translate
+                if ((pde & (((1UL << 22) - 1) & ~((1UL << (13 + high)) - 1))) != 0) return false;
+                physical = (pde & 0xFFC0_0000UL) | (((pde >> 13) & ((1UL << high) - 1)) << 32) | (linear & 0x3F_FFFF);
                 return true;
             }
 
@@ -43,7 +44,7 @@ public sealed unsafe partial class CpuCore
         if (LongModeActive)
         {
             if ((ulong)(((long)linear << 16) >> 16) != linear) return false;
-            table = Cr3 & AddrMask40;
+            table = Cr3 & PhysAddrMask;
             level = 4;
         }
         else
@@ -51,24 +52,27 @@ public sealed unsafe partial class CpuCore
             if (linear > 0xFFFF_FFFFUL) return false;
             ulong pdpte = _pdpte[(linear >> 30) & 3];
             if ((pdpte & PteP) == 0) return false;
-            table = pdpte & AddrMask40;
+            table = pdpte & PhysAddrMask;
             level = 2;
         }
 
-        ulong reserved = LongModeActive ? 0x000F_F000_0000_0000UL : 0x7FFF_F000_0000_0000UL;
+        // The reserved bits Translate checks (MAXPHYADDR and above, NX without EFER.NXE, PS in a PML4E, the low bits of a
+        // large page's address).
+        ulong reserved = (LongModeActive ? 0x000F_FFFF_FFFF_F000UL : 0x7FFF_FFFF_FFFF_F000UL) & ~PhysAddrMask;
         if ((Efer & 0x800) == 0) reserved |= PteNx;
         for (; level >= 1; level--)
         {
             if (!TryReadPagingEntry(table + ((linear >> (3 + 9 * level)) & 0x1FF) * 8, 8, out ulong e) || (e & reserved) != 0) return false;
-            if ((e & PtePs) != 0 && level >= 3) return false;   // 1 GiB pages are not offered (CPUID), so PS is reserved there
-            if ((e & PtePs) != 0 && level == 2)
+            if ((e & PtePs) != 0 && level == 4) return false;
+            if ((e & PtePs) != 0 && level is 2 or 3)
             {
-                if ((e & 0x1F_E000UL) != 0) return false;
-                physical = (e & AddrMask40 & ~0x1F_FFFFUL) | (linear & 0x1F_FFFF);
+                ulong pageMask = level == 3 ? 0x3FFF_FFFFUL : 0x1F_FFFFUL;
+                if ((e & pageMask & ~0x1FFFUL) != 0) return false;
+                physical = (e & PhysAddrMask & ~pageMask) | (linear & pageMask);
                 return true;
             }
 
-            table = e & AddrMask40;
+            table = e & PhysAddrMask;
         }
 
         physical = table | (linear & 0xFFF);

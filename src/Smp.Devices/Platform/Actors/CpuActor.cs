@@ -48,6 +48,7 @@ public sealed class CpuActor : SimActor
         apic.IpiSent += ipi => TellIfWired(wiring.Bus, ipi);
         apic.RoutingChanged += () => TellIfWired(wiring.Bus, new LocalApicState(index, apic.Id, apic.Ldr, apic.Dfr, apic.Tpr, apic.HardwareEnabled, apic.X2ApicMode));
         apic.NmiRequested += core.InjectNmi;
+        apic.SelfIpiAccepted += (mode, vector) => wiring.Observer?.IpiRouted(index, index, mode, vector, core.SimulatedNanoseconds, core.SimulatedNanoseconds);
         if (wiring.LevelEoi is { } eoi) apic.LevelEoi += eoi;
 
         Receive<RunQuantum>(_ =>
@@ -157,7 +158,7 @@ public sealed class CpuActor : SimActor
                 return;
             }
 
-            long used = _core.Run(granted);
+            long used = RunCore(granted);
             if (SuspendForDebugger(granted, used, until)) return;
             control.Settle(granted, used);
         }
@@ -174,10 +175,23 @@ public sealed class CpuActor : SimActor
         var (granted, used, until) = _suspendedSlice!.Value;
         _suspendedSlice = null;
         var control = _wiring.Control;
-        if (_ports.PendingTrap is null && !control.Stopping) used += _core.Run(granted - used);
+        if (_ports.PendingTrap is null && !control.Stopping) used += RunCore(granted - used);
         if (SuspendForDebugger(granted, used, until)) return;
         control.Settle(granted, used);
         FinishSlice(until);
+    }
+
+    private long RunCore(long budget)
+    {
+        ExecutingCpu.Enter(_core); // MMIO devices read this CPU's clock
+        try
+        {
+            return _core.Run(budget);
+        }
+        finally
+        {
+            ExecutingCpu.Leave();
+        }
     }
 
     private bool SuspendForDebugger(long granted, long used, long until)
