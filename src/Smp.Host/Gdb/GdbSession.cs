@@ -19,6 +19,9 @@ internal sealed partial class GdbSession : IDisposable
     /// <summary>The packet size announced in qSupported (hex 4000): register and memory replies fit in it.</summary>
     public const int PacketSize = 0x4000;
 
+    // Connections that may wait for the attached debugger to leave; more are refused (a client looping on connect).
+    private const int MaxWaiting = 8;
+
     private readonly Machine _machine;
     private readonly MachineDebugger _debugger;
     private readonly BootTrace? _trace;
@@ -31,6 +34,7 @@ internal sealed partial class GdbSession : IDisposable
     // Session-thread state.
     private MachineState _state;
     private GdbConnection? _connection;
+    private readonly Queue<GdbConnection> _waiting = new();   // accepted while a debugger is attached: adopted in turn
     private bool _awaitingStop, _interrupted, _reportSwBreak, _reportHwBreak;
     private int _generalCpu, _continueCpu = -1;
     private int? _reportedCpu;
@@ -94,7 +98,7 @@ internal sealed partial class GdbSession : IDisposable
     }
 
     /// <summary>Called by the accept loop with a new connection.</summary>
-    /// <param name="connection">The connection; its frames already flow to <see cref="OnFrame"/>.</param>
+    /// <param name="connection">The connection, not started: the session starts reading it when it adopts it.</param>
     public void OnConnected(GdbConnection connection) => Post(new ConnectionOpened(connection));
 
     /// <summary>Called on a connection's reader thread for each frame: acknowledges packets at once, queues the rest.</summary>
@@ -116,6 +120,7 @@ internal sealed partial class GdbSession : IDisposable
         _events.CompleteAdding();
         _thread.Join(TimeSpan.FromSeconds(15));
         _connection?.Dispose();
+        while (_waiting.TryDequeue(out var waiting)) waiting.Dispose();
         _resume.Dispose();
     }
 
@@ -180,7 +185,14 @@ internal sealed partial class GdbSession : IDisposable
                 _connection = null;
                 _deferred.Clear();
                 _awaitingStop = false;
-                if (_state == MachineState.Stopped) ResumeDetached();
+                if (_waiting.TryDequeue(out var next))
+                {
+                    // The next debugger takes over the stopped (or stopping) machine, breakpoints and all reset.
+                    _debugger.Points.Clear();
+                    _debugger.PointsChanged();
+                    OnConnectionOpened(next);
+                }
+                else if (_state == MachineState.Stopped) ResumeDetached();
                 else if (_state == MachineState.Running) _debugger.RequestPause();   // detached when it stops
                 break;
             case MachineStopped:
@@ -194,14 +206,22 @@ internal sealed partial class GdbSession : IDisposable
 
     private void OnConnectionOpened(GdbConnection connection)
     {
-        if (_connection is not null || _state == MachineState.Finished)
+        if (_state == MachineState.Finished || _waiting.Count >= MaxWaiting)
         {
-            _err.WriteLine($"smp: gdb stub: connection from {connection.Peer} refused ({(_state == MachineState.Finished ? "the run has ended" : "a debugger is already attached")}).");
+            _err.WriteLine($"smp: gdb stub: connection from {connection.Peer} refused ({(_state == MachineState.Finished ? "the run has ended" : $"a debugger is attached and {MaxWaiting} more wait")}).");
             connection.Dispose();
             return;
         }
 
+        if (_connection is not null)
+        {
+            // As QEMU's socket: a second debugger waits (unread) until the first one leaves.
+            _waiting.Enqueue(connection);
+            return;
+        }
+
         _connection = connection;
+        connection.Start();
         _awaitingStop = _interrupted = false;
         _reportSwBreak = _reportHwBreak = false;
         _viewSetting = "x86-64";
@@ -281,6 +301,7 @@ internal sealed partial class GdbSession : IDisposable
     {
         _state = MachineState.Finished;
         _exitCode = result.Reason == StopReason.DebugExit ? result.ExitCode ?? 0 : 0;
+        while (_waiting.TryDequeue(out var waiting)) waiting.Dispose();
         if (_connection is null) return;
         // gdb sees the inferior exit (it may have been waiting for a stop, or still be greeting a machine that ended).
         _connection.Send(ExitReply());

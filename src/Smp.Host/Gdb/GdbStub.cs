@@ -6,7 +6,7 @@ namespace Smp.Host.Gdb;
 
 /// <summary>
 /// The gdb stub of one run (<c>--gdb tcp:HOST:PORT</c>): it listens, accepts one debugger at a time (a second connection
-/// is refused; a debugger that leaves lets the machine run on, and another may attach), and drives the machine in place
+/// waits until the first leaves; a debugger that leaves lets the machine run on, and another may attach), and drives the machine in place
 /// of <see cref="Machine.Run"/> so that gdb can stop it (<see cref="GdbSession"/>).
 /// </summary>
 internal sealed class GdbStub : IDisposable
@@ -75,9 +75,7 @@ internal sealed class GdbStub : IDisposable
                 return;   // the listener was stopped
             }
 
-            var connection = new GdbConnection(socket, _session.OnFrame, _session.OnClosed);
-            _session.OnConnected(connection);
-            connection.Start();
+            _session.OnConnected(new GdbConnection(socket, _session.OnFrame, _session.OnClosed));
         }
     }
 }

@@ -58,11 +58,22 @@ public sealed class GdbBatchTests
                 string.Empty);
             string scriptFile = Path.Combine(dir.FullName, "script.gdb");
             File.WriteAllText(scriptFile, script);
-            var gdb = Cli.RunShell($"{Cli.Quote(GdbFactAttribute.Path ?? "gdb")} -batch -nx -x {Cli.Quote(scriptFile)} 2>&1");
-            Assert.True(smp.Wait(TimeSpan.FromMinutes(2)), "smp did not end after gdb continued it");
+            CliResult gdb;
+            try
+            {
+                gdb = Cli.RunShell($"{Cli.Quote(GdbFactAttribute.Path ?? "gdb")} -batch -nx -x {Cli.Quote(scriptFile)} 2>&1");
+            }
+            finally
+            {
+                // gdb failed or was killed: the machine would wait for a debugger for ever.
+                if (!smp.Wait(TimeSpan.FromSeconds(30))) StubHost.Kill(err.Port.Result);
+            }
+
+            Assert.True(smp.Wait(TimeSpan.FromMinutes(1)), "smp did not end after gdb continued it");
             string output = gdb.Out;
 
             Assert.Equal(0, smp.Result);
+            Assert.True(gdb.ExitCode == 0, $"gdb exited with {gdb.ExitCode}:\n{output}");
             Assert.Contains("Thread 2 hit Breakpoint 1, 0x", output);
             Assert.Contains("in start_secondary ()", output);
             Assert.Matches(@"\* 2\s+Thread 2 \(CPU 1 \(APIC 1\) Long64", output);

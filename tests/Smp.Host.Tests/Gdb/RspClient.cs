@@ -19,7 +19,19 @@ internal sealed class RspClient : IDisposable
     /// <summary>Console output (O packets) seen since the last call that returned it.</summary>
     public StringBuilder Console { get; } = new();
 
-    public static string Frame(string body) => "$" + body + "#" + (Encoding.Latin1.GetBytes(body).Sum(b => b) & 0xFF).ToString("x2");
+    /// <summary>A packet as gdb frames it: '$', '#', '}' and '*' in the body escaped ('}' then the byte xor 0x20), then the checksum.</summary>
+    public static string Frame(string body)
+    {
+        var escaped = new StringBuilder();
+        foreach (char c in body)
+        {
+            if (c is '$' or '#' or '}' or '*') escaped.Append('}').Append((char)(c ^ 0x20));
+            else escaped.Append(c);
+        }
+
+        string text = escaped.ToString();
+        return "$" + text + "#" + (Encoding.Latin1.GetBytes(text).Sum(b => b) & 0xFF).ToString("x2");
+    }
 
     public void SendRaw(byte[] bytes) => _stream.Write(bytes);
 

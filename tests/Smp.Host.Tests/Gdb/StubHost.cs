@@ -55,6 +55,21 @@ internal static class StubHost
     public static TraceOptions WithStub(TraceOptions trace, bool wait = true) =>
         trace with { Gdb = new GdbOptions(new GdbEndpoint(IPAddress.Loopback, 0), wait) };
 
+    /// <summary>Ends a run whose debugger went wrong: attaches (after any debugger still connected) and kills it.</summary>
+    public static void Kill(int port)
+    {
+        try
+        {
+            using var gdb = new RspClient(port);
+            gdb.Send("vKill;1");
+            gdb.TryReadReply();
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            // The run ended meanwhile: the stub no longer listens.
+        }
+    }
+
     /// <summary>Starts the session on a thread; returns it with the port its stub listens on.</summary>
     public static (Task<GuestSessionResult> Run, int Port, PortWatchingWriter Err, StringBuilder Com1) Start(GuestSessionOptions options)
     {
