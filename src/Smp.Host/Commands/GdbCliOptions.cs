@@ -13,8 +13,9 @@ internal sealed class GdbCliOptions
     public Option<string> Gdb { get; } = new("--gdb")
     {
         Description = $"Start a gdb stub listening on tcp:HOST:PORT or tcp::PORT (QEMU's -gdb; HOST 127.0.0.1 when empty, port {GdbEndpoint.DefaultPort} " +
-            "is QEMU's -s). PORT 0 picks a free port, named on stderr. Each CPU is a thread; a stop freezes the whole machine and " +
-            "continuing changes nothing the guest does. Then 'target remote HOST:PORT' in gdb.",
+            "is QEMU's -s). PORT 0 picks a free port, named on stderr. Then 'target remote HOST:PORT' in gdb: each CPU is a thread, a " +
+            "stop (a breakpoint, a watchpoint, a step, Ctrl-C) freezes the whole machine and continuing changes nothing the guest does; " +
+            "detaching or disconnecting lets the run go on, kill ends it; 'monitor help' lists the stub's own commands.",
         HelpName = "tcp:HOST:PORT",
     };
 

@@ -2,18 +2,23 @@ using Smp.Devices.Cpu;
 
 namespace Smp.Host.Gdb;
 
-// m, M and X: guest memory at virtual (linear) addresses, through the selected CPU's current translation. A page the CPU
-// cannot translate is an error reply, never a guest #PF; device memory is neither read nor written (side effects).
+// m, M and X: guest memory at virtual (linear) addresses, through the selected CPU's current translation, or at physical
+// addresses in QEMU's physical memory mode (Qqemu.PhyMemMode:1). A page the CPU cannot translate is an error reply, never a
+// guest #PF; device memory is neither read nor written (side effects).
 internal sealed partial class GdbSession
 {
     // The most bytes one m reply carries (two hex digits each).
     private const int MaxMemoryReply = (PacketSize / 2) - 16;
 
+    // Set by Qqemu.PhyMemMode:1 (for the connection's lifetime, as in QEMU).
+    private bool _physicalMemory;
+
     private string ReadMemory(ReadOnlySpan<char> args)
     {
         if (!TryParseAddressLength(args, out ulong address, out ulong length)) return Invalid;
         var bytes = new byte[(int)Math.Min(length, MaxMemoryReply)];
-        int read = ReadLinear(_machine.Cores[_generalCpu], address, bytes);
+        var cpu = _machine.Cores[_generalCpu];
+        int read = _physicalMemory ? cpu.ReadPhysicalForDebugger(address, bytes) : ReadLinear(cpu, address, bytes);
         return read == 0 && bytes.Length > 0 ? Fault : Rsp.Hex(bytes.AsSpan(0, read));
     }
 
@@ -24,7 +29,11 @@ internal sealed partial class GdbSession
         var payload = args.AsSpan(colon + 1);
         byte[]? data = binary ? Rsp.Unescape(System.Text.Encoding.Latin1.GetBytes(payload.ToString())) : Rsp.FromHex(payload);
         if (data is null || (ulong)data.Length != length) return Invalid;
-        return WriteLinear(_machine.Cores[_generalCpu], address, data) ? "OK" : Fault;
+        var cpu = _machine.Cores[_generalCpu];
+        bool written = _physicalMemory
+            ? cpu.Memory.IsRam(address, (ulong)data.Length) && cpu.WritePhysicalForDebugger(address, data) == data.Length
+            : WriteLinear(cpu, address, data);
+        return written ? "OK" : Fault;
     }
 
     private static bool TryParseAddressLength(ReadOnlySpan<char> args, out ulong address, out ulong length)

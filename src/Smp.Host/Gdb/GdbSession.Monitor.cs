@@ -10,10 +10,12 @@ internal sealed partial class GdbSession
 {
     /// <summary>The help text of <c>monitor help</c> (also the README's list).</summary>
     public const string MonitorHelp =
-        "monitor commands (CPU: a CPU index; the selected thread's CPU when omitted):\n" +
-        "  info cpus                 every CPU: APIC ID, state, mode, CS:RIP, linear pc (* = selected)\n" +
+        "monitor commands (CPU: a CPU index, thread N is CPU N-1; when omitted, the CPU whose registers gdb read last:\n" +
+        "name it after 'info threads', which reads them all):\n" +
+        "  info cpus                 every CPU: APIC ID, state, mode, CS:RIP, linear pc (* = the CPU gdb read last)\n" +
         "  info gdt|idt|tss [CPU]    the CPU's GDT, IDT (IVT in real mode) or task-state segment, decoded\n" +
-        "  xp [/Nf] ADDRESS          N units of physical memory (f: b, h, w or g = 1, 2, 4, 8 bytes; /1w by default)\n" +
+        "  xp [/Nf] ADDRESS          N units of physical memory (f: b, h, w or g = 1, 2, 4, 8 bytes; /1w by default);\n" +
+        "                            'maintenance packet Qqemu.PhyMemMode:1' makes gdb's x and set use physical addresses\n" +
         "  nmi CPU                   send an NMI to CPU through the APIC bus; it arrives when the machine continues\n" +
         "  trace on|off              record trace events (--trace and friends) or pause them; spans go on\n" +
         "  arch [x86-64|i386|auto]   the register set gdb reads next (after 'unset tdesc filename'); auto: by the CPU's mode\n" +

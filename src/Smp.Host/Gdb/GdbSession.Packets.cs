@@ -43,7 +43,7 @@ internal sealed partial class GdbSession
             'c' or 'C' or 's' or 'S' => LegacyResume(packet),
             'v' => VPacket(packet),
             'q' => Query(packet),
-            'Q' => packet == "QStartNoAckMode" ? "OK" : string.Empty,
+            'Q' => SetQuery(packet),
             'D' => "OK",
             'k' => null,
             _ => string.Empty,
@@ -246,6 +246,21 @@ internal sealed partial class GdbSession
         return null;
     }
 
+    // QEMU's physical memory mode (gdb: maintenance packet Qqemu.PhyMemMode:1): m, M and X then take physical addresses.
+    private string SetQuery(string packet)
+    {
+        switch (packet)
+        {
+            case "QStartNoAckMode":
+                return "OK";
+            case "Qqemu.PhyMemMode:0" or "Qqemu.PhyMemMode:1":
+                _physicalMemory = packet[^1] == '1';
+                return "OK";
+            default:
+                return packet.StartsWith("Qqemu.PhyMemMode:", StringComparison.Ordinal) ? Invalid : string.Empty;
+        }
+    }
+
     private string Query(string packet)
     {
         if (packet.StartsWith("qSupported", StringComparison.Ordinal))
@@ -265,6 +280,7 @@ internal sealed partial class GdbSession
             return TryParseThread(packet.AsSpan(17), out int cpu) && cpu >= 0 ? Rsp.HexOf(Describe(cpu)) : Invalid;
         if (packet.StartsWith("qRcmd,", StringComparison.Ordinal)) return Monitor(packet.AsSpan(6));
         if (packet.StartsWith("qSymbol:", StringComparison.Ordinal)) return "OK";
+        if (packet == "qqemu.PhyMemMode") return _physicalMemory ? "1" : "0";
         return string.Empty;
     }
 

@@ -38,7 +38,7 @@ internal sealed partial class GdbSession : IDisposable
     private bool _awaitingStop, _interrupted, _reportSwBreak, _reportHwBreak;
     private int _generalCpu, _continueCpu = -1;
     private int? _reportedCpu;
-    private string _stopReply = "T05thread:01;";
+    private string _stopReply = "T05thread:1;core:0;";   // waiting at the reset vector (--wait-gdb)
     private string _viewSetting = "x86-64";
     private GdbTargetDescription _view = GdbTargetDescription.X86_64;
     private int _exitCode;
@@ -223,7 +223,7 @@ internal sealed partial class GdbSession : IDisposable
         _connection = connection;
         connection.Start();
         _awaitingStop = _interrupted = false;
-        _reportSwBreak = _reportHwBreak = false;
+        _reportSwBreak = _reportHwBreak = _physicalMemory = false;
         _viewSetting = "x86-64";
         _view = GdbTargetDescription.X86_64;
         _deferred.Clear();

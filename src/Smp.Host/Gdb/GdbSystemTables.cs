@@ -55,12 +55,21 @@ internal static class GdbSystemTables
         var gate = new byte[16];
         if (!cpu.ProtectedMode)
         {
+            int empty = 0;
             for (uint v = 0; v < 256 && v * 4 + 3 <= cpu.Idtr.Limit; v++)
             {
                 if (GdbSession.ReadLinear(cpu, cpu.Idtr.Base + (v * 4), gate.AsSpan(0, 4)) != 4) break;
-                text.Append(CultureInfo.InvariantCulture, $"  0x{v:x2}  {BinaryPrimitives.ReadUInt16LittleEndian(gate.AsSpan(2)):x4}:{BinaryPrimitives.ReadUInt16LittleEndian(gate):x4}\n");
+                uint vector = BinaryPrimitives.ReadUInt32LittleEndian(gate);
+                if (vector == 0)
+                {
+                    empty++;   // 0000:0000, as RAM is at reset: left out like the GDT's null entries
+                    continue;
+                }
+
+                text.Append(CultureInfo.InvariantCulture, $"  0x{v:x2}  {vector >> 16:x4}:{vector & 0xFFFF:x4}\n");
             }
 
+            if (empty > 0) text.Append(CultureInfo.InvariantCulture, $"  ({empty} vectors 0000:0000 not shown)\n");
             return text.ToString();
         }
 

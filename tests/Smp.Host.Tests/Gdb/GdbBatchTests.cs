@@ -33,7 +33,7 @@ public sealed class GdbBatchTests
                 "break start_secondary",
                 "continue",
                 "info threads",
-                "printf \"gs_base=%#lx per_cpu=%#lx\\n\", $gs_base, 0x170000 + ($_thread - 1) * 0x1000",
+                $"printf \"gs_base=%#lx per_cpu=%#lx\\n\", $gs_base, 0x{KernelLayout.PerCpu:x} + ($_thread - 1) * 0x{KernelLayout.PerCpuStride:x}",
                 "break setup_local_APIC",
                 "continue",
                 "bt",
@@ -78,7 +78,7 @@ public sealed class GdbBatchTests
             Assert.Contains("in start_secondary ()", output);
             Assert.Matches(@"\* 2\s+Thread 2 \(CPU 1 \(APIC 1\) Long64", output);
             Assert.Matches(@"\n\s+4\s+Thread 4 \(CPU 3 \(APIC 3\) Real, WaitForSipi\)", output);
-            Assert.Contains("gs_base=0x171000 per_cpu=0x171000", output);
+            Assert.Contains($"gs_base=0x{KernelLayout.PerCpuArea(1):x} per_cpu=0x{KernelLayout.PerCpuArea(1):x}", output);   // CPU 1 stopped first
             Assert.Matches(@"#0 +0x[0-9a-f]+ in setup_local_APIC \(\)\n#1 +0x[0-9a-f]+ in smp_callin \(\)\n#2 +0x[0-9a-f]+ in start_secondary \(\)", output);
             Assert.Contains("Thread 3 hit Breakpoint 3, 0x0000000000008000 in trampoline_start ()", output);
             Assert.Contains("=> 0x8000 <trampoline_start>:\tcli", output);

@@ -67,6 +67,24 @@ internal sealed class RspClient : IDisposable
 
     public string ReadReply() => TryReadReply() ?? throw new IOException("the stub closed the connection");
 
+    /// <summary>gdb's <c>monitor COMMAND</c>: the stub's output (its final reply must be OK).</summary>
+    public string Monitor(string command)
+    {
+        Console.Clear();
+        var reply = Request("qRcmd," + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(command)));
+        if (reply != "OK") throw new InvalidOperationException($"monitor {command}: {reply}");
+        return Console.ToString();
+    }
+
+    /// <summary>The register named <paramref name="name"/> of the x86-64 view, read with <c>p</c>, as a number.</summary>
+    public ulong Register(string name)
+    {
+        int n = Smp.Host.Gdb.GdbTargetDescription.X86_64.Registers.Select(r => r.Name).ToList().IndexOf(name);
+        var bytes = Convert.FromHexString(Request($"p{n:x}"));
+        Array.Resize(ref bytes, 8);
+        return BitConverter.ToUInt64(bytes);
+    }
+
     public void Interrupt() => _stream.WriteByte(0x03);
 
     public void Dispose() => _client.Dispose();
