@@ -6,15 +6,18 @@ namespace Smp.Host.Tests.Gdb;
 
 /// <summary>
 /// The remote serial protocol as gdb speaks it, packet by packet, against the built-in kernel on 2 CPUs: threads,
-/// the target description, registers, virtual and physical memory, monitor commands, Ctrl-C, a breakpoint, an NMI sent
-/// by hand and caught by a watchpoint on the CPU's nmi_count, and a detach that lets the boot finish.
+/// the target description, registers, virtual and physical memory, monitor commands (trace events paused until a
+/// breakpoint), Ctrl-C, a breakpoint, an NMI sent by hand and caught by a watchpoint on the CPU's nmi_count, and a detach
+/// that lets the boot finish.
 /// </summary>
 public sealed class GdbProtocolTests
 {
     [Fact]
     public void A_session_reads_threads_registers_memory_and_tables_stops_on_ctrl_c_and_breakpoints_and_detaches()
     {
-        var (task, port, err, com1) = StubHost.Start(StubHost.Options(2, StubHost.WithStub(TraceOptions.None)));
+        var dir = Directory.CreateTempSubdirectory("smp-gdb-protocol-");
+        string otlp = Path.Combine(dir.FullName, "trace.json");
+        var (task, port, err, com1) = StubHost.Start(StubHost.Options(2, StubHost.WithStub(new TraceOptions(OtlpJsonPath: otlp))));
         using (var gdb = new RspClient(port))
         {
             string features = gdb.Request("qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+");
@@ -67,7 +70,7 @@ public sealed class GdbProtocolTests
             Assert.Matches(@"CPU 1  APIC 1 +WaitForSipi +Real ", gdb.Monitor("info cpus"));
             Assert.Contains("(256 vectors 0000:0000 not shown)", gdb.Monitor("info idt"));
             Assert.Equal("'5' is not a CPU index (0..1)\n", gdb.Monitor("info gdt 5"));
-            Assert.StartsWith("no trace is being recorded", gdb.Monitor("trace on"));
+            Assert.Equal("trace events are paused (spans go on)\n", gdb.Monitor("trace off"));   // until start_secondary
             Assert.StartsWith("unknown monitor command 'frobnicate'", gdb.Monitor("frobnicate"));
 
             // Ctrl-C while the BSP boots: SIGINT, the machine stops where it is.
@@ -82,6 +85,7 @@ public sealed class GdbProtocolTests
             Assert.Equal(StubHost.Symbol("start_secondary"), gdb.Register("rip"));
             Assert.Equal(KernelLayout.PerCpuArea(1), gdb.Register("gs_base"));
             Assert.Equal("OK", gdb.Request($"z0,{StubHost.Symbol("start_secondary"):x},1"));
+            Assert.Equal("trace events are recorded\n", gdb.Monitor("trace on"));
             Assert.Contains($"GDTR base=0x{KernelLayout.GdtPages + KernelLayout.GdtPageStride:x} limit=0x{KernelLayout.GdtLimit:x}", gdb.Monitor("info gdt"));
             Assert.Contains("code64", gdb.Monitor("info gdt 1"));
             Assert.Contains($"base=0x{KernelLayout.Tss:x}", gdb.Monitor("info tss 0"));
@@ -101,7 +105,11 @@ public sealed class GdbProtocolTests
         }
 
         var result = task.GetAwaiter().GetResult();
+        string trace = File.ReadAllText(otlp);
+        dir.Delete(recursive: true);
         Assert.Equal(StopReason.AllIdle, result.Machine.Reason);
+        Assert.DoesNotContain("\"sipi.accepted\"", trace);   // CPU 1 accepted its SIPI while events were paused
+        Assert.Contains("\"hlt\"", trace);                   // both CPUs halted at the end, with events recorded
         Assert.Contains("Brought up 1 node, 2 CPUs", com1.ToString());
         Assert.DoesNotContain("internal error", err.Text);
     }
