@@ -219,4 +219,21 @@ public class DebuggerHooksTests
         Assert.False(m.Cpu.TryTranslateForDebugger(0x8000_0000_0000_0000UL, out _));
         Assert.Equal(0UL, m.Cpu.Cr2);
     }
+
+    [Fact]
+    public void The_debugger_page_walk_follows_1_gib_pages_and_refuses_reserved_bits_as_the_cpu_does()
+    {
+        using var m = TestMachine.LongMode();
+        const ulong pdpte = TestMachine.PageTables + 0x1000 + 8;   // linear 1 GiB .. 2 GiB
+        m.Memory.Write(pdpte, 8, 0x87);                             // a 1 GiB page at physical 0 (SDM Vol. 3A Table 4-16)
+        const ulong la = 0x4000_0000UL + 0x12_3456;
+
+        Assert.True(m.Cpu.TryTranslateForDebugger(la, out ulong pa));
+        Assert.Equal(0x12_3456UL, pa);
+        Assert.Equal(m.Cpu.Translate(la, AccessKind.Read), pa);
+        m.Memory.Write(pdpte, 8, 0x87 | (1UL << 13));               // bits 29:13 of a 1 GiB page are reserved
+        Assert.False(m.Cpu.TryTranslateForDebugger(la, out _));
+        m.Memory.Write(pdpte, 8, 0x87 | (1UL << CpuCore.MaxPhysAddrBits));   // so is everything from MAXPHYADDR up
+        Assert.False(m.Cpu.TryTranslateForDebugger(la, out _));
+    }
 }
