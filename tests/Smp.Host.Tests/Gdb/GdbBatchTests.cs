@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Smp.Host.Guest;
 using Smp.Host.Tests.Support;
 
@@ -19,17 +18,13 @@ public sealed class GdbBatchTests
         {
             string elf = Path.Combine(dir.FullName, "kernel.elf");
             File.WriteAllBytes(elf, ElfSymbolFile.Write(StubHost.Kernel));
-            var err = new PortWatchingWriter();
-            var stdout = new StringWriter();
-            var smp = Task.Factory.StartNew(
-                () => SmpCli.Run(["boot", "--cpus", "4", "--wait-gdb", "--gdb", "tcp:127.0.0.1:0"], stdout, err), TaskCreationOptions.LongRunning);
-            Assert.Same(err.Port, Task.WhenAny(err.Port, smp).GetAwaiter().GetResult());
+            var (smp, port, err, stdout) = StubHost.StartCli("boot", "--cpus", "4", "--wait-gdb", "--gdb", "tcp:127.0.0.1:0");
             ulong cpu2Number = KernelLayout.PerCpuArea(2) + KernelLayout.PerCpuNumber;
             string script = string.Join('\n',
                 "set pagination off",
                 "set confirm off",
                 $"symbol-file {elf}",
-                $"target remote 127.0.0.1:{err.Port.Result}",
+                $"target remote 127.0.0.1:{port}",
                 "break start_secondary",
                 "continue",
                 "info threads",
@@ -66,7 +61,7 @@ public sealed class GdbBatchTests
             finally
             {
                 // gdb failed or was killed: the machine would wait for a debugger for ever.
-                if (!smp.Wait(TimeSpan.FromSeconds(30))) StubHost.Kill(err.Port.Result);
+                if (!smp.Wait(TimeSpan.FromSeconds(30))) StubHost.Kill(port);
             }
 
             Assert.True(smp.Wait(TimeSpan.FromMinutes(1)), "smp did not end after gdb continued it");

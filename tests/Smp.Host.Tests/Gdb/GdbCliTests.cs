@@ -90,12 +90,7 @@ public sealed class GdbCliTests
         {
             string disk = Path.Combine(dir.FullName, "kernel.img");
             File.WriteAllBytes(disk, StubHost.Kernel.Disk);
-            var err = new PortWatchingWriter();
-            var stdout = new StringWriter();
-            var smp = Task.Factory.StartNew(
-                () => SmpCli.Run(["run", "--disk", disk, "--cpus", "2", "--wait-gdb", "--gdb", "tcp:127.0.0.1:0"], stdout, err), TaskCreationOptions.LongRunning);
-            Assert.Same(err.Port, Task.WhenAny(err.Port, smp).GetAwaiter().GetResult());
-            int port = err.Port.Result;
+            var (smp, port, err, stdout) = StubHost.StartCli("run", "--disk", disk, "--cpus", "2", "--wait-gdb", "--gdb", "tcp:127.0.0.1:0");
             try
             {
                 using (var first = new RspClient(port))

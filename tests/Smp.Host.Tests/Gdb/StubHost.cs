@@ -70,6 +70,16 @@ internal static class StubHost
         }
     }
 
+    /// <summary>Runs <c>smp ARGS</c> (with a --gdb on port 0) in-process on a thread; returns it once its stub listens.</summary>
+    public static (Task<int> Smp, int Port, PortWatchingWriter Err, StringWriter Out) StartCli(params string[] args)
+    {
+        var err = new PortWatchingWriter();
+        var stdout = new StringWriter();
+        var smp = Task.Factory.StartNew(() => SmpCli.Run(args, stdout, err), TaskCreationOptions.LongRunning);
+        if (Task.WhenAny(err.Port, smp).GetAwaiter().GetResult() == smp) throw new InvalidOperationException("smp ended before its stub listened: " + err.Text);
+        return (smp, err.Port.Result, err, stdout);
+    }
+
     /// <summary>Starts the session on a thread; returns it with the port its stub listens on.</summary>
     public static (Task<GuestSessionResult> Run, int Port, PortWatchingWriter Err, StringBuilder Com1) Start(GuestSessionOptions options)
     {
