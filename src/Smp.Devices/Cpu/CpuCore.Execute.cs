@@ -56,6 +56,7 @@ public sealed unsafe partial class CpuCore
         while (used < budget)
         {
             if (State != RunState.Running && !TryWake()) break;
+            if (_debugArmed && DebugStopHere()) break;
             if (_attention)
             {
                 _attention = false;
@@ -64,7 +65,7 @@ public sealed unsafe partial class CpuCore
                 if (State != RunState.Running) break;
                 if (_stepMode) { used += StepOne(); continue; }
             }
-            used += RunBlock(budget - used);
+            used += RunBlock(Math.Min(budget - used, _debugRunLimit));
         }
         return used;
     }
@@ -310,6 +311,8 @@ public sealed unsafe partial class CpuCore
             Cacheable = true,
             StartsWatchedFunction = _watch != null && _watch.Contains(la),
         };
+        // A debugger breakpoint's block is that one instruction, never cached: chaining cannot run into it (DebuggerHooks).
+        bool breakpoint = DebugBreakpointAt(la);
 
         // Bytes available without leaving the page or, outside 64-bit mode, passing the CS limit.
         int avail = (int)(0x1000 - (pa & 0xFFF));
@@ -339,11 +342,13 @@ public sealed unsafe partial class CpuCore
             block.Uops[count].Position = (byte)count;
             count++;
             length += instr.Length;
-            if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID) break;
-            // A watched function's entry starts a block of its own, so entering it is seen at fetch.
-            if (_watch != null && _watch.Contains(Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL)) break;
+            if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID || breakpoint) break;
+            // A watched function's entry and a debugger breakpoint start a block of their own, so they are seen at fetch.
+            ulong nextLa = Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL;
+            if ((_watch != null && _watch.Contains(nextLa)) || DebugBreakpointAt(nextLa)) break;
         }
         block.Count = count;
+        if (breakpoint) block.Cacheable = false;
         block.ByteLength = length;
         block.LastTransfer = count > 0 ? TransferOf(in block.Uops[count - 1].Instr) : Transfer.None;
         return block;

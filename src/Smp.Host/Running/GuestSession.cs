@@ -105,7 +105,7 @@ internal static class GuestSession
             core.Watch = watch;
         }
 
-        var result = machine.Run();
+        var result = RunMachine(machine, options, trace, err);
         wall.Stop();
         stopped?.Invoke();
         var cpus = machine.Cores.Select((c, i) => CpuReadback.Of(i, c)).ToArray();
@@ -119,6 +119,14 @@ internal static class GuestSession
         }
 
         return new GuestSessionResult(result, cpus, trackers, wall.Elapsed, trace, exported);
+    }
+
+    // Under gdb (--gdb) the stub drives the run, stopping it whenever gdb asks; otherwise it runs to its end.
+    private static MachineResult RunMachine(Machine machine, GuestSessionOptions options, BootTrace? trace, TextWriter err)
+    {
+        if (options.Trace.Gdb is not { } gdb) return machine.Run();
+        using var stub = Gdb.GdbStub.Start(gdb, machine, trace, options.Command, TextWriter.Synchronized(err));
+        return stub.Drive();
     }
 
     // The parallel dispatcher may run the BIOS's teletype output and a CPU's COM1 write at once; the console

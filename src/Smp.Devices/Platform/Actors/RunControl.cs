@@ -29,6 +29,9 @@ public enum StopReason
 
     /// <summary>The guest reset the machine (the i8042 reset line, port 92h, the 0xCF9 reset register); the run ends, as QEMU's -no-reboot.</summary>
     Reset,
+
+    /// <summary>A debugger killed the run (gdb's <c>kill</c>) where it stood.</summary>
+    DebuggerKill,
 }
 
 /// <summary>
