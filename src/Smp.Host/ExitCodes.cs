@@ -49,4 +49,10 @@ internal static class ExitCodes
     /// <returns>The process exit code.</returns>
     public static int AfterExport(int outcome, bool exported) =>
         exported || (outcome != Ok && (outcome & 1) == 0) ? outcome : ExportFailed;
+
+    /// <summary>The guest powered the machine off through ACPI S5 (PM1a_CNT SLP_EN with the soft-off sleep type).</summary>
+    public const int GuestPowerOff = 16;
+
+    /// <summary>The guest reset the machine (the i8042 reset line, port 92h, or the 0xCF9 reset register); the run ends there, as QEMU's -no-reboot.</summary>
+    public const int GuestReset = 18;
 }

@@ -37,8 +37,20 @@ public sealed partial class CpuCore
     public const ulong Cr4Pse = 1UL << 4;
     /// <summary>CR4.PAE: physical address extension.</summary>
     public const ulong Cr4Pae = 1UL << 5;
+    /// <summary>CR4.MCE: machine-check exception enable.</summary>
+    public const ulong Cr4Mce = 1UL << 6;
     /// <summary>CR4.PGE: global pages.</summary>
     public const ulong Cr4Pge = 1UL << 7;
+    /// <summary>CR4.PCE: RDPMC allowed at any CPL.</summary>
+    public const ulong Cr4Pce = 1UL << 8;
+    /// <summary>CR4.UMIP: SGDT, SIDT, SLDT, SMSW and STR raise #GP(0) at CPL &gt; 0.</summary>
+    public const ulong Cr4Umip = 1UL << 11;
+    /// <summary>CR4.FSGSBASE: RDFSBASE, RDGSBASE, WRFSBASE and WRGSBASE are enabled.</summary>
+    public const ulong Cr4Fsgsbase = 1UL << 16;
+    /// <summary>CR4.SMEP: supervisor-mode execution prevention.</summary>
+    public const ulong Cr4Smep = 1UL << 20;
+    /// <summary>CR4.SMAP: supervisor-mode access prevention.</summary>
+    public const ulong Cr4Smap = 1UL << 21;
 
     private const ulong Cr0Defined = Cr0Pe | Cr0Mp | Cr0Em | Cr0Ts | Cr0Et | Cr0Ne | Cr0Wp | Cr0Am | Cr0Nw | Cr0Cd | Cr0Pg;
 
@@ -95,8 +107,8 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// Writes CR4 as MOV to CR4 does: bits for features CPUID does not report (<see cref="Cpuid.Cr4Supported"/>)
-    /// raise #GP, as does clearing PAE while IA-32e mode is active. PAE/PGE/PSE changes flush the TLB
-    /// and, under PAE paging outside IA-32e mode, reload the PDPTEs.
+    /// raise #GP, as does clearing PAE while IA-32e mode is active. PAE/PGE/PSE/SMEP/SMAP changes flush the
+    /// TLB and, under PAE paging outside IA-32e mode, PAE/PGE/PSE changes reload the PDPTEs.
     /// </summary>
     public bool TryWriteCr4(ulong value)
     {
@@ -107,7 +119,7 @@ public sealed partial class CpuCore
         if ((changed & pagingBits) != 0 && PagingEnabled && (value & Cr4Pae) != 0 && !LongModeActive && !TryLoadPdptes(Cr3))
             return false;
         Cr4 = value;
-        if ((changed & pagingBits) != 0) FlushTlb();
+        if ((changed & (pagingBits | Cr4Smep | Cr4Smap)) != 0) FlushTlb();
         if ((changed & Cr4De) != 0) OnDebugRegistersChanged();
         return true;
     }

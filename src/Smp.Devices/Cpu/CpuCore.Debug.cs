@@ -53,9 +53,35 @@ public sealed partial class CpuCore
     internal void CheckDebugRegisterAccess()
     {
         if ((Dr7 & (1UL << 13)) == 0) return;
-        Dr6 |= Dr6Bd;
+        ReportDebugConditions(Dr6Bd);
         Dr7 &= ~(1UL << 13);
         RaiseFault(Vector.DB);
+    }
+
+    /// <summary>
+    /// Records in DR6 the conditions a #DB about to be delivered reports: B0–B3 are rewritten to
+    /// exactly the breakpoints this #DB found (the processor may clear them, and it does on every #DB),
+    /// while BD, BS and BT are only ever set by the processor and keep what software left in them
+    /// (SDM Vol. 3B §17.2.3: "the remaining contents of the DR6 register are never cleared").
+    /// The processor also clears IA32_DEBUGCTL.BTF whenever it generates a debug exception (§17.4.3).
+    /// </summary>
+    private void ReportDebugConditions(ulong conditions)
+    {
+        Dr6 = (Dr6 & ~0xFUL) | conditions;
+        DebugCtl &= ~DebugCtlBtf;
+    }
+
+    /// <summary>
+    /// INT1 (ICEBP) is about to deliver its #DB trap: debug traps still held at this boundary (a data
+    /// breakpoint hit by the MOV SS / POP SS just before it) are #DB traps of the same boundary, so the
+    /// one #DB reports them instead of a second #DB at the handler's first instruction.
+    /// </summary>
+    internal void PrepareIcebpDebugException()
+    {
+        DebugCtl &= ~DebugCtlBtf;
+        if (_pendingDr6 == 0) return;
+        ReportDebugConditions(_pendingDr6);
+        _pendingDr6 = 0;
     }
 
     // DR7 Ln (bit 2n) or Gn (bit 2n + 1) enables breakpoint n; R/Wn at 16 + 4n, LENn at 18 + 4n (§17.2.4).
@@ -75,8 +101,7 @@ public sealed partial class CpuCore
         for (int i = 0; i < 4; i++)
             if (BreakpointEnabled(i) && BreakpointRw(i) == 0 && Dr[i] == ip) hits |= Dr6B0 << i;
         if (hits == 0) return;
-        // B0–B3 are set for the conditions met; the processor never clears them (§17.2.3).
-        Dr6 |= hits;
+        ReportDebugConditions(hits);
         _instructionBreakpointFault = true;
         RaiseFault(Vector.DB);
     }

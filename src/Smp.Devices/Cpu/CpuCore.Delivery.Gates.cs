@@ -15,13 +15,17 @@ public sealed partial class CpuCore
         if ((ulong)vector * 8 + 7 > Idtr.Limit) RaiseFault(Vector.GP, idtError);
         ulong gate = ReadLinear(Idtr.Base + (ulong)vector * 8, 8, AccessKind.System);
         int type = (int)((gate >> 40) & 0x1F);
-        // 2. Gate type: interrupt/trap gates, 16- or 32-bit. Task gates would need a task switch,
-        // which this core does not implement: #GP like an invalid gate (reported limitation).
-        if (type is not (GateInt16 or GateTrap16 or GateInt32 or GateTrap32)) RaiseFault(Vector.GP, idtError);
+        // 2. Gate type: interrupt/trap gates, 16- or 32-bit, or a task gate.
+        if (type is not (GateTask or GateInt16 or GateTrap16 or GateInt32 or GateTrap32)) RaiseFault(Vector.GP, idtError);
         // 3. Software INT n / INT3 / INTO: gate DPL ≥ CPL, else #GP(vector × 8 + 2) (§6.12.1.1).
         if (IsSoftware(kind) && DplOf(gate) < Cpl) RaiseFault(Vector.GP, (uint)vector * 8 + 2);
         // 4. Present: #NP(vector × 8 + 2 + EXT).
         if (!IsPresent(gate)) RaiseFault(Vector.NP, idtError);
+        if (type == GateTask)
+        {
+            DeliverThroughTaskGate((ushort)(gate >> 16), errorCode, hasErrorCode, image, returnRip, ext);
+            return;
+        }
         ushort selector = (ushort)(gate >> 16);
         ulong offset = (gate & 0xFFFF) | ((gate >> 32) & 0xFFFF_0000UL);
         bool gate32 = type >= GateInt32;
@@ -32,13 +36,16 @@ public sealed partial class CpuCore
         ulong cs = FetchDescriptor(selector, Vector.GP, ext, out ulong csLa);
         uint csError = (uint)(selector & 0xFFFC) + ext;
         if (!IsCode(cs) || DplOf(cs) > Cpl) RaiseFault(Vector.GP, csError);
+        // From virtual-8086 mode only a non-conforming CPL 0 handler will do (SDM Vol. 2A INT n, VM = 1).
+        bool fromV86 = Virtual8086;
+        if (fromV86 && (IsConforming(cs) || DplOf(cs) != 0)) RaiseFault(Vector.GP, csError);
         if (!IsPresent(cs)) RaiseFault(Vector.NP, csError);
         int newCpl = IsConforming(cs) ? Cpl : DplOf(cs);
         if (offset > DescriptorCache(0, cs).Limit) RaiseFault(Vector.GP, ext);
 
         int size = gate32 ? 4 : 2;
         var kindW = newCpl == 3 ? AccessKind.Write : AccessKind.System;
-        Span<ulong> frame = stackalloc ulong[6];
+        Span<ulong> frame = stackalloc ulong[10];
         int n = 0;
         ulong sizeMask = gate32 ? 0xFFFF_FFFFUL : 0xFFFFUL;
         if (newCpl < Cpl)
@@ -58,6 +65,14 @@ public sealed partial class CpuCore
             if (!IsPresent(ssd)) RaiseFault(Vector.SS, ssError);
             var newSs = DescriptorCache(newSsSel, ssd | DescAccessed);
             ulong spMask = newSs.DefaultBig ? 0xFFFF_FFFFUL : 0xFFFFUL;
+            if (fromV86)
+            {
+                // Virtual-8086 mode also saves GS, FS, DS, ES above the usual frame (SDM Vol. 3B §20.3.1.1).
+                frame[n++] = Segs[Seg.GS].Selector;
+                frame[n++] = Segs[Seg.FS].Selector;
+                frame[n++] = Segs[Seg.DS].Selector;
+                frame[n++] = Segs[Seg.ES].Selector;
+            }
             frame[n++] = Segs[Seg.SS].Selector;
             frame[n++] = R[Reg.RSP] & sizeMask;
             frame[n++] = image & sizeMask;
@@ -71,6 +86,7 @@ public sealed partial class CpuCore
             Segs[Seg.SS] = newSs;
             _effectiveBase[Seg.SS] = newSs.Base;
             SetStackPointer(sp, spMask);
+            if (fromV86) LeaveVirtual8086Segments();
         }
         else
         {
@@ -92,6 +108,20 @@ public sealed partial class CpuCore
         SetRflags(flags);
         Rip = offset;
         UpdateMode();
+    }
+
+    // A task gate (SDM Vol. 2A INT n "TASK-GATE", Vol. 3A §6.12.2): a nested task switch that saves the interrupted
+    // state in the current TSS; the error code, if any, goes on the new task's stack; EFLAGS come from the new TSS.
+    private void DeliverThroughTaskGate(ushort tssSelector, uint errorCode, bool hasErrorCode, ulong image, ulong returnRip, uint ext)
+    {
+        ulong d = CheckTaskTarget(tssSelector, TaskSwitchSource.Event, ext, out ulong la);
+        SwitchTask(tssSelector, d, la, TaskSwitchSource.Event, returnRip, image, ext);
+        if (!hasErrorCode) return;
+        int size = (Tr.Attributes & 0x8) != 0 ? 4 : 2;
+        ref var ss = ref Segs[Seg.SS];
+        ulong spMask = ss.DefaultBig ? 0xFFFF_FFFFUL : 0xFFFFUL;
+        ulong sp = PushLegacyFrame(in ss, R[Reg.RSP], spMask, size, [errorCode], ext, Cpl == 3 ? AccessKind.Write : AccessKind.System);
+        SetStackPointer(sp, spMask);
     }
 
     // IA-32e delivery (SDM Vol. 3A §6.14; fact sheet D1/D2). Returns the IST index used.

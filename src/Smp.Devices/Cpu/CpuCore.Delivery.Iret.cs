@@ -10,13 +10,14 @@ public sealed partial class CpuCore
         ulong fromRip = Rip;
         var before = Mode;
         if (!ProtectedMode) IretReal(size);
-        else
+        else if (Virtual8086) IretInVirtual8086(size);
+        else if ((RflagsBits & Rflags.NT) != 0)
         {
-            // NT = 1 asks for a task return (protected mode) or is #GP(0) in IA-32e mode. Task
-            // switching is not implemented, so both raise #GP(0) (reported limitation).
-            if ((RflagsBits & Rflags.NT) != 0) RaiseFault(Vector.GP, 0);
-            IretProtected(size);
+            // NT = 1: a return to the task in the current TSS's back link; IA-32e mode has no task switching (#GP(0)).
+            if (LongModeActive) RaiseFault(Vector.GP, 0);
+            ReturnToPreviousTask();
         }
+        else IretProtected(size);
         // Any IRET ends NMI blocking, even one returning from a #DB/#BP/#PF nested in the NMI
         // handler (SDM Vol. 3A §6.7.1; fact sheet C1). A latched NMI is taken right afterwards.
         _nmiBlocked = false;
@@ -30,8 +31,16 @@ public sealed partial class CpuCore
         }
     }
 
+    // IRET "TASK-RETURN" (SDM Vol. 2A): the back link must name a busy TSS in the GDT (#TS), present (#NP).
+    private void ReturnToPreviousTask()
+    {
+        ushort link = (ushort)ReadLinear(Tr.Base, 2, AccessKind.System);
+        ulong d = CheckTaskTarget(link, TaskSwitchSource.Iret, 0, out ulong la);
+        SwitchTask(link, d, la, TaskSwitchSource.Iret, NextRip, GetRflags(), 0);
+    }
+
     // Which RFLAGS bits IRET may load (SDM Vol. 2A IRET): IOPL only at CPL 0, IF at CPL ≤ IOPL;
-    // 16-bit IRET loads only the low word. VM, VIF, VIP are not loaded (no virtual-8086 support).
+    // 16-bit IRET loads only the low word. VM is handled by the virtual-8086 paths; VIF and VIP are not loaded (no VME).
     private ulong ComposeIretFlags(ulong popped, int size, int cpl)
     {
         ulong old = GetRflags();
@@ -67,8 +76,12 @@ public sealed partial class CpuCore
         ushort csSel = (ushort)PopAt(sp, mask, 1, size);
         ulong fl = PopAt(sp, mask, 2, size);
         if (size == 2) rip &= 0xFFFF; else if (size == 4) rip &= 0xFFFF_FFFFUL;
-        // Returning to virtual-8086 mode is not supported (no VM86): #GP(0).
-        if (size >= 4 && (fl & Rflags.VM) != 0 && Cpl == 0) RaiseFault(Vector.GP, 0);
+        // A 32-bit IRET at CPL 0 with VM = 1 in the image returns to virtual-8086 mode (not from IA-32e mode).
+        if (size == 4 && (fl & Rflags.VM) != 0 && Cpl == 0 && !LongModeActive)
+        {
+            IretToVirtual8086(sp, mask);
+            return;
+        }
         ulong csd = CheckFarCodeTarget(csSel, isReturn: true, out ulong csLa);
         int rpl = csSel & 3;
         // 64-bit mode always pops SS:RSP; elsewhere only on a return to an outer level (§6.14.3).

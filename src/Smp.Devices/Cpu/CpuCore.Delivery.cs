@@ -138,8 +138,8 @@ public sealed partial class CpuCore
     /// </summary>
     private ulong PushLegacyFrame(in SegmentRegister ss, ulong sp, ulong mask, int size, ReadOnlySpan<ulong> items, uint ssError, AccessKind kind)
     {
-        int n = items.Length;
-        Span<ulong> addr = stackalloc ulong[8];
+        int n = items.Length;   // up to 35: a call gate's 31 parameters with SS, ESP, CS, EIP
+        Span<ulong> addr = stackalloc ulong[n];
         for (int i = 0; i < n; i++)
         {
             ulong off = (sp - (ulong)((i + 1) * size)) & mask;

@@ -2,20 +2,21 @@ namespace Smp.Devices.Cpu;
 
 // Far JMP / CALL / RET to code segments (SDM Vol. 2A JMP, CALL; Vol. 2B RET; Vol. 3A §5.8), with
 // the mode switches they perform (e.g. jmp 0x08:pm_entry after setting CR0.PE, or a far jump into
-// a 64-bit code segment once IA-32e mode is active). Call gates, task gates and TSS targets are
-// not supported: #GP(selector).
+// a 64-bit code segment once IA-32e mode is active). Call gates, task gates and TSS targets are in
+// CpuCore.CallGates.cs and CpuCore.TaskSwitch.cs.
 public sealed partial class CpuCore
 {
     /// <summary>Far JMP to <paramref name="selector"/>:<paramref name="offset"/>; sets <see cref="NextRip"/>.</summary>
     internal void FarJump(ushort selector, ulong offset)
     {
-        if (!ProtectedMode)
+        if (!ProtectedMode || Virtual8086)
         {
             if (offset > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
             LoadRealModeCs(selector);
             NextRip = offset;
             return;
         }
+        if (TryFarTransferThroughSystemDescriptor(selector, isCall: false, 0)) return;
         ulong d = CheckFarCodeTarget(selector, isReturn: false, out ulong la);
         CheckCodeOffset(d, offset);
         CommitFarCode(selector, d, la, Cpl);
@@ -26,12 +27,13 @@ public sealed partial class CpuCore
     internal void FarCall(ushort selector, ulong offset, int size)
     {
         ulong d = 0, la = 0;
-        if (!ProtectedMode)
+        if (!ProtectedMode || Virtual8086)
         {
             if (offset > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
         }
         else
         {
+            if (TryFarTransferThroughSystemDescriptor(selector, isCall: true, size)) return;
             d = CheckFarCodeTarget(selector, isReturn: false, out la);
             CheckCodeOffset(d, offset);
         }
@@ -40,7 +42,7 @@ public sealed partial class CpuCore
         ulong aIp = LinearAddress(Seg.SS, (sp - (ulong)(2 * size)) & mask, size, true);
         WriteSized(aCs, size, Segs[Seg.CS].Selector);
         WriteSized(aIp, size, NextRip);
-        if (!ProtectedMode) LoadRealModeCs(selector);
+        if (!ProtectedMode || Virtual8086) LoadRealModeCs(selector);
         else CommitFarCode(selector, d, la, Cpl);
         SetStackPointer(sp - (ulong)(2 * size), mask);
         NextRip = offset;
@@ -54,7 +56,7 @@ public sealed partial class CpuCore
         ushort cs = (ushort)PopAt(sp, mask, 1, size);
         if (size == 2) ip &= 0xFFFF; else if (size == 4) ip &= 0xFFFF_FFFFUL;
         ulong after = sp + (ulong)(2 * size) + release;
-        if (!ProtectedMode)
+        if (!ProtectedMode || Virtual8086)
         {
             if (ip > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
             LoadRealModeCs(cs);

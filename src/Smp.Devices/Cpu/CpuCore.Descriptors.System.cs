@@ -4,10 +4,14 @@ namespace Smp.Devices.Cpu;
 // in IA-32e mode (base bits 63:32 in the second quadword, §7.2.3).
 public sealed partial class CpuCore
 {
-    private ulong SystemDescriptorBase(ulong la, ulong d)
+    // In IA-32e mode the 16-byte descriptor supplies base bits 63:32, and a non-canonical base is
+    // #GP(selector) before anything is loaded (as hardware executing LTR/LLDT natively does; kvm-unit-tests la57).
+    private ulong SystemDescriptorBase(ulong la, ulong d, uint err)
     {
         ulong b = DescriptorCache(0, d).Base;
-        if (LongModeActive) b |= (ReadLinear(la + 8, 8, AccessKind.System) & 0xFFFF_FFFFUL) << 32;
+        if (!LongModeActive) return b;
+        b |= (ReadLinear(la + 8, 8, AccessKind.System) & 0xFFFF_FFFFUL) << 32;
+        if (!IsCanonical(b)) RaiseFault(Vector.GP, err);
         return b;
     }
 
@@ -26,7 +30,7 @@ public sealed partial class CpuCore
             if ((d & (1UL << 44)) != 0 || ((d >> 40) & 0xF) != 2) RaiseFault(Vector.GP, err);
             if (!IsPresent(d)) RaiseFault(Vector.NP, err);
             var cache = DescriptorCache(selector, d);
-            cache.Base = SystemDescriptorBase(la, d);
+            cache.Base = SystemDescriptorBase(la, d, err);
             Ldtr = cache;
         }
         Observer?.DescriptorTableLoaded(this, DescriptorTable.Ldt, Ldtr.Base, Ldtr.Limit, selector);
@@ -43,7 +47,7 @@ public sealed partial class CpuCore
         // Available TSS: 9 (32-bit / 64-bit); 1 (16-bit) outside IA-32e mode.
         if (!(type == 9 || (type == 1 && !LongModeActive))) RaiseFault(Vector.GP, err);
         if (!IsPresent(d)) RaiseFault(Vector.NP, err);
-        ulong b = SystemDescriptorBase(la, d);
+        ulong b = SystemDescriptorBase(la, d, err);
         WriteLinear(la + 5, 1, (byte)((d >> 40) | 2), AccessKind.System);
         var cache = DescriptorCache(selector, d | (2UL << 40));
         cache.Base = b;

@@ -57,12 +57,12 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// Loads a data or stack segment register (ES, SS, DS, FS, GS) as MOV/POP Sreg and LxS do.
-    /// Real mode: base = selector × 16 with limit and attributes kept (so "unreal mode" survives).
+    /// Real and virtual-8086 mode: base = selector × 16 with limit and attributes kept (so "unreal mode" survives).
     /// Protected/IA-32e mode: SDM Vol. 3A §5.10.1 / Vol. 2A MOV pseudo-code checks.
     /// </summary>
     internal void LoadDataSegment(int seg, ushort selector)
     {
-        if (!ProtectedMode)
+        if (!ProtectedMode || Virtual8086)
         {
             Segs[seg].Selector = selector;
             Segs[seg].Base = (ulong)selector << 4;
@@ -117,7 +117,7 @@ public sealed partial class CpuCore
         if ((selector & 0xFFFC) == 0) RaiseFault(Vector.GP, 0);
         ulong d = FetchDescriptor(selector, Vector.GP, 0, out la);
         uint err = (uint)(selector & 0xFFFC);
-        // Call gates, task gates and TSS descriptors: not supported here; #GP(selector).
+        // System descriptors reach here only for RET (far JMP/CALL handle gates and TSSs first): #GP(selector).
         if (!IsCode(d)) RaiseFault(Vector.GP, err);
         int rpl = selector & 3, dpl = DplOf(d);
         if (isReturn)
@@ -172,7 +172,10 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// After a return to an outer privilege level, data segment registers whose DPL is below the new
-    /// CPL (data or non-conforming code) are loaded with a null selector (SDM Vol. 2A IRET/RET).
+    /// CPL (data or non-conforming code) are loaded with a null selector (SDM Vol. 2A IRET/RET). The
+    /// pseudo-code assigns only the selector: the register becomes unusable but its hidden base stays,
+    /// and 64-bit code still addresses through the FS/GS base (a kernel that returned from CPL 3 by an
+    /// interrupt keeps its per-CPU GS base without reloading it, as kvm-unit-tests' usermode helper does).
     /// </summary>
     internal void NullInaccessibleDataSegments()
     {
@@ -183,8 +186,8 @@ public sealed partial class CpuCore
             bool conformingCode = (r.Attributes & 0x1C) == 0x1C;
             if ((r.Attributes & 0x10) != 0 && !conformingCode && r.Dpl < Cpl)
             {
-                r = new SegmentRegister { Selector = 0 };
-                _effectiveBase[s] = 0;
+                r = new SegmentRegister { Selector = 0, Base = r.Base };
+                _effectiveBase[s] = Is64 && s < Seg.FS ? 0 : r.Base;
             }
         }
     }

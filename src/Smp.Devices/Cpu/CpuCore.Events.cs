@@ -148,7 +148,7 @@ public sealed partial class CpuCore
         // (SDM Vol. 3A §6.8.3, Vol. 2A MOV "inhibits ... debug exceptions"); they are not lost.
         if (_pendingDr6 != 0 && shadow != InterruptShadow.MovSs)
         {
-            Dr6 |= _pendingDr6;
+            ReportDebugConditions(_pendingDr6);
             _pendingDr6 = 0;
             DeliverEvent(Vector.DB, EventKind.Trap, 0, false, Rip);
             return true;
@@ -171,12 +171,15 @@ public sealed partial class CpuCore
     // Per-instruction checks on the slow path.
     private bool _tfAtStart;
     private long _deliveriesAtStart;
+    private ulong _ripAtStart, _sequentialRip; // the instruction's address and its fall-through (set by StepOne)
 
     private void BeforeInstruction()
     {
         // The shadow covered exactly this boundary; it ends with this instruction (or its exception).
+        bool movSsBlocking = _shadow == InterruptShadow.MovSs;
         _shadow = InterruptShadow.None;
         _tfAtStart = (RflagsBits & Rflags.TF) != 0;
+        _ripAtStart = Rip;
         _deliveriesAtStart = _deliveries;
         if ((RflagsBits & Rflags.RF) != 0)
         {
@@ -184,7 +187,9 @@ public sealed partial class CpuCore
             // after the code-breakpoint check; IRETD/IRETQ may load it again (SDM Vol. 3B §17.3.1.1).
             RflagsBits &= ~Rflags.RF;
         }
-        else if (_instructionBreakpointsArmed) CheckInstructionBreakpoints();
+        // An instruction breakpoint on the instruction after MOV SS / POP SS is not reported at all on Intel
+        // processors: MOV-SS blocking inhibits the code breakpoint and the instruction runs (SDM Vol. 3A §6.8.3).
+        else if (_instructionBreakpointsArmed && !movSsBlocking) CheckInstructionBreakpoints();
     }
 
     private void AfterInstruction()
@@ -192,7 +197,13 @@ public sealed partial class CpuCore
         // Single-step: a trap after an instruction that began with TF = 1 (SDM Vol. 3B §17.3.1.4),
         // so the instruction that sets TF (POPF, IRET) does not trap on itself. An instruction that
         // delivered an event (INT n, INT3, INTO, INT1) entered its handler with TF cleared instead.
-        if (_tfAtStart && _deliveries == _deliveriesAtStart) _pendingDr6 |= Dr6Bs;
+        // The single-step trap that would follow MOV SS / POP SS is suppressed, not held (SDM Vol. 3A
+        // §6.8.3): the next instruction's own single-step trap is the first one. With IA32_DEBUGCTL.BTF the
+        // trap follows only a taken branch (§17.4.3): RIP is neither the fall-through nor the instruction
+        // itself (a REP iteration).
+        bool branched = Rip != _sequentialRip && Rip != _ripAtStart;
+        if (_tfAtStart && _deliveries == _deliveriesAtStart && _shadow != InterruptShadow.MovSs && ((DebugCtl & DebugCtlBtf) == 0 || branched))
+            _pendingDr6 |= Dr6Bs;
         RecomputeStepMode();
         // Re-examine events at the next boundary: a shadow just ended, a trap may be pending.
         _attention = true;

@@ -197,7 +197,7 @@ public sealed unsafe partial class CpuCore
             BeforeInstruction();
             var block = FetchBlock();
             ref Uop u = ref block.Uops[0];
-            NextRip = (Rip + u.Length) & _ipMask;
+            NextRip = _sequentialRip = (Rip + u.Length) & _ipMask;
             u.Exec(this, ref u);
             Rip = NextRip;
             InstructionsRetired++;

@@ -35,5 +35,9 @@ public sealed partial class CpuCore
     internal ulong Xcr0 = 1;
 
     // Power-up/RESET values of the extended state (SDM Vol. 3A Table 9-1); INIT leaves it unchanged.
-    private void ResetExtendedState() => FpuReset();
+    private void ResetExtendedState()
+    {
+        FpuReset();
+        ResetSimdState();
+    }
 }

@@ -28,14 +28,23 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// INIT: resets the processor to the INIT state of SDM Vol. 3A Table 9-1 (the RESET values for
-    /// registers; the x87 and SSE state and model-specific registers owned by other parts of the core are kept). The bootstrap
+    /// registers) but leaves the model-specific registers unchanged (§9.1): the TSC keeps counting, the MTRRs,
+    /// IA32_APIC_BASE and the rest stay, and so does the x87/SSE state; EFER is cleared with the return to real mode. The bootstrap
     /// processor restarts at the reset vector FFFF_FFF0h; an application processor enters
     /// wait-for-SIPI (SDM Vol. 3A §8.4.2; fact sheet D5) and accepts one start-up IPI.
     /// </summary>
     public void Init()
     {
         var before = Mode;
-        ResetRegisters();   // the AP's wait-for-SIPI state is set by the reset path; x87/SSE state is kept
+        _initKeepsMsrs = true;
+        try
+        {
+            ResetRegisters();   // the AP's wait-for-SIPI state is set by the reset path; x87/SSE state is kept
+        }
+        finally
+        {
+            _initKeepsMsrs = false;
+        }
         if (Mode != before) Observer?.ModeChanged(this, before, Mode);
     }
 

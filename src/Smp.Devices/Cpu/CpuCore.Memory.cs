@@ -49,17 +49,17 @@ public sealed unsafe partial class CpuCore
 
     /// <summary>
     /// Drops the cached translations of the page holding <paramref name="linear"/> (INVLPG). The TLB
-    /// caches 4 KiB pieces even of 2 MiB and 4 MiB pages, and INVLPG must drop the whole large page
-    /// (SDM Vol. 3A §4.10.4.1), so every entry in the enclosing 4 MiB region is dropped.
+    /// caches 4 KiB pieces even of 2 MiB, 4 MiB and 1 GiB pages, and INVLPG must drop the whole large page
+    /// (SDM Vol. 3A §4.10.4.1), so every entry in the enclosing 1 GiB region is dropped.
     /// </summary>
     public void FlushTlbPage(ulong linear)
     {
         const ulong flags = TlbUserBit | TlbCodeBit;
-        ulong region = (linear >> 22) & (~flags >> 10);
+        ulong region = (linear >> 30) & (~flags >> 18);
         for (int i = 0; i < TlbSize; i++)
         {
-            if (((_readTlb[i].Tag & ~flags) >> 10) == region) _readTlb[i].Tag = TlbInvalid;
-            if (((_writeTlb[i].Tag & ~flags) >> 10) == region) _writeTlb[i].Tag = TlbInvalid;
+            if (((_readTlb[i].Tag & ~flags) >> 18) == region) _readTlb[i].Tag = TlbInvalid;
+            if (((_writeTlb[i].Tag & ~flags) >> 18) == region) _writeTlb[i].Tag = TlbInvalid;
         }
         InvalidateFetchPath();
     }
@@ -316,7 +316,8 @@ public sealed unsafe partial class CpuCore
         // Only plain RAM pages without breakpoints are cached. A write entry marks the page dirty (the
         // first fast-path write to it since the entry was filled: snapshots), and on a page holding
         // decoded code it is tagged so that writes miss the fast path and reach memory's invalidation.
-        if (_dataBreakpointsArmed) return;
+        // A user page reached by a supervisor access that SMAP let through (EFLAGS.AC = 1) is not cached.
+        if (_dataBreakpointsArmed || _smapSensitiveTranslation) return;
         ulong ppn = pa >> 12;
         if ((pa & ~0xFFFUL) == ApicWindow) return;
         byte* host = Memory.RamPage(pa);

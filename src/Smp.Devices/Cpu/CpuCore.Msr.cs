@@ -31,8 +31,39 @@ public sealed partial class CpuCore
     /// <summary>IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP (used by SYSENTER and SYSEXIT).</summary>
     public ulong SysenterCs, SysenterEsp, SysenterEip;
 
-    /// <summary>IA32_MISC_ENABLE.</summary>
+    /// <summary>IA32_MISC_ENABLE (see <see cref="MiscEnableWritable"/>; bits 22 and 34 change what CPUID reports).</summary>
     public ulong MiscEnable;
+
+    /// <summary>
+    /// IA32_MISC_ENABLE bits software may change: fast strings (0), automatic thermal control (3), Enhanced
+    /// SpeedStep (16), MONITOR FSM (18), limit CPUID maxval (22), xTPR disable (23), XD disable (34). The
+    /// thermal, SpeedStep, MONITOR and xTPR enables are stored only (their features are absent from CPUID).
+    /// Bits 7, 11, 12 are read-only; writing any other bit raises #GP (SDM Vol. 4 Table 2-2).
+    /// </summary>
+    public const ulong MiscEnableWritable = Msr.MiscEnableFastStrings | (1UL << 3) | (1UL << 16) | (1UL << 18)
+        | Msr.MiscEnableLimitCpuidMaxval | (1UL << 23) | Msr.MiscEnableXdDisable;
+
+    private const ulong MiscEnableReadOnly = Msr.MiscEnablePerfMon | Msr.MiscEnableBtsUnavailable | Msr.MiscEnablePebsUnavailable;
+
+    /// <summary>IA32_FEATURE_CONTROL: only the lock bit (0) exists; once set, WRMSR raises #GP until RESET.</summary>
+    public ulong FeatureControl;
+
+    /// <summary>IA32_TSC_ADJUST: the sum of every adjustment WRMSR made to the TSC since RESET (SDM Vol. 3B §17.17.3).</summary>
+    public ulong TscAdjust;
+
+    /// <summary>IA32_DEBUGCTL: only BTF (bit 1, single-step on branches) is implemented; no LBR or BTS.</summary>
+    public ulong DebugCtl;
+
+    /// <summary>IA32_DEBUGCTL.BTF: with RFLAGS.TF, single-step traps only after taken branches (SDM Vol. 3B §17.4.3).</summary>
+    public const ulong DebugCtlBtf = 1UL << 1;
+
+    /// <summary>
+    /// IA32_ARCH_CAPABILITIES: the simulated core does not execute speculatively, so it reports itself free of
+    /// the weaknesses the MSR can rule out: RDCL_NO (0), SSB_NO (4), MDS_NO (5), PSCHANGE_MC_NO (6), TAA_NO (8),
+    /// SBDR_SSDP_NO (13), FBSDP_NO (14), PSDP_NO (15), BHI_NO (20), PBRSB_NO (24), GDS_NO (26), RFDS_NO (27), ITS_NO (62).
+    /// </summary>
+    public const ulong ArchCapabilitiesValue = 1UL | (1UL << 4) | (1UL << 5) | (1UL << 6) | (1UL << 8) | (1UL << 13) | (1UL << 14)
+        | (1UL << 15) | (1UL << 20) | (1UL << 24) | (1UL << 26) | (1UL << 27) | (1UL << 62);
 
     /// <summary>IA32_PAT (reset value 0007040600070406H). Stored and validated; memory types have no effect in the simulator.</summary>
     public ulong Pat;
@@ -40,14 +71,14 @@ public sealed partial class CpuCore
     /// <summary>IA32_MTRR_DEF_TYPE. Stored and validated; memory types have no effect in the simulator.</summary>
     public ulong MtrrDefType;
 
-    // Variable-range MTRR pairs 0x200–0x20F, then the 11 fixed-range MTRRs.
+    // Variable-range MTRR pairs from 0x200 (PHYSBASEn, PHYSMASKn), then the 11 fixed-range MTRRs.
     private readonly ulong[] _mtrrVariable = new ulong[2 * MtrrVariableCount];
     private readonly ulong[] _mtrrFixed = new ulong[11];
 
-    /// <summary>Number of variable-range MTRRs reported by IA32_MTRRCAP.VCNT.</summary>
-    public const int MtrrVariableCount = 8;
+    /// <summary>Number of variable-range MTRRs reported by IA32_MTRRCAP.VCNT (ten, as on the modelled part).</summary>
+    public const int MtrrVariableCount = 10;
 
-    /// <summary>IA32_MTRRCAP: VCNT = 8, fixed-range MTRRs (bit 8) and write-combining (bit 10) supported; no SMRR.</summary>
+    /// <summary>IA32_MTRRCAP: VCNT = 10, fixed-range MTRRs (bit 8) and write-combining (bit 10) supported; no SMRR (no SMM).</summary>
     public const ulong MtrrCapValue = MtrrVariableCount | (1UL << 8) | (1UL << 10);
 
     /// <summary>The microcode revision IA32_BIOS_SIGN_ID reports in bits 63:32.</summary>
@@ -67,17 +98,22 @@ public sealed partial class CpuCore
 
     private static bool IsCanonical(ulong a) => (ulong)(((long)a << 16) >> 16) == a;
 
+    // Set while INIT runs the reset path: INIT leaves the model-specific registers (and with them the TSC, the
+    // MTRRs and the APIC's mode) as they were (SDM Vol. 3A §9.1: "the internal caches, MSRs, MTRRs, and x87 FPU
+    // state are left unchanged"; §10.12.5.1: INIT keeps the APIC in its xAPIC, x2APIC or disabled state).
+    private bool _initKeepsMsrs;
+
+    // RESET values of the model-specific registers (EFER, cleared by INIT too, is reset with the control registers).
     private void ResetSystemRegisters()
     {
-        // SDM Vol. 3A Table 9-1: DR6 = FFFF0FF0H, DR7 = 00000400H after RESET.
-        Array.Clear(Dr);
-        Dr6 = 0xFFFF_0FF0UL;
-        Dr7 = 0x400;
+        if (_initKeepsMsrs) return;
         ApicBaseMsr = Msr.DefaultApicBase | Msr.ApicBaseEnable | (IsBsp ? Msr.ApicBaseBsp : 0);
         ApicWindow = Msr.DefaultApicBase;
         Star = Lstar = Cstar = Fmask = KernelGsBase = TscAux = 0;
         SysenterCs = SysenterEsp = SysenterEip = 0;
-        MiscEnable = 1 | (1UL << 11) | (1UL << 12); // fast strings; BTS and PEBS unavailable
+        MiscEnable = Msr.MiscEnableFastStrings | Msr.MiscEnableBtsUnavailable | Msr.MiscEnablePebsUnavailable;
+        FeatureControl = TscAdjust = DebugCtl = 0;
+        Array.Clear(_mcBanks);
         Pat = 0x0007_0406_0007_0406UL;
         MtrrDefType = 0;
         Array.Clear(_mtrrVariable);
@@ -98,13 +134,19 @@ public sealed partial class CpuCore
             case Msr.TscDeadline when LocalApicRegisters is { } apic: value = apic.TscDeadline; return true;
             case Msr.PlatformId: return true;
             case Msr.ApicBase: value = ApicBaseMsr; return true;
+            case Msr.FeatureControl: value = FeatureControl; return true;
+            case Msr.TscAdjust: value = TscAdjust; return true;
             case Msr.BiosSignId: value = (ulong)MicrocodeRevision << 32; return true;
+            case Msr.PlatformInfo: value = PlatformInfoValue; return true;
             case Msr.MtrrCap: value = MtrrCapValue; return true;
+            case Msr.ArchCapabilities: value = ArchCapabilitiesValue; return true;
             case Msr.SysenterCs: value = SysenterCs; return true;
             case Msr.SysenterEsp: value = SysenterEsp; return true;
             case Msr.SysenterEip: value = SysenterEip; return true;
-            case Msr.McgCap: case Msr.McgStatus: return true;
+            case Msr.McgCap: value = McgCapValue; return true;
+            case Msr.McgStatus: return true;
             case Msr.MiscEnable: value = MiscEnable; return true;
+            case Msr.DebugCtl: value = DebugCtl; return true;
             case Msr.Pat: value = Pat; return true;
             case Msr.MtrrDefType: value = MtrrDefType; return true;
             case Msr.Efer: value = Efer; return true;
@@ -120,7 +162,20 @@ public sealed partial class CpuCore
         if (msr is >= Msr.X2ApicFirst and <= Msr.X2ApicLast)
             return X2ApicMode && LocalApicRegisters is { } apic && apic.TryReadX2ApicMsr(msr, out value);
         if (MtrrSlot(msr, out var table, out int index)) { value = table[index]; return true; }
-        return false;
+        return TryReadMachineCheckMsr(msr, out value);
+    }
+
+    /// <summary>
+    /// MSR_PLATFORM_INFO: the maximum non-turbo ratio (bits 15:8) and the maximum efficiency ratio (bits 47:40),
+    /// both the core clock over the 100 MHz bus clock; no programmable ratios or TDP, no CPUID faulting.
+    /// </summary>
+    public ulong PlatformInfoValue
+    {
+        get
+        {
+            ulong ratio = (ulong)Math.Clamp(FrequencyHz / (Cpuid.BusMHz * 1_000_000L), 1, 255);
+            return (ratio << 8) | (ratio << 40);
+        }
     }
 
     /// <summary>
@@ -132,15 +187,35 @@ public sealed partial class CpuCore
     {
         switch (msr)
         {
-            case Msr.Tsc: Tsc = value; return true;
+            case Msr.Tsc:
+                // A write that moves the TSC by X moves IA32_TSC_ADJUST by X too (SDM Vol. 3B §17.17.3).
+                TscAdjust += value - Tsc;
+                Tsc = value;
+                return true;
+            case Msr.TscAdjust:
+                // And a write that moves IA32_TSC_ADJUST by X moves the TSC by X.
+                _tscOffset += value - TscAdjust;
+                TscAdjust = value;
+                return true;
             case Msr.TscDeadline when LocalApicRegisters is { } apic: apic.TscDeadline = value; return true;
             case Msr.ApicBase: return WriteApicBase(value);
+            case Msr.FeatureControl:
+                if ((FeatureControl & 1) != 0 || (value & ~1UL) != 0) return false; // locked, or a feature that is absent
+                FeatureControl = value;
+                return true;
             case Msr.BiosUpdateTrigger: case Msr.BiosSignId: return true;
             case Msr.SysenterCs: SysenterCs = (uint)value; return true;
             case Msr.SysenterEsp: return WriteAddressMsr(ref SysenterEsp, value);
             case Msr.SysenterEip: return WriteAddressMsr(ref SysenterEip, value);
             case Msr.McgStatus: return value == 0;
-            case Msr.MiscEnable: MiscEnable = value; return true;
+            case Msr.MiscEnable:
+                if ((value & ~(MiscEnableWritable | MiscEnableReadOnly)) != 0) return false;
+                MiscEnable = (value & MiscEnableWritable) | (MiscEnable & MiscEnableReadOnly);
+                return true;
+            case Msr.DebugCtl:
+                if ((value & ~DebugCtlBtf) != 0) return false;
+                DebugCtl = value;
+                return true;
             case Msr.Pat: return WritePat(value);
             case Msr.MtrrDefType:
                 if ((value & ~0xCFFUL) != 0 || !IsMtrrType(value & 0xFF)) return false;
@@ -153,10 +228,8 @@ public sealed partial class CpuCore
             case Msr.Fmask: Fmask = (uint)value; return true;
             case Msr.FsBase:
             case Msr.GsBase:
-                // The MSRs are the descriptor caches' bases (SDM Vol. 3A §3.4.4); refresh the effective bases.
                 if (!IsCanonical(value)) return false;
-                Segs[msr == Msr.FsBase ? Seg.FS : Seg.GS].Base = value;
-                UpdateMode();
+                WriteSegmentBase(msr == Msr.FsBase ? Seg.FS : Seg.GS, value);
                 return true;
             case Msr.KernelGsBase: return WriteAddressMsr(ref KernelGsBase, value);
             case Msr.TscAux:
@@ -172,7 +245,18 @@ public sealed partial class CpuCore
             table[index] = value;
             return true;
         }
-        return false;
+        return TryWriteMachineCheckMsr(msr, value);
+    }
+
+    /// <summary>
+    /// Sets the FS or GS base as IA32_FS_BASE/IA32_GS_BASE, WRFSBASE/WRGSBASE and SWAPGS do: those MSRs are the
+    /// descriptor caches' bases (SDM Vol. 3A §3.4.4). Nothing about code fetch changes, so the decoded-code
+    /// caches stay valid.
+    /// </summary>
+    internal void WriteSegmentBase(int seg, ulong value)
+    {
+        Segs[seg].Base = value;
+        _effectiveBase[seg] = Is64 && seg < Seg.FS ? 0 : value;
     }
 
     /// <summary>True when the local APIC is in x2APIC mode (IA32_APIC_BASE.EN = EXTD = 1).</summary>
@@ -208,6 +292,8 @@ public sealed partial class CpuCore
     {
         const ulong writable = Msr.EferSce | Msr.EferLme | Msr.EferNxe;
         if ((value & ~(writable | Msr.EferLma)) != 0) return false;
+        // NXE exists only while CPUID reports execute-disable (IA32_MISC_ENABLE.XD_DISABLE hides it).
+        if ((value & Msr.EferNxe) != 0 && (Efer & Msr.EferNxe) == 0 && (MiscEnable & Msr.MiscEnableXdDisable) != 0) return false;
         if (PagingEnabled && ((value ^ Efer) & Msr.EferLme) != 0) return false;
         ulong old = Efer;
         Efer = (value & writable) | (Efer & Msr.EferLma);
@@ -298,12 +384,19 @@ public sealed partial class CpuCore
     public long SimulatedNanoseconds => (long)((UInt128)ElapsedCycles * 1_000_000_000UL / (ulong)FrequencyHz);
 
     /// <summary>
-    /// The time-stamp counter as RDTSC reads it: <see cref="ElapsedCycles"/> plus the offset that WRMSR
-    /// to IA32_TIME_STAMP_COUNTER (and RESET, which zeroes it) establishes. Setting it changes only the offset.
+    /// The machine's shared TSC order (<see cref="Cpu.TscDomain"/>): when set, a TSC read never returns less than
+    /// a read another CPU of the domain already made. Null for a CPU on its own.
+    /// </summary>
+    public TscDomain? TscDomain;
+
+    /// <summary>
+    /// The time-stamp counter as RDTSC reads it: <see cref="ElapsedCycles"/> (ordered by <see cref="TscDomain"/>)
+    /// plus the offset that WRMSR to IA32_TIME_STAMP_COUNTER (and RESET, which zeroes it) establishes. Setting it
+    /// changes only the offset.
     /// </summary>
     public ulong Tsc
     {
-        get => ElapsedCycles + _tscOffset;
+        get => (TscDomain is { } domain ? domain.Order(ElapsedCycles) : ElapsedCycles) + _tscOffset;
         set => _tscOffset = value - ElapsedCycles;
     }
 

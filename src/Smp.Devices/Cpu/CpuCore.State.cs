@@ -26,11 +26,14 @@ public sealed partial class CpuCore
         SysenterCs = SysenterCs, SysenterEsp = SysenterEsp, SysenterEip = SysenterEip,
         MiscEnable = MiscEnable, Pat = Pat, MtrrDefType = MtrrDefType,
         MtrrVariable = (ulong[])_mtrrVariable.Clone(), MtrrFixed = (ulong[])_mtrrFixed.Clone(),
+        FeatureControl = FeatureControl, TscAdjust = TscAdjust, DebugCtl = DebugCtl, MachineCheckBanks = (ulong[])_mcBanks.Clone(),
+        RandomDraws = _randomCounter, TscDomainLatest = TscDomain?.Latest ?? 0,
         InstructionsRetired = InstructionsRetired, CycleOffset = CycleOffset, TscOffset = _tscOffset,
         CyclesPerInstruction = CyclesPerInstruction, FrequencyHz = FrequencyHz,
         RunState = State, ShutdownReason = ShutdownReason, SipiAccepted = _sipiAccepted,
         NmiBlocked = _nmiBlocked, NmiPending = _nmiPending, InterruptShadow = (int)_shadow,
         EventDepth = _eventDepth, Deliveries = _deliveries, PendingDr6 = _pendingDr6,
+        ExtendedState = SaveExtendedImage(), FpuCs = FpuCs, FpuDs = FpuDs, Xcr0 = Xcr0,
     };
 
     /// <summary>
@@ -61,11 +64,17 @@ public sealed partial class CpuCore
         MiscEnable = state.MiscEnable; Pat = state.Pat; MtrrDefType = state.MtrrDefType;
         state.MtrrVariable.AsSpan().CopyTo(_mtrrVariable);
         state.MtrrFixed.AsSpan().CopyTo(_mtrrFixed);
+        FeatureControl = state.FeatureControl; TscAdjust = state.TscAdjust; DebugCtl = state.DebugCtl;
+        state.MachineCheckBanks.AsSpan().CopyTo(_mcBanks);
+        _randomCounter = state.RandomDraws;
+        if (TscDomain is { } domain) domain.Latest = state.TscDomainLatest;   // every CPU of a snapshot saved the same value
         InstructionsRetired = state.InstructionsRetired; CycleOffset = state.CycleOffset; _tscOffset = state.TscOffset;
         CyclesPerInstruction = state.CyclesPerInstruction; FrequencyHz = state.FrequencyHz;
         State = state.RunState; ShutdownReason = state.ShutdownReason; _sipiAccepted = state.SipiAccepted;
         _nmiBlocked = state.NmiBlocked; _nmiPending = state.NmiPending; _shadow = (InterruptShadow)state.InterruptShadow;
         _eventDepth = state.EventDepth; _deliveries = state.Deliveries; _pendingDr6 = state.PendingDr6;
+        RestoreExtendedImage(state.ExtendedState);
+        FpuCs = state.FpuCs; FpuDs = state.FpuDs; Xcr0 = state.Xcr0;
         // Transient per-instruction state.
         _instructionBreakpointFault = false;
         _tfAtStart = false;

@@ -2,8 +2,8 @@ namespace Smp.Devices.Cpu;
 
 public sealed partial class CpuCore
 {
-    /// <summary>CPUID.01H:EAX and the EDX value after RESET: family 6, model 0x3A-style signature.</summary>
-    public const uint CpuidSignature = 0x0003_06A9;
+    /// <summary>CPUID.01H:EAX and the EDX value after RESET (<see cref="Cpuid.Signature"/>).</summary>
+    public const uint CpuidSignature = Cpuid.Signature;
 
     /// <summary>CR0 (PE bit 0, MP 1, EM 2, TS 3, ET 4, NE 5, WP 16, AM 18, NW 29, CD 30, PG 31).</summary>
     public ulong Cr0;

@@ -50,7 +50,8 @@ public sealed partial class CpuCore
 
     /// <summary>
     /// Puts the processor in its power-up/RESET state (SDM Vol. 3A §9.1.1, Table 9-1): real mode,
-    /// CS selector F000h with base FFFF0000h, IP FFF0h, RFLAGS 2, CR0 60000010h, EDX = processor signature.
+    /// CS selector F000h with base FFFF0000h, IP FFF0h, RFLAGS 2, CR0 60000010h, EDX = processor signature,
+    /// the x87 power-up state, XMM registers 0, MXCSR 1F80h, XCR0 1.
     /// </summary>
     public void Reset()
     {

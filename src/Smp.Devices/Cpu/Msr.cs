@@ -15,6 +15,20 @@ public static class Msr
     public const uint PlatformId = 0x17;
     /// <summary>IA32_APIC_BASE: BSP bit 8, x2APIC enable (EXTD) bit 10, global enable (EN) bit 11, base from bit 12.</summary>
     public const uint ApicBase = 0x1B;
+    /// <summary>IA32_FEATURE_CONTROL: lock bit 0; the VMX, SGX and LMCE enables do not exist on this CPU.</summary>
+    public const uint FeatureControl = 0x3A;
+    /// <summary>IA32_TSC_ADJUST: the accumulated adjustment of the TSC (SDM Vol. 3B §17.17.3).</summary>
+    public const uint TscAdjust = 0x3B;
+    /// <summary>IA32_ARCH_CAPABILITIES: read-only statement of which speculation weaknesses the processor lacks.</summary>
+    public const uint ArchCapabilities = 0x10A;
+    /// <summary>MSR_PLATFORM_INFO: read-only ratios of the core clock to the 100 MHz bus clock.</summary>
+    public const uint PlatformInfo = 0xCE;
+    /// <summary>IA32_MCi_CTL2 of bank 0 (CMCI enable and threshold); bank i at 0x280 + i.</summary>
+    public const uint Mc0Ctl2 = 0x280;
+    /// <summary>IA32_DEBUGCTL: BTF (bit 1), single-step on branches.</summary>
+    public const uint DebugCtl = 0x1D9;
+    /// <summary>IA32_MC0_CTL; bank i has CTL, STATUS, ADDR, MISC at 0x400 + 4i + 0..3.</summary>
+    public const uint Mc0Ctl = 0x400;
     /// <summary>IA32_BIOS_UPDT_TRIG: microcode update trigger; writes are accepted and ignored.</summary>
     public const uint BiosUpdateTrigger = 0x79;
     /// <summary>IA32_BIOS_SIGN_ID: the microcode revision in bits 63:32; writes are accepted and ignored.</summary>
@@ -27,13 +41,13 @@ public static class Msr
     public const uint SysenterEsp = 0x175;
     /// <summary>IA32_SYSENTER_EIP: the kernel entry point loaded by SYSENTER.</summary>
     public const uint SysenterEip = 0x176;
-    /// <summary>IA32_MCG_CAP: machine-check capabilities (reads 0: no banks).</summary>
+    /// <summary>IA32_MCG_CAP: machine-check capabilities (bank count, CMCI).</summary>
     public const uint McgCap = 0x179;
     /// <summary>IA32_MCG_STATUS: machine-check status (reads 0; only 0 may be written).</summary>
     public const uint McgStatus = 0x17A;
     /// <summary>IA32_MISC_ENABLE.</summary>
     public const uint MiscEnable = 0x1A0;
-    /// <summary>IA32_MTRR_PHYSBASE0; the eight variable-range pairs occupy 0x200–0x20F.</summary>
+    /// <summary>IA32_MTRR_PHYSBASE0; the variable-range pairs follow from 0x200 (PHYSBASEn at 0x200 + 2n, PHYSMASKn at 0x201 + 2n).</summary>
     public const uint MtrrPhysBase0 = 0x200;
     /// <summary>IA32_MTRR_FIX64K_00000.</summary>
     public const uint MtrrFix64K00000 = 0x250;
@@ -78,6 +92,19 @@ public static class Msr
     public const ulong EferLma = 1UL << 10;
     /// <summary>IA32_EFER.NXE: execute-disable enable.</summary>
     public const ulong EferNxe = 1UL << 11;
+
+    /// <summary>IA32_MISC_ENABLE[0]: fast-string operation.</summary>
+    public const ulong MiscEnableFastStrings = 1UL << 0;
+    /// <summary>IA32_MISC_ENABLE[7] (read-only): performance monitoring available (0 here: CPUID.0AH reports none).</summary>
+    public const ulong MiscEnablePerfMon = 1UL << 7;
+    /// <summary>IA32_MISC_ENABLE[11] (read-only): branch trace storage unavailable.</summary>
+    public const ulong MiscEnableBtsUnavailable = 1UL << 11;
+    /// <summary>IA32_MISC_ENABLE[12] (read-only): processor event-based sampling unavailable.</summary>
+    public const ulong MiscEnablePebsUnavailable = 1UL << 12;
+    /// <summary>IA32_MISC_ENABLE[22]: limit CPUID's highest basic leaf to 2.</summary>
+    public const ulong MiscEnableLimitCpuidMaxval = 1UL << 22;
+    /// <summary>IA32_MISC_ENABLE[34]: execute-disable disabled (CPUID.80000001H:EDX.NX reads 0, EFER.NXE cannot be set).</summary>
+    public const ulong MiscEnableXdDisable = 1UL << 34;
 
     /// <summary>IA32_APIC_BASE.BSP (read-only).</summary>
     public const ulong ApicBaseBsp = 1UL << 8;

@@ -85,6 +85,18 @@ public sealed record CpuState
     public required ulong[] MtrrVariable { get; init; }
     /// <summary>The fixed-range MTRRs.</summary>
     public required ulong[] MtrrFixed { get; init; }
+    /// <summary>IA32_FEATURE_CONTROL.</summary>
+    public ulong FeatureControl { get; init; }
+    /// <summary>IA32_TSC_ADJUST.</summary>
+    public ulong TscAdjust { get; init; }
+    /// <summary>IA32_DEBUGCTL.</summary>
+    public ulong DebugCtl { get; init; }
+    /// <summary>The machine-check banks' stored registers: CTL, ADDR, MISC, CTL2 per bank.</summary>
+    public required ulong[] MachineCheckBanks { get; init; }
+    /// <summary>Values drawn by RDRAND/RDSEED (the generator's position).</summary>
+    public ulong RandomDraws { get; init; }
+    /// <summary>The machine's <see cref="Cpu.TscDomain.Latest"/> when the state was saved (0 without a domain).</summary>
+    public ulong TscDomainLatest { get; init; }
     /// <summary>Instructions retired (the clock's basis).</summary>
     public long InstructionsRetired { get; init; }
     /// <summary>Idle and jump cycles added to the clock.</summary>
@@ -113,6 +125,17 @@ public sealed record CpuState
     public long Deliveries { get; init; }
     /// <summary>DR6 bits of debug traps waiting for the next boundary.</summary>
     public ulong PendingDr6 { get; init; }
+    /// <summary>
+    /// The x87, MMX and SSE state as FXSAVE64 stores it (512 bytes: FCW, FSW, abridged tags, FOP, 64-bit FPU IP/DP,
+    /// MXCSR, ST0–ST7, XMM0–XMM15); the full tag word follows from the abridged one and the register contents.
+    /// </summary>
+    public required byte[] ExtendedState { get; init; }
+    /// <summary>The x87 last-instruction CS and last-operand DS selectors (not in the 64-bit FXSAVE layout).</summary>
+    public ushort FpuCs { get; init; }
+    /// <summary>See <see cref="FpuCs"/>.</summary>
+    public ushort FpuDs { get; init; }
+    /// <summary>XCR0.</summary>
+    public ulong Xcr0 { get; init; }
 
     /// <summary>Field-by-field equality, arrays compared element by element.</summary>
     public bool Equals(CpuState? other) =>
@@ -124,10 +147,13 @@ public sealed record CpuState
         && Cstar == other.Cstar && Fmask == other.Fmask && KernelGsBase == other.KernelGsBase && TscAux == other.TscAux && SysenterCs == other.SysenterCs
         && SysenterEsp == other.SysenterEsp && SysenterEip == other.SysenterEip && MiscEnable == other.MiscEnable && Pat == other.Pat
         && MtrrDefType == other.MtrrDefType && MtrrVariable.AsSpan().SequenceEqual(other.MtrrVariable) && MtrrFixed.AsSpan().SequenceEqual(other.MtrrFixed)
+        && FeatureControl == other.FeatureControl && TscAdjust == other.TscAdjust && DebugCtl == other.DebugCtl
+        && MachineCheckBanks.AsSpan().SequenceEqual(other.MachineCheckBanks) && RandomDraws == other.RandomDraws && TscDomainLatest == other.TscDomainLatest
         && InstructionsRetired == other.InstructionsRetired && CycleOffset == other.CycleOffset && TscOffset == other.TscOffset
         && CyclesPerInstruction == other.CyclesPerInstruction && FrequencyHz == other.FrequencyHz && RunState == other.RunState
         && ShutdownReason == other.ShutdownReason && SipiAccepted == other.SipiAccepted && NmiBlocked == other.NmiBlocked && NmiPending == other.NmiPending
-        && InterruptShadow == other.InterruptShadow && EventDepth == other.EventDepth && Deliveries == other.Deliveries && PendingDr6 == other.PendingDr6;
+        && InterruptShadow == other.InterruptShadow && EventDepth == other.EventDepth && Deliveries == other.Deliveries && PendingDr6 == other.PendingDr6
+        && ExtendedState.AsSpan().SequenceEqual(other.ExtendedState) && FpuCs == other.FpuCs && FpuDs == other.FpuDs && Xcr0 == other.Xcr0;
 
     /// <summary>A hash of the registers most likely to differ.</summary>
     public override int GetHashCode() => HashCode.Combine(Rip, Rflags, Gprs[0], Gprs[4], Cr3, InstructionsRetired, RunState);

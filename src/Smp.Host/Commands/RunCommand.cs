@@ -30,9 +30,8 @@ internal static class RunCommand
         var disk = new Option<FileInfo>("--disk")
         {
             Description = "The raw disk image to boot: a regular file of any size from 512 bytes whose first sector is the boot sector " +
-                "(0xAA55 at offset 510). It is read on demand and never written (the guest's writes stay in memory).",
+                "(0xAA55 at offset 510). It is read on demand and never written (the guest's writes stay in memory). With --kernel it is drive 80h.",
             HelpName = "IMAGE",
-            Required = true,
         };
         var cpus = MachineOptions.Cpus(1, MachineConfig.MaxCpus, "xAPIC IDs are 8 bits and 255 is the broadcast ID");
         var memory = MachineOptions.Memory(MachineOptions.MinMemoryMiB);
@@ -49,10 +48,11 @@ internal static class RunCommand
         };
         var command = new Command(
             "run",
-            "Boot a raw disk image through the BIOS. The run ends when the guest writes port 0xF4 " +
+            "Boot a raw disk image, or a kernel (--kernel: Multiboot v1/v2 or a Linux bzImage), through the BIOS. The run ends when the guest writes port 0xF4 " +
             "(exit code (value << 1) | 1, as QEMU's isa-debug-exit), on a triple fault " +
             $"(exit code {ExitCodes.GuestShutdown}), when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}), " +
-            $"or when every CPU is idle for good (exit code {ExitCodes.MachineIdle}). The guest's COM1 output goes to stdout.")
+            $"when every CPU is idle for good (exit code {ExitCodes.MachineIdle}), when the guest powers off through ACPI S5 " +
+            $"(exit code {ExitCodes.GuestPowerOff}) or resets the machine (exit code {ExitCodes.GuestReset}). The guest's COM1 output goes to stdout.")
         {
             disk,
             cpus,
@@ -64,6 +64,7 @@ internal static class RunCommand
         var parallel = MachineOptions.Parallel();
         command.Options.Add(parallel);
         var trace = TraceCliOptions.AddTo(command);
+        var kernelOptions = KernelCliOptions.AddTo(command);
 
         command.SetAction(parse => context.Guard("smp run", () =>
         {
@@ -79,9 +80,23 @@ internal static class RunCommand
                 return ExitCodes.Usage;
             }
 
-            var diskFile = parse.GetValue(disk)!;
-            if (OpenDisk(context, diskFile) is not { } image) return ExitCodes.Usage;
+            var diskFile = parse.GetValue(disk);
+            if (diskFile is null && !kernelOptions.HasKernel(parse))
+            {
+                context.Err.WriteLine("smp run: give --disk IMAGE or --kernel FILE (or both: the kernel boots, the disk is drive 80h).");
+                return ExitCodes.Usage;
+            }
+
+            DiskImageSource? image = null;
+            if (diskFile is not null && (image = OpenDisk(context, diskFile)) is null) return ExitCodes.Usage;
             using var imageFile = image;
+            var kernel = kernelOptions.Read(parse, parse.GetValue(memory), out string? kernelError);
+            if (kernelError is not null)
+            {
+                context.Err.WriteLine($"smp run: {kernelError}");
+                return ExitCodes.Usage;
+            }
+
             IReadOnlyList<KeyValuePair<string, ulong>> symbolTable = [];
             var map = parse.GetValue(symbols);
             if (map is not null)
@@ -95,7 +110,9 @@ internal static class RunCommand
             return Run(
                 context,
                 image,
-                diskFile.Name,
+                diskFile?.Name ?? kernel!.Description,
+                kernel,
+                kernelOptions.WantsTestDevices(parse),
                 parse.GetValue(cpus),
                 parse.GetValue(memory),
                 parse.GetResult(maxInstructions) is null ? long.MaxValue : parse.GetValue(maxInstructions),
@@ -159,12 +176,16 @@ internal static class RunCommand
         }
     }
 
-    private static int Run(CliContext context, DiskImageSource image, string imageName, int cpus, int memoryMiB, long budget, ulong seed,
-        IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
+    private static int Run(CliContext context, DiskImageSource? image, string imageName, Devices.Platform.Firmware.IKernelImage? kernel, bool testDevices,
+        int cpus, int memoryMiB, long budget, ulong seed, IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
     {
         using var sink = new Com1Sink(context.Out, context.Err);
         var options = new GuestSessionOptions(cpus, memoryMiB, seed, image, imageName, symbols, traceOptions, MaxInstructions: budget,
-            Parallel: parallel, Command: "smp run");
+            Parallel: parallel, Command: "smp run")
+        {
+            Kernel = kernel,
+            TestDevices = testDevices,
+        };
         // The session wires tracing (when a trace option is on) and function tracking from --symbols.
         var session = GuestSession.Run(options, sink.Write, context.Err, sink.Flush);
         var result = session.Machine;
@@ -187,6 +208,14 @@ internal static class RunCommand
             case StopReason.AllIdle:
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 outcome = ExitCodes.MachineIdle;
+                break;
+            case StopReason.PowerOff:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.GuestPowerOff;
+                break;
+            case StopReason.Reset:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.GuestReset;
                 break;
             default:
                 context.Err.WriteLine($"smp run: {result.Report()}");

@@ -12,7 +12,7 @@ namespace Smp.Host.Running;
 /// <param name="Cpus">Logical CPUs.</param>
 /// <param name="MemoryMiB">RAM in MiB.</param>
 /// <param name="Seed">Run seed (trace IDs and any random choice derive from it).</param>
-/// <param name="Disk">The disk image, read on demand (never written).</param>
+/// <param name="Disk">The disk image, read on demand (never written), or null for a machine without one (a kernel boot).</param>
 /// <param name="ImageName">Name of the image for reports and traces.</param>
 /// <param name="Symbols">Guest function symbols (name, address), or empty when unknown.</param>
 /// <param name="Trace">Telemetry options.</param>
@@ -21,9 +21,16 @@ namespace Smp.Host.Running;
 /// <param name="Parallel">Run the CPUs of one quantum on several host threads (parallel mode).</param>
 /// <param name="Command">The command that names itself in messages, such as <c>smp boot</c>.</param>
 /// <param name="Recorder">Sees every message delivery (determinism tests), or null.</param>
-internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, DiskImageSource Disk, string ImageName,
+internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, DiskImageSource? Disk, string ImageName,
     IReadOnlyList<KeyValuePair<string, ulong>> Symbols, TraceOptions Trace, long MaxInstructions = long.MaxValue, long? MaxSimulatedTime = null,
-    bool Parallel = false, string Command = "smp", Smp.Actors.IMessageRecorder? Recorder = null);
+    bool Parallel = false, string Command = "smp", Smp.Actors.IMessageRecorder? Recorder = null)
+{
+    /// <summary>A kernel the BIOS boots instead of the disk's boot sector (<c>smp run --kernel</c>), or null.</summary>
+    public Devices.Platform.Firmware.IKernelImage? Kernel { get; init; }
+
+    /// <summary>Add QEMU's pc-testdev to the machine.</summary>
+    public bool TestDevices { get; init; }
+}
 
 /// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
 /// <param name="Machine">The machine's own result (stop reason, exit code, per-CPU summary).</param>
@@ -66,6 +73,8 @@ internal static class GuestSession
             Recorder = options.Recorder,
             RomImage = SmpBiosFirmware.Rom,
             Disk = options.Disk,
+            Kernel = options.Kernel,
+            TestDevices = options.TestDevices,
             BiosServices = SmpBiosFirmware.CreateServices,
             Console = options.Parallel ? Serialized(console) : console,
             Observer = trace is null ? null : new MachineTelemetry(trace, apicIds),

@@ -35,6 +35,13 @@ public sealed class FwCfgTests
     }
 
     [Fact]
+    public void Key_0x11_reads_zero_as_kvm_unit_tests_require()
+    {
+        // kvm-unit-tests reads key 0x11 as FW_CFG_MAX_RAM (a bare-metal override) and needs 0 under a hypervisor.
+        Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(ReadItem(0x0011, 8)));
+    }
+
+    [Fact]
     public void OffsetAdvancesAndSelectorWriteResetsIt()
     {
         _bus.Out(0x510, 2, 0);

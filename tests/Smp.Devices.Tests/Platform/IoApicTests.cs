@@ -109,3 +109,76 @@ public sealed class IoApicTests : IDisposable
         Assert.Equal(0x52, Assert.Single(_sent).Vector);
     }
 }
+
+public sealed class IoApicPolarityTests
+{
+    private readonly IoApic _ioApic = new();
+    private readonly List<IoApicInterrupt> _sent = [];
+
+    public IoApicPolarityTests() => _ioApic.InterruptRequested += _sent.Add;
+
+    private void Program(int pin, uint low)
+    {
+        _ioApic.Write(IoApic.DefaultBase, 4, (ulong)(0x10 + 2 * pin));
+        _ioApic.Write(IoApic.DefaultBase + 0x10, 4, low);
+    }
+
+    private uint ReadLow(int pin)
+    {
+        _ioApic.Write(IoApic.DefaultBase, 4, (ulong)(0x10 + 2 * pin));
+        return (uint)_ioApic.Read(IoApic.DefaultBase + 0x10, 4);
+    }
+
+    [Fact]
+    public void Active_low_level_entry_is_asserted_by_an_idle_low_line()
+    {
+        Program(11, 0x0000_A051); // vector 0x51, level, active low, unmasked
+        Assert.Single(_sent);     // the line idles low: asserted at once
+        Assert.NotEqual(0u, ReadLow(11) & (1 << 14)); // Remote IRR
+        _ioApic.SetIrq(11, true); // the device releases the line (high = deasserted)
+        _ioApic.EndOfInterrupt(0x51);
+        Assert.Single(_sent);
+        Assert.Equal(0u, ReadLow(11) & (1 << 14));
+    }
+
+    [Fact]
+    public void Active_low_edge_entry_fires_on_the_falling_edge()
+    {
+        _ioApic.SetIrq(3, true);
+        Program(3, 0x0000_2033); // edge, active low
+        Assert.Empty(_sent);
+        _ioApic.SetIrq(3, false);
+        Assert.Single(_sent);
+        _ioApic.SetIrq(3, true);
+        Assert.Single(_sent);
+    }
+
+    [Fact]
+    public void Level_entry_redelivers_after_eoi_while_still_asserted_and_edge_switch_clears_remote_irr()
+    {
+        Program(9, 0x0000_8039); // SCI: level, active high
+        _ioApic.SetIrq(9, true);
+        Assert.Single(_sent);
+        Assert.True(_sent[0].LevelTriggered);
+        _ioApic.SetIrq(9, true);
+        Assert.Single(_sent); // Remote IRR holds it
+        _ioApic.EndOfInterrupt(0x39);
+        Assert.Equal(2, _sent.Count); // still asserted: sent again
+        // Linux's EOI for a version 0x11 I/O APIC: mask, switch to edge (clears Remote IRR), back to level.
+        Program(9, 0x0001_0039);
+        Assert.Equal(0u, ReadLow(9) & (1 << 14));
+        _ioApic.SetIrq(9, false);
+        Program(9, 0x0000_8039);
+        Assert.Equal(2, _sent.Count);
+    }
+
+    [Fact]
+    public void Edges_while_masked_are_lost()
+    {
+        Program(4, 0x0001_0034);
+        _ioApic.SetIrq(4, true);
+        _ioApic.SetIrq(4, false);
+        Program(4, 0x0000_0034);
+        Assert.Empty(_sent);
+    }
+}

@@ -19,7 +19,30 @@ internal static class CrossRun
     }
 
     /// <summary>QEMU 7.2 TCG with isa-debug-exit; COM1 bytes are read raw (Latin-1, one char per byte).</summary>
-    public static Outcome Qemu(string image, int cpus, TimeSpan timeout)
+    public static Outcome Qemu(string image, int cpus, TimeSpan timeout) =>
+        QemuWith([.. CommonQemuArguments, "-drive", $"file={image},format=raw", "-smp", $"{cpus}"], timeout);
+
+    /// <summary>
+    /// QEMU's <c>-kernel</c> boot, as kvm-unit-tests' runner sets it up (pc-testdev, isa-debug-exit iosize 4, 128 MiB),
+    /// with optional <c>-append</c> and <c>-initrd</c>.
+    /// </summary>
+    public static Outcome QemuKernel(string kernel, string? append, string? initrd, TimeSpan timeout)
+    {
+        List<string> args = [.. CommonQemuArguments, "-device", "pc-testdev", "-kernel", kernel];
+        if (append is not null) args.AddRange(["-append", append]);
+        if (initrd is not null) args.AddRange(["-initrd", initrd]);
+        return QemuWith(args, timeout);
+    }
+
+    // The machine both cross-check kinds use: QEMU 7.2 TCG's pc with COM1 on stdio and isa-debug-exit, 128 MiB.
+    private static readonly string[] CommonQemuArguments =
+    [
+        "-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-m", "128",
+    ];
+
+    /// <summary>qemu-system-x86_64 with <paramref name="arguments"/>: its exit code (−1 after a time-out), standard output raw, standard error.</summary>
+    public static Outcome QemuWith(IEnumerable<string> arguments, TimeSpan timeout)
     {
         if (Guest.Qemu.Path is null)
         {
@@ -33,11 +56,7 @@ internal static class CrossRun
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
-            "-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", $"file={image},format=raw", "-smp", $"{cpus}", "-m", "128",
-        })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

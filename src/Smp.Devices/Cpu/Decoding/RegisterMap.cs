@@ -9,7 +9,7 @@ public static class RegisterMap
 
     /// <summary>
     /// The core's number for <paramref name="r"/>: GPRs of any width 0–15 (AH–BH 20–23), segment
-    /// registers 0–5, control and debug registers by number; <see cref="Register.None"/> and RIP/EIP map to <see cref="Reg.None"/>.
+    /// registers 0–5, control and debug registers, XMM and MMX registers by number; <see cref="Register.None"/> and RIP/EIP map to <see cref="Reg.None"/>.
     /// </summary>
     public static byte Of(Register r) => Map[(int)r];
 
@@ -28,7 +28,9 @@ public static class RegisterMap
             map[(int)Register.RAX + i] = (byte)i;
             map[(int)Register.CR0 + i] = (byte)i;
             map[(int)Register.DR0 + i] = (byte)i;
+            map[(int)Register.XMM0 + i] = (byte)i;
         }
+        for (int i = 0; i < 8; i++) map[(int)Register.MM0 + i] = (byte)i;
         for (int i = 0; i < 6; i++) map[(int)Register.ES + i] = (byte)i;
         return map;
     }

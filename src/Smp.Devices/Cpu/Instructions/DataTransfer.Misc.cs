@@ -5,7 +5,7 @@ namespace Smp.Devices.Cpu.Instructions;
 
 /// <summary>
 /// LEA, XLAT, BOUND, the NOP family (multi-byte and hint NOPs, PAUSE, PREFETCHh), the fences,
-/// CLFLUSH/CLFLUSHOPT and the defined-undefined opcodes UD0/UD1/UD2.
+/// CLFLUSH/CLFLUSHOPT/CLWB and the defined-undefined opcodes UD0/UD1/UD2.
 /// </summary>
 internal static unsafe class DataTransferMisc
 {
@@ -30,9 +30,18 @@ internal static unsafe class DataTransferMisc
         for (var code = Code.Reservednop_rm16_r16_0F18; code <= Code.Reservednop_rm64_r64_0F1F; code++)
             HandlerTable.Register(code, &Nop);
         HandlerTable.Register(&Nop, false, Code.Reservednop_rm16_r16_0F0D, Code.Reservednop_rm32_r32_0F0D, Code.Reservednop_rm64_r64_0F0D);
+        // The rest of the 0F 18–1F hint space that Iced names after later extensions. On this CPU (no CET,
+        // MPX or CLDEMOTE in CPUID) they are the NOPs the space reserves: ENDBR32/64 with CET off (SDM Vol. 1
+        // §18.3.1, the reason every -fcf-protection function may start with ENDBR64), RDSSPD/Q with shadow
+        // stacks off (the destination is left unchanged, which is how software detects them), the MPX BND*
+        // forms (Vol. 1 §17.4: NOPs without MPX) and CLDEMOTE (a hint).
+        HandlerTable.Register(&Nop, false, Code.Endbr32, Code.Endbr64, Code.Rdsspd_r32, Code.Rdsspq_r64, Code.Cldemote_m8,
+            Code.Bndldx_bnd_mib, Code.Bndmov_bnd_bndm64, Code.Bndmov_bnd_bndm128, Code.Bndcl_bnd_rm32, Code.Bndcl_bnd_rm64,
+            Code.Bndcu_bnd_rm32, Code.Bndcu_bnd_rm64, Code.Bndstx_mib_bnd, Code.Bndmov_bndm64_bnd, Code.Bndmov_bndm128_bnd,
+            Code.Bndmk_bnd_m32, Code.Bndmk_bnd_m64, Code.Bndcn_bnd_rm32, Code.Bndcn_bnd_rm64);
         HandlerTable.Register(&Mfence, false, Code.Mfence, Code.Mfence_F1, Code.Mfence_F2, Code.Mfence_F3, Code.Mfence_F4,
             Code.Mfence_F5, Code.Mfence_F6, Code.Mfence_F7);
-        HandlerTable.Register(&Clflush, false, Code.Clflush_m8, Code.Clflushopt_m8);
+        HandlerTable.Register(&Clflush, false, Code.Clflush_m8, Code.Clflushopt_m8, Code.Clwb_m8);
         HandlerTable.Register(&Undefined, false, Code.Ud0, Code.Ud0_r16_rm16, Code.Ud0_r32_rm32, Code.Ud0_r64_rm64,
             Code.Ud1_r16_rm16, Code.Ud1_r32_rm32, Code.Ud1_r64_rm64, Code.Ud2);
     }
@@ -43,7 +52,7 @@ internal static unsafe class DataTransferMisc
     // orders them with a full host barrier (LFENCE/SFENCE need nothing beyond the host's TSO order).
     private static void Mfence(CpuCore c, ref Uop u) => Interlocked.MemoryBarrier();
 
-    // CLFLUSH/CLFLUSHOPT (SDM Vol. 2A): nothing is cached, but the instruction is subject to the permission
+    // CLFLUSH/CLFLUSHOPT/CLWB (SDM Vol. 2A): nothing is cached, but the instruction is subject to the permission
     // checks and faults of a byte load: segment checks (#GP/#SS) and the page walk (#PF). Only the
     // translation is done - reading the byte could have side effects on MMIO.
     private static void Clflush(CpuCore c, ref Uop u)

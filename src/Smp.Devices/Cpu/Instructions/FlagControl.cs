@@ -4,8 +4,8 @@ using Smp.Devices.Cpu.Decoding;
 namespace Smp.Devices.Cpu.Instructions;
 
 /// <summary>
-/// Flag control: CLC, STC, CMC, CLD, STD, LAHF, SAHF (SDM Vol. 1 §7.3.13). LAHF/SAHF are also accepted
-/// in 64-bit mode (CPUID.80000001H:ECX.LAHF-SAHF is reported set).
+/// Flag control: CLC, STC, CMC, CLD, STD, LAHF, SAHF (SDM Vol. 1 §7.3.13), STAC, CLAC. LAHF/SAHF are also
+/// accepted in 64-bit mode (CPUID.80000001H:ECX.LAHF-SAHF is reported set).
 /// </summary>
 internal static unsafe class FlagControl
 {
@@ -22,6 +22,23 @@ internal static unsafe class FlagControl
         HandlerTable.Register(Code.Std, &Std);
         HandlerTable.Register(Code.Lahf, &Lahf);
         HandlerTable.Register(Code.Sahf, &Sahf);
+        HandlerTable.Register(Code.Stac, &Stac);
+        HandlerTable.Register(Code.Clac, &Clac);
+    }
+
+    // STAC/CLAC (SDM Vol. 2B): set or clear RFLAGS.AC, which lets CPL 0–2 reach user pages under SMAP; #UD at
+    // CPL > 0 (SMAP is reported by CPUID, so that is the only #UD). Translations that SMAP let through are never
+    // cached (CpuCore.Paging.cs), so changing AC needs no TLB flush.
+    private static void Stac(CpuCore c, ref Uop u)
+    {
+        if (c.Cpl > 0) c.RaiseFault(Vector.UD);
+        c.RflagsBits |= Rflags.AC;
+    }
+
+    private static void Clac(CpuCore c, ref Uop u)
+    {
+        if (c.Cpl > 0) c.RaiseFault(Vector.UD);
+        c.RflagsBits &= ~Rflags.AC;
     }
 
     private static void Clc(CpuCore c, ref Uop u) => c.SetStatusFlag(Rflags.CF, false);

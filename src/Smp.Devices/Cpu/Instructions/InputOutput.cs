@@ -36,13 +36,14 @@ internal static unsafe class InputOutput
     /// In protected mode (and 64-bit mode) with CPL &gt; IOPL, every bit for the accessed bytes in the TSS I/O
     /// permission bitmap must be clear (SDM Vol. 1 §19.5.2): the bitmap starts at the 16-bit offset stored at
     /// TSS+0x66, two bytes are read (an access may span a byte boundary) and both must lie within the TSS limit.
-    /// A 16-bit TSS has no bitmap, so access is denied. Real mode has no check.
+    /// A 16-bit TSS has no bitmap, so access is denied. Real mode has no check; virtual-8086 mode always
+    /// consults the bitmap, whatever IOPL (SDM Vol. 3B §20.2.8.1).
     /// </summary>
     internal static void CheckIoPermission(CpuCore c, ushort port, int size)
     {
         if (!c.ProtectedMode) return;
         int iopl = (int)((c.RflagsBits & Rflags.IOPL) >> 12);
-        if (c.Cpl <= iopl) return;
+        if (c.Cpl <= iopl && !c.Virtual8086) return;
         ref var tr = ref c.Tr;
         int type = tr.Attributes & 0x1F;
         if ((type != 0x09 && type != 0x0B) || tr.Limit < 0x67) c.RaiseFault(Vector.GP, 0);

@@ -23,16 +23,25 @@ internal static unsafe class Interrupts
         HandlerTable.Register(Code.Sti, &Sti, endsBlock: true);
     }
 
-    // INT n: a trap-like software interrupt, gate DPL checked; the saved RIP is the next instruction.
-    private static void IntIb(CpuCore c, ref Uop u) => c.SoftwareInterrupt((byte)u.Imm, EventKind.SoftwareInterrupt);
+    // INT n: a trap-like software interrupt, gate DPL checked; the saved RIP is the next instruction. In
+    // virtual-8086 mode it is IOPL-sensitive: #GP(0) unless IOPL = 3 (SDM Vol. 3B §20.2.7; no VME).
+    private static void IntIb(CpuCore c, ref Uop u)
+    {
+        if (c.Virtual8086 && (c.RflagsBits & Rflags.IOPL) != Rflags.IOPL) c.RaiseFault(Vector.GP, 0);
+        c.SoftwareInterrupt((byte)u.Imm, EventKind.SoftwareInterrupt);
+    }
 
     // INT3: #BP as a trap (saved RIP after the INT3), gate DPL checked like INT n.
     private static void Int3(CpuCore c, ref Uop u) => c.SoftwareInterrupt(Vector.BP, EventKind.SoftwareException);
 
     // INT1 (ICEBP, F1): #DB as a trap without the gate DPL check (SDM Vol. 2A INT n/INTO/INT3/INT1).
     // It is none of the conditions DR6 reports (B0–B3, BD, BS, BT; SDM Vol. 3B §17.2.3), so no DR6
-    // status bit is set.
-    private static void Int1(CpuCore c, ref Uop u) => c.SoftwareInterrupt(Vector.DB, EventKind.PrivilegedSoftwareException);
+    // status bit is set for it; debug traps held by a preceding MOV SS are reported by this same #DB.
+    private static void Int1(CpuCore c, ref Uop u)
+    {
+        c.PrepareIcebpDebugException();
+        c.SoftwareInterrupt(Vector.DB, EventKind.PrivilegedSoftwareException);
+    }
 
     // INTO: #OF as a trap when OF = 1 (invalid in 64-bit mode: Iced does not decode it there).
     private static void Into(CpuCore c, ref Uop u)

@@ -29,7 +29,7 @@ internal static unsafe class SegmentsSystem
 
     private static void RequireProtected(CpuCore c)
     {
-        if (!c.ProtectedMode) c.RaiseFault(Vector.UD);
+        if (!c.ProtectedMode || c.Virtual8086) c.RaiseFault(Vector.UD);
     }
 
     private static void Lldt(CpuCore c, ref Uop u)
@@ -49,6 +49,7 @@ internal static unsafe class SegmentsSystem
     private static void StoreSelector(CpuCore c, ref Uop u, ushort sel)
     {
         RequireProtected(c);
+        SystemControl.CheckUmip(c);
         if (u.R0 == Reg.None) c.Write16(c.OperandAddress(ref u, 2, true), sel);
         else if (u.Instr.Op0Register.GetSize() == 2) c.Set16(u.R0, sel);
         else c.Set64(u.R0, sel);

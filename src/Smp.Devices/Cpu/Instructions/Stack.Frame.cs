@@ -24,15 +24,25 @@ internal static unsafe class StackFrame
         HandlerTable.Register(Code.Leaveq, &Leave<Size64>);
     }
 
-    // PUSHF: the image has VM and RF cleared (SDM Vol. 2B PUSHF). VM86 is not supported, so no IOPL check.
-    private static void Pushf<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize =>
+    // PUSHF: the image has VM and RF cleared (SDM Vol. 2B PUSHF); in virtual-8086 mode #GP(0) unless IOPL = 3.
+    private static void Pushf<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
+    {
+        RequireV86Iopl3(c);
         c.Push(T.Bytes, c.GetRflags() & ~(Rflags.RF | Rflags.VM));
+    }
+
+    // The IOPL-sensitive instructions of virtual-8086 mode without VME (SDM Vol. 3B §20.2.7).
+    private static void RequireV86Iopl3(CpuCore c)
+    {
+        if (c.Virtual8086 && (c.RflagsBits & Rflags.IOPL) != Rflags.IOPL) c.RaiseFault(Vector.GP, 0);
+    }
 
     // POPF (SDM Vol. 2B POPF, Operation): real mode or CPL 0 may change every writable flag including IOPL and IF;
     // 0 < CPL <= IOPL may change IF but not IOPL; CPL > IOPL changes neither (no fault). VIP, VIF, VM are never
     // changed; RF is cleared by the 32/64-bit forms; the 16-bit form changes only bits 15:0.
     private static void Popf<T>(CpuCore c, ref Uop u) where T : struct, IOperandSize
     {
+        RequireV86Iopl3(c);
         ulong rsp = c.R[Reg.RSP];
         ulong v = c.PopAt(ref rsp, T.Bytes);
         ulong old = c.GetRflags();
@@ -48,6 +58,7 @@ internal static unsafe class StackFrame
         else next = ((old & ~mask) | (v & mask)) & ~Rflags.RF;
         c.CommitStackPointer(rsp);
         c.SetRflags(next);
+        if ((old & Rflags.VM) != 0) c.RflagsBits |= Rflags.VM;   // POPF never changes VM
     }
 
     // ENTER imm16, imm8 (SDM Vol. 2A ENTER, Operation): push rBP, copy NestingLevel − 1 frame pointers from the

@@ -3,7 +3,7 @@ using Smp.Devices.Cpu.Decoding;
 
 namespace Smp.Devices.Cpu.Instructions;
 
-// RDMSR, WRMSR, CPUID, RDTSC, RDTSCP, SWAPGS (SDM Vol. 2A–2B).
+// RDMSR, WRMSR, CPUID, RDTSC, RDTSCP, RDPID, RDPMC, SWAPGS (SDM Vol. 2A–2B).
 internal static unsafe partial class SystemControl
 {
     [InstructionFamily]
@@ -14,6 +14,8 @@ internal static unsafe partial class SystemControl
         HandlerTable.Register(Code.Cpuid, &CpuidInstr);
         HandlerTable.Register(Code.Rdtsc, &Rdtsc);
         HandlerTable.Register(Code.Rdtscp, &Rdtscp);
+        HandlerTable.Register(&Rdpid, false, Code.Rdpid_r32, Code.Rdpid_r64);
+        HandlerTable.Register(Code.Rdpmc, &Rdpmc);
         HandlerTable.Register(Code.Swapgs, &Swapgs, endsBlock: true);
     }
 
@@ -78,15 +80,25 @@ internal static unsafe partial class SystemControl
         c.Set32(Reg.RCX, (uint)c.TscAux);
     }
 
+    // RDPID (SDM Vol. 2B): IA32_TSC_AUX into a register at any privilege level; r32 outside 64-bit mode, r64 in it.
+    private static void Rdpid(CpuCore c, ref Uop u)
+    {
+        if (u.Instr.Code == Code.Rdpid_r64) c.Set64(u.R0, c.TscAux);
+        else c.Set32(u.R0, (uint)c.TscAux);
+    }
+
+    // RDPMC (SDM Vol. 2B): #GP(0) at CPL > 0 without CR4.PCE, and for a counter that does not exist. CPUID leaf 0AH
+    // reports no performance-monitoring counters, so every ECX names a counter that does not exist: always #GP(0).
+    private static void Rdpmc(CpuCore c, ref Uop u) => c.RaiseFault(Vector.GP, 0);
+
     // SWAPGS (SDM Vol. 2B): 64-bit mode only (#UD elsewhere), CPL 0; exchanges GS.base and IA32_KERNEL_GS_BASE.
     private static void Swapgs(CpuCore c, ref Uop u)
     {
         if (!c.Is64) c.RaiseFault(Vector.UD);
         RequireCpl0(c);
         ulong gs = c.Segs[Seg.GS].Base;
-        c.Segs[Seg.GS].Base = c.KernelGsBase;
+        c.WriteSegmentBase(Seg.GS, c.KernelGsBase);
         c.KernelGsBase = gs;
-        c.UpdateMode(); // refreshes the effective segment bases
         c.Observer?.SwapGs(c, c.Segs[Seg.GS].Base);
     }
 }

@@ -13,7 +13,8 @@ internal static unsafe partial class SystemControl
         HandlerTable.Register(&MovRegFromCr, false, Code.Mov_r32_cr, Code.Mov_r64_cr);
         HandlerTable.Register(&MovDrFromReg, true, Code.Mov_dr_r32, Code.Mov_dr_r64);
         HandlerTable.Register(&MovRegFromDr, false, Code.Mov_r32_dr, Code.Mov_r64_dr);
-        HandlerTable.Register(Code.Lmsw_rm16, &Lmsw, endsBlock: true);
+        // LMSW ignores the operand size: o32/o64 forms (as compilers emit for a 32-bit register) read 16 bits too.
+        HandlerTable.Register(&Lmsw, true, Code.Lmsw_rm16, Code.Lmsw_r32m16, Code.Lmsw_r64m16);
         HandlerTable.Register(&Smsw, false, Code.Smsw_rm16, Code.Smsw_r32m16, Code.Smsw_r64m16);
         HandlerTable.Register(Code.Clts, &Clts, endsBlock: true);
     }
@@ -54,22 +55,12 @@ internal static unsafe partial class SystemControl
     }
 
     // MOV DR (SDM Vol. 2B; Vol. 3B §17.2.4): CPL 0, #UD for DR4/DR5 with CR4.DE = 1, and #DB with
-    // DR6.BD when DR7.GD is set (GD is cleared so that the handler can use the debug registers).
-    private static void CheckDebugRegisterAccess(CpuCore c)
-    {
-        if ((c.Dr7 & 0x2000) != 0)
-        {
-            c.Dr6 |= 0x2000;
-            c.Dr7 &= ~0x2000UL;
-            c.RaiseFault(Vector.DB);
-        }
-    }
-
+    // DR6.BD when DR7.GD is set (CpuCore.CheckDebugRegisterAccess).
     private static void MovDrFromReg(CpuCore c, ref Uop u)
     {
         RequireCpl0(c);
         if (u.R0 > 7 || (u.R0 is 4 or 5 && (c.Cr4 & CpuCore.Cr4De) != 0)) c.RaiseFault(Vector.UD);
-        CheckDebugRegisterAccess(c);
+        c.CheckDebugRegisterAccess();
         ulong v = u.Instr.Code == Code.Mov_dr_r64 ? c.Get64(u.R1) : c.Get32(u.R1);
         int vector = c.TryWriteDr(u.R0, v);
         if (vector >= 0) c.RaiseFault(vector, 0);
@@ -80,7 +71,7 @@ internal static unsafe partial class SystemControl
     {
         RequireCpl0(c);
         if (u.R1 > 7 || (u.R1 is 4 or 5 && (c.Cr4 & CpuCore.Cr4De) != 0)) c.RaiseFault(Vector.UD);
-        CheckDebugRegisterAccess(c);
+        c.CheckDebugRegisterAccess();
         int vector = c.TryReadDr(u.R1, out ulong v);
         if (vector >= 0) c.RaiseFault(vector, 0);
         if (u.Instr.Code == Code.Mov_r64_dr) c.Set64(u.R0, v);
@@ -96,10 +87,11 @@ internal static unsafe partial class SystemControl
         if (!c.TryWriteCr0(v)) c.RaiseFault(Vector.GP, 0);
     }
 
-    // SMSW (SDM Vol. 2B): not privileged without UMIP. A memory destination receives 16 bits; a register
+    // SMSW (SDM Vol. 2B): privileged only under UMIP. A memory destination receives 16 bits; a register
     // receives CR0 zero-extended to its size (as Bochs; bits above 15 are "undefined" in the SDM).
     private static void Smsw(CpuCore c, ref Uop u)
     {
+        CheckUmip(c);
         ulong cr0 = c.Cr0;
         if (u.R0 == Reg.None) c.Write16(c.OperandAddress(ref u, 2, true), (ushort)cr0);
         else if (u.Instr.Code == Code.Smsw_r64m16) c.Set64(u.R0, cr0);

@@ -18,12 +18,24 @@ internal static unsafe partial class SystemControl
         HandlerTable.Register(&Sgdt, false, Code.Sgdt_m1632_16, Code.Sgdt_m1632, Code.Sgdt_m1664);
         HandlerTable.Register(&Sidt, false, Code.Sidt_m1632_16, Code.Sidt_m1632, Code.Sidt_m1664);
         HandlerTable.Register(Code.Invlpg_m, &Invlpg, endsBlock: true);
-        HandlerTable.Register(&CacheFlush, false, Code.Invd, Code.Wbinvd);
+        // F3 0F 09 (WBNOINVD) is WBINVD on a CPU that does not enumerate WBNOINVD: the prefix is ignored.
+        HandlerTable.Register(&CacheFlush, false, Code.Invd, Code.Wbinvd, Code.Wbnoinvd);
+        // No system-management mode: RSM outside SMM is #UD (SDM Vol. 2B RSM).
+        HandlerTable.Register(Code.Rsm, &RaiseUd);
     }
 
     private static void RequireCpl0(CpuCore c)
     {
         if (c.Cpl != 0) c.RaiseFault(Vector.GP, 0);
+    }
+
+    /// <summary>
+    /// User-mode instruction prevention: with CR4.UMIP = 1, SGDT, SIDT, SLDT, SMSW and STR raise #GP(0) at
+    /// CPL &gt; 0 before touching their operand (SDM Vol. 3A §2.5 CR4.UMIP; the instructions' pseudo-code).
+    /// </summary>
+    internal static void CheckUmip(CpuCore c)
+    {
+        if ((c.Cr4 & CpuCore.Cr4Umip) != 0 && c.Cpl > 0) c.RaiseFault(Vector.GP, 0);
     }
 
     // HLT (SDM Vol. 2A): CPL 0 only; the CPU stops until an interrupt, NMI, INIT or SMI.
@@ -77,10 +89,11 @@ internal static unsafe partial class SystemControl
 
     private static void Sidt(CpuCore c, ref Uop u) => StoreTableRegister(c, ref u, c.Idtr);
 
-    // SGDT/SIDT (SDM Vol. 2B): not privileged (no UMIP). The limit then a 4-byte base (16- and 32-bit
+    // SGDT/SIDT (SDM Vol. 2B): privileged only under UMIP. The limit then a 4-byte base (16- and 32-bit
     // operand sizes alike) or an 8-byte base in 64-bit mode. Both pieces are translated before either is written.
     private static void StoreTableRegister(CpuCore c, ref Uop u, DescriptorTableRegister r)
     {
+        CheckUmip(c);
         bool is64 = c.Is64;
         int size = is64 ? 10 : 6;
         ulong la = c.OperandAddress(ref u, size, true);
@@ -103,6 +116,8 @@ internal static unsafe partial class SystemControl
         ulong la = c.Is64 ? segBase + ea : (segBase + ea) & 0xFFFF_FFFFUL;
         c.FlushTlbPage(la);
     }
+
+    private static void RaiseUd(CpuCore c, ref Uop u) => c.RaiseFault(Vector.UD);
 
     // INVD/WBINVD: CPL 0; caches are not modelled, so they do nothing else.
     private static void CacheFlush(CpuCore c, ref Uop u) => RequireCpl0(c);

@@ -45,6 +45,7 @@ public sealed class CpuActor : SimActor
         apic.IpiSent += ipi => TellIfWired(wiring.Bus, ipi);
         apic.RoutingChanged += () => TellIfWired(wiring.Bus, new LocalApicState(index, apic.Id, apic.Ldr, apic.Dfr, apic.Tpr, apic.HardwareEnabled, apic.X2ApicMode));
         apic.NmiRequested += core.InjectNmi;
+        apic.SelfIpiAccepted += (mode, vector) => wiring.Observer?.IpiRouted(index, index, mode, vector, core.SimulatedNanoseconds, core.SimulatedNanoseconds);
         if (wiring.LevelEoi is { } eoi) apic.LevelEoi += eoi;
 
         Receive<RunQuantum>(_ =>
@@ -154,7 +155,17 @@ public sealed class CpuActor : SimActor
                 return;
             }
 
-            long used = _core.Run(granted);
+            ExecutingCpu.Enter(_core); // MMIO devices read this CPU's clock
+            long used;
+            try
+            {
+                used = _core.Run(granted);
+            }
+            finally
+            {
+                ExecutingCpu.Leave();
+            }
+
             control.Settle(granted, used);
         }
 

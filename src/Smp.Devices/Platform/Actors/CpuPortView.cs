@@ -36,9 +36,9 @@ internal sealed class CpuPortView : IPortBus
 
     public void Out(ushort port, int size, uint value)
     {
-        if (BiosTrap.IsTrapPort(port))
+        if (BiosTrap.IsTrapPort(port) && BiosTrap.IsBiosCode(_core.Segs[Seg.CS].Base + _core.Rip))
         {
-            // The ROM stub's OUT: stop right after it so the actor can call the BIOS (see BiosTrap).
+            // The ROM stub's OUT (from BIOS code only): stop right after it so the actor can call the BIOS (see BiosTrap).
             PendingTrap = port;
             _core.RequestStop();
             return;

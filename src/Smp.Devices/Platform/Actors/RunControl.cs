@@ -23,6 +23,12 @@ public enum StopReason
 
     /// <summary>An actor failed (a simulator bug).</summary>
     ActorFailure,
+
+    /// <summary>The guest powered the machine off (ACPI S5).</summary>
+    PowerOff,
+
+    /// <summary>The guest reset the machine (the i8042 reset line, port 92h, the 0xCF9 reset register); the run ends, as QEMU's -no-reboot.</summary>
+    Reset,
 }
 
 /// <summary>
@@ -55,6 +61,9 @@ public sealed class RunControl
 
     /// <summary>The shutdown reason text, for <see cref="StopReason.Shutdown"/>.</summary>
     public string? ShutdownReason { get; private set; }
+
+    /// <summary>What reset the machine, for <see cref="StopReason.Reset"/>.</summary>
+    public string? ResetSource { get; private set; }
 
     /// <summary>Takes up to <paramref name="wanted"/> instructions from the budget; 0 when it is spent (the run then stops).</summary>
     /// <param name="wanted">The instructions a CPU wants to run.</param>
@@ -108,6 +117,27 @@ public sealed class RunControl
         }
     }
 
+    /// <summary>Requests a stop because the guest powered the machine off.</summary>
+    public void RequestPowerOff()
+    {
+        lock (_lock)
+        {
+            if (!Stopping) Reason = StopReason.PowerOff;
+        }
+    }
+
+    /// <summary>Requests a stop because the guest reset the machine through <paramref name="source"/>.</summary>
+    /// <param name="source">What drove the reset.</param>
+    public void RequestReset(string source)
+    {
+        lock (_lock)
+        {
+            if (Stopping) return;
+            Reason = StopReason.Reset;
+            ResetSource = source;
+        }
+    }
+
     /// <summary>Forgets why the last run stopped, so that the machine can run again (after a snapshot restore).</summary>
     public void Rearm()
     {
@@ -117,6 +147,7 @@ public sealed class RunControl
             ExitCode = null;
             ShutdownCpu = null;
             ShutdownReason = null;
+            ResetSource = null;
         }
     }
 

@@ -141,6 +141,21 @@ public sealed partial class LocalApic
             return;
         }
 
+        // An interrupt this APIC sends itself is accepted at once instead of crossing the bus: it is
+        // recognized at the next instruction boundary after the ICR write, as on hardware, where a guest
+        // relies on a self-NMI or self-IPI arriving before it goes on (SDM Vol. 3A §10.6.1; kvm-unit-tests
+        // eventinj). INIT, SIPI and SMI, logical and broadcast destinations still go over the bus.
+        if (mode is DeliveryMode.Fixed or DeliveryMode.LowestPriority or DeliveryMode.Nmi
+            && (shorthand is DestinationShorthand.Self or DestinationShorthand.AllIncludingSelf
+                || (shorthand == DestinationShorthand.None && !logical && destination == _id)))
+        {
+            if (mode == DeliveryMode.Nmi) NmiRequested?.Invoke();
+            else AcceptInterrupt(vector, level);
+            SelfIpiAccepted?.Invoke(mode, vector);
+            if (shorthand != DestinationShorthand.AllIncludingSelf) return;
+            shorthand = DestinationShorthand.AllExcludingSelf;
+        }
+
         IpiSent?.Invoke(new Ipi((int)_id, new ApicDestination(shorthand, logical, destination), mode, vector, level, assert));
     }
 

@@ -26,10 +26,14 @@ public sealed partial class LocalApic
                 return;
             }
 
-            // The TSC runs at the core's frequency on the same simulated clock: a target in the past fires at once.
+            // The TSC runs at the core's frequency on the same simulated clock. A target already reached fires
+            // before WRMSR completes, so the interrupt is pending at the next instruction boundary (SDM Vol. 3A
+            // §10.5.4.1: the timer generates the interrupt when the TSC is at or past the target).
             ulong tsc = core.Tsc;
             long delta = value <= tsc ? 0 : (long)UInt128.Min((UInt128)(value - tsc) * 1_000_000_000UL / (ulong)core.FrequencyHz, (UInt128)(long.MaxValue / 2));
-            _timerDeadline = Clock() + delta;
+            long now = Clock();
+            _timerDeadline = now + delta;
+            if (delta == 0) PollTimer(now);
         }
     }
 

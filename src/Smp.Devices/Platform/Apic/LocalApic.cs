@@ -8,20 +8,21 @@ namespace Smp.Devices.Platform.Apic;
 /// One CPU's local APIC (SDM Vol. 3A chapter 10): the xAPIC register page (attach as the CPU's
 /// <see cref="CpuCore.LocalApicMmio"/>, so each CPU sees its own at its APIC base), the x2APIC MSRs and
 /// CR8 (<see cref="ILocalApicRegisters"/>), and the CPU's maskable-interrupt source (<see cref="IInterruptSource"/>).
-/// Version 0x50014 (integrated APIC, max LVT entry 5) as QEMU reports. The owner (the CPU actor) wires the
-/// outputs: <see cref="IpiSent"/> to the APIC bus, <see cref="LevelEoi"/> to the I/O APIC,
+/// Version 0x60015 (integrated APIC version 15H, max LVT entry 6: CMCI, timer, thermal, performance, LINT0, LINT1,
+/// error) as the modelled Intel processor reports; the CMCI entry matches IA32_MCG_CAP.MCG_CMCI_P. The owner (the CPU actor) wires the
+/// outputs: <see cref="IpiSent"/> to the APIC bus (self IPIs are accepted at once, see <see cref="SelfIpiAccepted"/>), <see cref="LevelEoi"/> to the I/O APIC,
 /// <see cref="RoutingChanged"/> (ID/LDR/DFR/TPR/enable) to the bus, <see cref="NmiRequested"/> to the core.
 /// </summary>
 /// <remarks>
 /// The timer runs on simulated time read from <see cref="Clock"/> (nanoseconds; one timer tick is one
 /// nanosecond times the divide value, QEMU's 1 GHz APIC clock); the owner calls <see cref="PollTimer"/> at
-/// quantum boundaries and wakes the CPU at <see cref="TimerDeadline"/>. TSC-deadline mode is not
-/// modelled (the core does not route IA32_TSC_DEADLINE): a timer in that mode stays disarmed.
+/// quantum boundaries and wakes the CPU at <see cref="TimerDeadline"/>. In TSC-deadline mode the core routes
+/// IA32_TSC_DEADLINE here; a deadline already reached fires during the WRMSR itself.
 /// </remarks>
 public sealed partial class LocalApic : IMmioDevice, ILocalApicRegisters, IInterruptSource
 {
-    /// <summary>The version register: version 0x14, max LVT entry 5 (bits 23:16).</summary>
-    public const uint VersionValue = 0x0005_0014;
+    /// <summary>The version register: version 15H, max LVT entry 6 (bits 23:16); no EOI-broadcast suppression (bit 24).</summary>
+    public const uint VersionValue = 0x0006_0015;
 
     private const uint LvtMasked = 1u << 16;
     private const int LvtCmci = 0, LvtTimer = 1, LvtThermal = 2, LvtPerf = 3, LvtLint0 = 4, LvtLint1 = 5, LvtError = 6;
@@ -56,8 +57,11 @@ public sealed partial class LocalApic : IMmioDevice, ILocalApicRegisters, IInter
     /// <summary>The PIC behind LINT0 (BSP only), consulted in ExtINT mode and while the APIC is hardware-disabled.</summary>
     public IExtIntSource? ExtIntSource { get; set; }
 
-    /// <summary>Raised for every ICR write that sends an IPI (and x2APIC SELF IPI writes).</summary>
+    /// <summary>Raised for every ICR write that sends an IPI over the bus (interrupts to this APIC alone are accepted locally).</summary>
     public event Action<Ipi>? IpiSent;
+
+    /// <summary>Raised when an IPI this APIC sent itself (self shorthand, its own ID, x2APIC SELF IPI) was accepted locally: mode and vector.</summary>
+    public event Action<DeliveryMode, int>? SelfIpiAccepted;
 
     /// <summary>Raised by an EOI for a level-triggered vector (TMR bit set): the I/O APIC clears Remote IRR.</summary>
     public event Action<int>? LevelEoi;
@@ -121,11 +125,12 @@ public sealed partial class LocalApic : IMmioDevice, ILocalApicRegisters, IInter
         RoutingChanged?.Invoke();
     }
 
-    /// <summary>INIT: every register returns to its power-up value except the APIC ID (SDM Vol. 3A §10.4.7.3).</summary>
+    /// <summary>
+    /// INIT: every register returns to its power-up value except the APIC ID (SDM Vol. 3A §10.4.7.3), and the APIC
+    /// stays in the mode it was in (xAPIC, x2APIC or disabled: §10.12.5.1; IA32_APIC_BASE is unchanged by INIT).
+    /// </summary>
     public void InitReset()
     {
-        _hwEnabled = true;
-        _x2 = false;
         PowerUpState();
         RoutingChanged?.Invoke();
     }

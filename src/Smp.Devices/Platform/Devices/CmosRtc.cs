@@ -6,6 +6,15 @@ namespace Smp.Devices.Platform;
 /// (passed in with <see cref="AdvanceTo"/>); no wall-clock time is used. The memory size bytes, CPU count and
 /// checksum are filled as QEMU's pc_cmos_init fills them for SeaBIOS.
 /// </summary>
+/// <remarks>
+/// Interrupts (MC146818A datasheet, "Interrupts" and registers A–C): the periodic flag PF at the rate register A's
+/// RS3–RS0 select from the 32.768 kHz time base (none, 256 Hz, 128 Hz, then 2^(16 − RS) Hz); the update-ended flag
+/// UF at the end of each once-a-second update cycle; the alarm flag AF at an update whose hours, minutes and seconds
+/// match the alarm bytes (a byte with its two top bits set matches anything). IRQF and the IRQ8 output
+/// (<see cref="IrqChanged"/>) are set while a flag and its enable (PIE, UIE, AIE in register B) are both set;
+/// reading register C returns the flags and clears them. Setting SET stops updates and clears UIE. Flags are
+/// computed lazily from simulated time; <see cref="NextEventTime"/> says when IRQ8 will rise next.
+/// </remarks>
 public sealed class CmosRtc : IPortDevice
 {
     /// <summary>The index port.</summary>
@@ -82,6 +91,8 @@ public sealed class CmosRtc : IPortDevice
     private const byte AUip = 0x80, ADefault = 0x26; // 32.768 kHz time base, 1024 Hz periodic rate
     private const byte BSet = 0x80, BPie = 0x40, BAie = 0x20, BUie = 0x10, BSqwe = 0x08, BBinary = 0x04, B24Hour = 0x02, BDse = 0x01;
     private const byte DVrt = 0x80;
+    private const byte CIrqf = 0x80, CPf = 0x40, CAf = 0x20, CUf = 0x10;
+    private const long TimeBaseHz = 32_768;
     private const long NsPerSecond = 1_000_000_000;
     private const long UipWindowNs = 244_000; // UIP rises 244 µs before each update (MC146818 datasheet)
 
@@ -92,6 +103,9 @@ public sealed class CmosRtc : IPortDevice
     private DateTime _base;     // the clock reading at simulated time _baseNs
     private long _baseNs;
     private DateTime? _frozen;  // the clock while register B's SET bit holds it
+    private long _flagsAt;      // simulated time up to which register C's flags are computed
+    private byte _flags;        // PF, AF, UF
+    private bool _irq;
 
     /// <summary>Creates the RTC with CMOS memory describing <paramref name="ramBelow4G"/> + <paramref name="ramAbove4G"/> bytes of RAM.</summary>
     /// <param name="ramBelow4G">RAM below the PCI hole, in bytes.</param>
@@ -126,11 +140,45 @@ public sealed class CmosRtc : IPortDevice
     /// <summary>Raised when the NMI mask bit changes, with the new masked state.</summary>
     public event Action<bool>? NmiMaskChanged;
 
+    /// <summary>Raised after an access that may move <see cref="NextEventTime"/> (a register write, a register C read).</summary>
+    public event Action? ScheduleChanged;
+
+    /// <summary>Raised when the IRQ8 output changes (IRQF), with the new level.</summary>
+    public event Action<bool>? IrqChanged;
+
+    /// <summary>The IRQ8 output (register C's IRQF).</summary>
+    public bool Irq => _irq;
+
+    /// <summary>The simulated time at which IRQ8 will next rise, or null when no enabled interrupt is coming (or it is already raised).</summary>
+    public long? NextEventTime
+    {
+        get
+        {
+            byte b = _cmos[(int)Offset.StatusB];
+            if (_irq || (b & (BPie | BAie | BUie)) == 0) return null;
+            long? next = null;
+            if ((b & BPie) != 0 && PeriodicTicks() is { } period)
+                next = TimeOfTimeBaseTick((TimeBaseTick(_flagsAt) / period + 1) * period);
+            if (_frozen is null && (b & (BUie | BAie)) != 0)
+            {
+                long update = NextUpdate(_flagsAt);
+                if ((b & BUie) != 0) next = Min(next, update);
+                else if (NextAlarm(update) is { } alarm) next = Min(next, alarm);
+            }
+
+            return next;
+        }
+    }
+
     /// <summary>Claims ports 0x70 and 0x71 on <paramref name="bus"/>.</summary>
     public void AttachTo(PortBus bus) => bus.Register(IndexPort, 2, this);
 
-    /// <summary>Moves the clock to simulated time <paramref name="ns"/> (never backwards).</summary>
-    public void AdvanceTo(long ns) => _now = Math.Max(_now, ns);
+    /// <summary>Moves the clock to simulated time <paramref name="ns"/> (never backwards), raising IRQ8 for flags that came due.</summary>
+    public void AdvanceTo(long ns)
+    {
+        _now = Math.Max(_now, ns);
+        SyncFlags();
+    }
 
     /// <summary>The raw CMOS byte at <paramref name="offset"/> (0–127), without side effects (clock bytes are not synthesised).</summary>
     public byte Peek(int offset) => _cmos[offset & 0x7F];
@@ -165,6 +213,7 @@ public sealed class CmosRtc : IPortDevice
             return;
         }
         WriteRegister(_index, (byte)value);
+        if (_index is (byte)Offset.StatusA or (byte)Offset.StatusB or <= (byte)Offset.Year) ScheduleChanged?.Invoke();
     }
 
     private void FillMemorySize(ulong below4G, ulong above4G)
@@ -196,10 +245,7 @@ public sealed class CmosRtc : IPortDevice
         {
             case Offset.Seconds: return Encode(t.Second, b);
             case Offset.Minutes: return Encode(t.Minute, b);
-            case Offset.Hours:
-                if ((b & B24Hour) != 0) return Encode(t.Hour, b);
-                int h12 = t.Hour % 12 == 0 ? 12 : t.Hour % 12;
-                return (byte)(Encode(h12, b) | (t.Hour >= 12 ? 0x80 : 0));
+            case Offset.Hours: return HourByte(t.Hour, b);
             case Offset.DayOfWeek: return Encode((int)t.DayOfWeek + 1, b);
             case Offset.DayOfMonth: return Encode(t.Day, b);
             case Offset.Month: return Encode(t.Month, b);
@@ -208,11 +254,18 @@ public sealed class CmosRtc : IPortDevice
             case Offset.StatusA:
             {
                 // UIP is set in the last 244 µs before each once-a-second update, unless SET stops updates.
-                bool uip = _frozen is null && (_now - _baseNs) % NsPerSecond >= NsPerSecond - UipWindowNs;
+                bool uip = _frozen is null && NextUpdate(_now) - _now <= UipWindowNs;
                 return (byte)((_cmos[index] & 0x7F) | (uip ? AUip : 0));
             }
             case Offset.StatusC:
-                return 0; // periodic, alarm and update interrupts are not modelled, so no flag is ever set
+            {
+                SyncFlags();
+                byte c = (byte)(_flags | (_irq ? CIrqf : 0));
+                _flags = 0; // reading C clears every flag and IRQF
+                UpdateIrq();
+                if (c != 0) ScheduleChanged?.Invoke();
+                return c;
+            }
             case Offset.StatusD:
                 return DVrt;
             default:
@@ -240,15 +293,22 @@ public sealed class CmosRtc : IPortDevice
             case Offset.Year: SetClock(t => SafeDate(t, t.Year / 100 * 100 + Decode(value, b), t.Month, t.Day)); break;
             case Offset.Century: SetClock(t => SafeDate(t, Decode(value, b) * 100 + t.Year % 100, t.Month, t.Day)); break;
             case Offset.StatusA:
+                SyncFlags();
                 if ((value & 0x70) != 0x20) _log?.Unmodelled(Name, $"register A divider 0x{value & 0x70:X2} (the clock always runs)");
                 _cmos[index] = (byte)(value & 0x7F); // UIP is read-only
                 break;
             case Offset.StatusB:
-                if ((value & (BPie | BAie | BUie)) != 0) _log?.Unmodelled(Name, "periodic/alarm/update interrupts (IRQ8) enabled");
+                SyncFlags();
                 if ((value & BSqwe) != 0) _log?.Unmodelled(Name, "square-wave output");
                 if ((value & BDse) != 0) _log?.Unmodelled(Name, "daylight saving enable");
+                if ((value & BSet) != 0) value &= unchecked((byte)~BUie); // SET clears UIE (datasheet, register B)
                 if ((value & BSet) != 0 && _frozen is null) _frozen = CurrentTime;
                 else if ((value & BSet) == 0 && _frozen is { } held) { _base = held; _baseNs = _now; _frozen = null; }
+                _cmos[index] = value;
+                UpdateIrq();
+                break;
+            case Offset.SecondsAlarm or Offset.MinutesAlarm or Offset.HoursAlarm:
+                SyncFlags();
                 _cmos[index] = value;
                 break;
             case Offset.StatusC:
@@ -265,11 +325,87 @@ public sealed class CmosRtc : IPortDevice
 
     private void SetClock(Func<DateTime, DateTime> change)
     {
+        SyncFlags();
         DateTime updated = change(CurrentTime);
         if (_frozen is not null) { _frozen = updated; return; }
         _base = updated;
         _baseNs = _now;
     }
+
+    // Flags are brought up to _now: a periodic tick, an update cycle or a matching alarm since _flagsAt sets its flag.
+    private void SyncFlags()
+    {
+        long from = _flagsAt, to = _now;
+        if (to <= from) return;
+        _flagsAt = to;
+        if (PeriodicTicks() is { } period && TimeBaseTick(to) / period > TimeBaseTick(from) / period) _flags |= CPf;
+        if (_frozen is null)
+        {
+            long update = NextUpdate(from);
+            if (update <= to)
+            {
+                _flags |= CUf;
+                if (NextAlarm(update) is { } alarm && alarm <= to) _flags |= CAf;
+            }
+        }
+
+        UpdateIrq();
+    }
+
+    private void UpdateIrq()
+    {
+        byte b = _cmos[(int)Offset.StatusB];
+        bool level = ((_flags & CPf) != 0 && (b & BPie) != 0) || ((_flags & CAf) != 0 && (b & BAie) != 0) || ((_flags & CUf) != 0 && (b & BUie) != 0);
+        if (level == _irq) return;
+        _irq = level;
+        IrqChanged?.Invoke(level);
+    }
+
+    // The periodic interrupt's period in 32.768 kHz time-base ticks (register A RS3–RS0), or null for none.
+    private long? PeriodicTicks()
+    {
+        int rs = _cmos[(int)Offset.StatusA] & 0x0F;
+        return rs switch { 0 => null, 1 => 128, 2 => 256, _ => 1L << (rs - 1) };
+    }
+
+    private static long TimeBaseTick(long ns) => (ns / NsPerSecond * TimeBaseHz) + (ns % NsPerSecond * TimeBaseHz / NsPerSecond);
+
+    private static long TimeOfTimeBaseTick(long tick) => (long)(((Int128)tick * NsPerSecond + TimeBaseHz - 1) / TimeBaseHz);
+
+    // The first update cycle (a whole second of the clock) after simulated time ns.
+    private long NextUpdate(long ns)
+    {
+        long phase = _base.Ticks % TimeSpan.TicksPerSecond * 100; // ns past the whole second at _baseNs
+        long intoSecond = ((ns - _baseNs + phase) % NsPerSecond + NsPerSecond) % NsPerSecond;
+        return ns + (NsPerSecond - intoSecond);
+    }
+
+    // The first update at or after `update` (an update time) whose new time matches the alarm bytes; null if none
+    // within a day (an alarm byte that can never match).
+    private long? NextAlarm(long update)
+    {
+        byte b = _cmos[(int)Offset.StatusB];
+        byte s = _cmos[(int)Offset.SecondsAlarm], m = _cmos[(int)Offset.MinutesAlarm], h = _cmos[(int)Offset.HoursAlarm];
+        for (int k = 0; k <= 86_400; k++)
+        {
+            long at = update + k * NsPerSecond;
+            DateTime t = _base.AddTicks((at - _baseNs) / 100);
+            if (Matches(s, Encode(t.Second, b)) && Matches(m, Encode(t.Minute, b)) && Matches(h, HourByte(t.Hour, b))) return at;
+        }
+
+        return null;
+
+        static bool Matches(byte alarm, byte value) => alarm >= 0xC0 || alarm == value;
+    }
+
+    private static byte HourByte(int hour, byte statusB)
+    {
+        if ((statusB & B24Hour) != 0) return Encode(hour, statusB);
+        int h12 = hour % 12 == 0 ? 12 : hour % 12;
+        return (byte)(Encode(h12, statusB) | (hour >= 12 ? 0x80 : 0));
+    }
+
+    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     private static DateTime SafeDate(DateTime t, int year, int month, int day)
     {

@@ -7,7 +7,9 @@ namespace Smp.Devices.Platform;
 /// QEMU's fw_cfg interface, traditional I/O port flavour: a 16-bit selector at 0x510 picks an item and resets
 /// the read offset; each byte read from 0x511 returns the next byte of the item (0 past its end or for
 /// unknown keys). Item formats follow QEMU's docs/specs/fw_cfg.rst: integers are little-endian except the
-/// file directory, which is big-endian. The DMA interface is not offered (the ID item says so).
+/// file directory, which is big-endian. The DMA interface is not offered (the ID item says so). kvm-unit-tests read the
+/// signature, <see cref="Key.NbCpus"/>, <see cref="Key.RamSize"/> and key 0x11 (their FW_CFG_MAX_RAM, a bare-metal
+/// override), which must read 0: no item is ever put there.
 /// </summary>
 public sealed class FwCfg : IPortDevice
 {

@@ -9,6 +9,15 @@ namespace Smp.Devices.Platform;
 /// <see cref="IoApicInterrupt"/> through <see cref="InterruptRequested"/>; level-triggered entries hold Remote IRR
 /// until <see cref="EndOfInterrupt"/>.
 /// </summary>
+/// <remarks>
+/// 82093AA datasheet §3.2.4 (I/O redirection table): a pin's input is asserted when its line is at the level the
+/// entry's polarity (bit 13) names: high for active high, low for active low. Devices drive their lines with the
+/// levels they put on the wire (ISA devices: high when requesting). An edge entry (bit 15 = 0) sends one message per
+/// deasserted → asserted transition while unmasked (edges while masked are lost); a level entry sends while the input
+/// is asserted and Remote IRR (bit 14) is clear, sets Remote IRR, and sends again after the local APIC's EOI for its
+/// vector clears it, if the input is still asserted. Version 11h has no EOI register: as Linux's __eoi_ioapic_pin
+/// relies on, switching an entry to edge clears Remote IRR. Delivery status (bit 12) reads 0: messages leave at once.
+/// </remarks>
 public sealed class IoApic : IMmioDevice
 {
     /// <summary>The conventional physical base address.</summary>
@@ -68,15 +77,23 @@ public sealed class IoApic : IMmioDevice
     /// <summary>Deasserts input pin <paramref name="gsi"/>.</summary>
     public void LowerIrq(int gsi) => SetIrq(gsi, false);
 
-    /// <summary>Drives input pin <paramref name="gsi"/> to the asserted (true) or idle level; polarity is the wiring's business.</summary>
-    public void SetIrq(int gsi, bool asserted)
+    /// <summary>Drives the line of input pin <paramref name="gsi"/> high (true) or low; the entry's polarity decides whether that asserts it.</summary>
+    public void SetIrq(int gsi, bool high)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)gsi, (uint)PinCount, nameof(gsi));
-        bool was = _lines[gsi];
-        _lines[gsi] = asserted;
-        ulong entry = _redirection[gsi];
-        if ((entry & TriggerLevel) != 0) { if (asserted) Service(gsi); }
-        else if (asserted && !was) Service(gsi);
+        bool was = Asserted(gsi);
+        _lines[gsi] = high;
+        InputChanged(gsi, was);
+    }
+
+    /// <summary>True while pin <paramref name="gsi"/>'s input is asserted: its line is at the level its polarity names.</summary>
+    public bool Asserted(int gsi) => _lines[gsi] ^ ((_redirection[gsi] & PolarityLow) != 0);
+
+    private void InputChanged(int pin, bool wasAsserted)
+    {
+        bool asserted = Asserted(pin);
+        if ((_redirection[pin] & TriggerLevel) != 0) { if (asserted) Service(pin); }
+        else if (asserted && !wasAsserted) Service(pin);
     }
 
     /// <summary>A local APIC's EOI broadcast for <paramref name="vector"/>: clears Remote IRR on matching level entries and re-delivers if the line is still asserted.</summary>
@@ -87,7 +104,7 @@ public sealed class IoApic : IMmioDevice
             ulong entry = _redirection[pin];
             if ((entry & TriggerLevel) == 0 || (entry & RemoteIrr) == 0 || (byte)(entry & VectorMask) != vector) continue;
             _redirection[pin] = entry & ~RemoteIrr;
-            if (_lines[pin]) Service(pin);
+            if (Asserted(pin)) Service(pin);
         }
     }
 
@@ -148,11 +165,11 @@ public sealed class IoApic : IMmioDevice
                 ulong entry = _redirection[pin];
                 ulong updated = (index & 1) == 0 ? (entry & ~0xFFFF_FFFFUL) | value : (entry & 0xFFFF_FFFFUL) | ((ulong)value << 32);
                 if ((updated & ReservedBits & ~(entry & ReservedBits)) != 0) _log?.Unmodelled(Name, "reserved redirection entry bits");
-                if ((updated & PolarityLow) != 0 && (entry & PolarityLow) == 0) _log?.Unmodelled(Name, "active-low polarity (pins are driven with logical levels)");
+                bool wasAsserted = Asserted(pin);
                 _redirection[pin] = (updated & ~ReadOnlyBits) | (entry & ReadOnlyBits);
                 if ((_redirection[pin] & TriggerLevel) == 0) _redirection[pin] &= ~RemoteIrr;
-                // Unmasking a level entry whose line is asserted delivers it now.
-                if ((_redirection[pin] & TriggerLevel) != 0 && _lines[pin]) Service(pin);
+                // Unmasking a level entry whose input is asserted delivers it now; a polarity change can make an edge.
+                InputChanged(pin, wasAsserted);
                 break;
             }
             default:

@@ -32,30 +32,32 @@ public struct BiosRegisters
     }
 
     /// <summary>
-    /// Captures a CPU stopped at the ROM stub's trap: GPRs and DS/ES from the CPU, FLAGS from the
-    /// INT frame at SS:SP + 4 (the stub traps before touching the stack).
+    /// Captures a CPU stopped at the ROM stub's trap (<see cref="BiosTrap.EmitTrap"/>): GPRs and DS/ES from the CPU,
+    /// except DX, which the stub saved at SS:SP (the register holds the trap port), and FLAGS from the INT frame above it.
     /// </summary>
     public static BiosRegisters Capture(CpuCore cpu)
     {
         ulong frame = cpu.Segs[Seg.SS].Base + (ushort)cpu.R[Reg.RSP];
         return new BiosRegisters
         {
-            Eax = (uint)cpu.R[Reg.RAX], Ebx = (uint)cpu.R[Reg.RBX], Ecx = (uint)cpu.R[Reg.RCX], Edx = (uint)cpu.R[Reg.RDX],
+            Eax = (uint)cpu.R[Reg.RAX], Ebx = (uint)cpu.R[Reg.RBX], Ecx = (uint)cpu.R[Reg.RCX],
+            Edx = ((uint)cpu.R[Reg.RDX] & 0xFFFF_0000) | (uint)cpu.PhysicalRead(frame + BiosTrap.SavedDxOffset, 2),
             Esi = (uint)cpu.R[Reg.RSI], Edi = (uint)cpu.R[Reg.RDI], Ebp = (uint)cpu.R[Reg.RBP],
             Ds = cpu.Segs[Seg.DS].Selector, Es = cpu.Segs[Seg.ES].Selector,
-            Flags = (ushort)cpu.PhysicalRead(frame + 4, 2),
+            Flags = (ushort)cpu.PhysicalRead(frame + BiosTrap.FlagsOffset, 2),
         };
     }
 
     /// <summary>
-    /// Writes the service's results back: GPRs, and FLAGS into the INT frame so the stub's IRET
-    /// returns them to the caller. DS/ES are not changed by the services we implement.
+    /// Writes the service's results back: GPRs (DX also into the stub's saved slot, which its POP DX restores), and FLAGS
+    /// into the INT frame so the stub's IRET returns them to the caller. DS/ES are not changed by the services we implement.
     /// </summary>
     public readonly void ApplyTo(CpuCore cpu)
     {
         cpu.R[Reg.RAX] = Eax; cpu.R[Reg.RBX] = Ebx; cpu.R[Reg.RCX] = Ecx; cpu.R[Reg.RDX] = Edx;
         cpu.R[Reg.RSI] = Esi; cpu.R[Reg.RDI] = Edi; cpu.R[Reg.RBP] = Ebp;
         ulong frame = cpu.Segs[Seg.SS].Base + (ushort)cpu.R[Reg.RSP];
-        cpu.PhysicalWrite(frame + 4, 2, Flags);
+        cpu.PhysicalWrite(frame + BiosTrap.SavedDxOffset, 2, (ushort)Edx);
+        cpu.PhysicalWrite(frame + BiosTrap.FlagsOffset, 2, Flags);
     }
 }

@@ -10,8 +10,10 @@ namespace Smp.Devices.Platform.Firmware;
 /// <item>0x0000–0x7FFF: firmware tables that must live in the BIOS area (ACPI RSDP at 0xF0000, MP floating pointer
 /// and table at 0xF0040), copied in from <see cref="FirmwareBlob"/>s; guests find them by the standard 16-byte scan.</item>
 /// <item>0xE000: default interrupt stub (<c>iret</c>); 0xE010/0xE020: master/slave PIC EOI stubs; 0xE040: the IRQ0 timer
-/// handler (BDA tick count, INT 1Ch, EOI); 0xE100 + 4k: trap stubs <c>out port, al; iret</c> (see <see cref="BiosTrapPorts"/>).</item>
+/// handler (BDA tick count, INT 1Ch, EOI); 0xE100 + 8k: trap stubs <c>push dx; mov dx, port; out dx, al; pop dx; iret</c> (see <see cref="BiosTrap"/>, <see cref="BiosTrapPorts"/>).</item>
 /// <item>0xE200: INT 19h bootstrap; 0xE300: its failure message; 0xE400: POST.</item>
+/// <item>0xEC00: kernel boot (the INT 19h that POST installs for a <c>--kernel</c> run); 0xED00: its 32-bit part; 0xEDC0: its
+/// GDT, 0xEDE0: the GDT's descriptor (see <see cref="BiosRomKernelBoot"/>).</item>
 /// <item>0xFFF0: the reset vector <c>jmp F000:E400</c>, the BIOS date at 0xFFF5 and model byte 0xFC at 0xFFFE (PC/AT convention).</item>
 /// </list>
 /// </summary>
@@ -59,7 +61,19 @@ public static class BiosRom
     /// <summary>The slave PIC's vector base after POST.</summary>
     public const byte SlaveVectorBase = 0x70;
 
-    private const ushort TrapStubs = 0xE100, TrapStubSize = 4, BootFailMessage = 0xE300;
+    /// <summary>Offset of the kernel-boot routine POST installs as INT 19h when the machine has a kernel (<see cref="IKernelImage"/>).</summary>
+    public const ushort KernelBootEntry = 0xEC00;
+
+    /// <summary>Offset of the kernel boot's 32-bit protected-mode part.</summary>
+    public const ushort KernelBoot32 = 0xED00;
+
+    /// <summary>Offset of the kernel boot's GDT.</summary>
+    public const ushort KernelBootGdt = 0xEDC0;
+
+    /// <summary>Offset of the kernel boot's GDT descriptor (limit, 32-bit linear base).</summary>
+    public const ushort KernelBootGdtDescriptor = 0xEDE0;
+
+    private const ushort TrapStubs = 0xE100, TrapStubSize = 8, BootFailMessage = 0xE300;
     private const int PostSize = 0x800, SmallSlot = 0x10, TimerSlot = 0xC0, BootstrapSlot = 0x100;
 
     /// <summary>Offset of the trap stub for <paramref name="port"/>.</summary>
@@ -97,25 +111,31 @@ public static class BiosRom
         Place(rom, TimerIrqHandler, TimerSlot, BiosRomCode.TimerIrq);
         for (int k = 0; k < BiosTrap.TrapPortCount; k++)
         {
-            byte port = (byte)(BiosTrap.TrapPortBase + k);
-            Place(rom, TrapStub(port), TrapStubSize, a => { a.@out(port, al); a.iret(); });
+            ushort port = (ushort)(BiosTrap.TrapPortBase + k);
+            Place(rom, TrapStub(port), TrapStubSize, a => { BiosTrap.EmitTrap(a, port); a.iret(); });
         }
         Place(rom, BootstrapEntry, BootstrapSlot, a => BiosRomCode.Bootstrap(a, BootFailMessage));
         "No bootable disk: INT 19h found no 0xAA55 boot sector on drive 80h.\r\n\0"u8.CopyTo(rom.AsSpan(BootFailMessage));
         Place(rom, PostEntry, PostSize, BiosRomCode.Post);
+        Place(rom, KernelBootEntry, KernelBoot32 - KernelBootEntry, BiosRomKernelBoot.Entry);
+        Place(rom, KernelBoot32, KernelBootGdt - KernelBoot32, BiosRomKernelBoot.Protected32, bitness: 32);
+        for (int i = 0; i < BiosRomKernelBoot.Gdt.Length; i++) BitConverter.TryWriteBytes(rom.AsSpan(KernelBootGdt + (i * 8)), BiosRomKernelBoot.Gdt[i]);
+        BitConverter.TryWriteBytes(rom.AsSpan(KernelBootGdtDescriptor), (ushort)((BiosRomKernelBoot.Gdt.Length * 8) - 1));
+        BitConverter.TryWriteBytes(rom.AsSpan(KernelBootGdtDescriptor + 2), (uint)(Base + KernelBootGdt));
         Place(rom, 0xFFF0, 5, a => a.jmp(Segment, PostEntry));
         "01/01/24"u8.CopyTo(rom.AsSpan(0xFFF5));
         rom[0xFFFE] = 0xFC;
         return rom;
     }
 
-    // Assembles 16-bit code for IP = offset and copies it into the ROM, checking it fits its slot.
-    private static void Place(byte[] rom, ushort offset, int slot, Action<Assembler> build)
+    // Assembles code for the ROM at offset (16-bit code runs at IP = offset in segment F000; 32- and 64-bit code at its
+    // flat linear address) and copies it into the ROM, checking it fits its slot.
+    private static void Place(byte[] rom, ushort offset, int slot, Action<Assembler> build, int bitness = 16)
     {
-        var a = new Assembler(16);
+        var a = new Assembler(bitness);
         build(a);
         var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), offset);
+        a.Assemble(new StreamCodeWriter(stream), bitness == 16 ? offset : Base + offset);
         byte[] code = stream.ToArray();
         if (code.Length > slot) throw new InvalidOperationException($"BIOS ROM code at F000:{offset:X4} is {code.Length} bytes, more than its {slot}-byte slot.");
         code.CopyTo(rom, offset);

@@ -11,7 +11,8 @@ internal static class BiosRomCode
     /// <summary>
     /// POST on the bootstrap processor: stack, warm-reset check (CMOS 0x0F = 0x0A → far jump through 0040:0067, as
     /// PC/AT BIOSes do), IVT, PICs, PIT, the POST trap (data area and tables, written by the simulator), then INT 19h.
-    /// Interrupts stay disabled (IF = 0, every IRQ masked but the cascade).
+    /// Interrupts stay disabled (IF = 0); in the PICs only IRQ0 (the 18.2 Hz tick, counted in the BDA) and the cascade are
+    /// unmasked, as PC BIOSes leave them (SeaBIOS's timer_setup does the same).
     /// </summary>
     public static void Post(Assembler a)
     {
@@ -56,12 +57,12 @@ internal static class BiosRomCode
         SetVector(a, 0x19, BiosRom.BootstrapEntry);
 
         // 8259 pair (Intel 8259A datasheet): ICW1 edge/cascade/ICW4, ICW2 vector bases 08h/70h, ICW3 cascade on IRQ2,
-        // ICW4 8086 mode; then mask every input but the cascade.
+        // ICW4 8086 mode; then mask every input but the timer and the cascade.
         Out(a, 0x20, 0x11); Out(a, 0xA0, 0x11);
         Out(a, 0x21, BiosRom.MasterVectorBase); Out(a, 0xA1, BiosRom.SlaveVectorBase);
         Out(a, 0x21, 0x04); Out(a, 0xA1, 0x02);
         Out(a, 0x21, 0x01); Out(a, 0xA1, 0x01);
-        Out(a, 0x21, 0xFB); Out(a, 0xA1, 0xFF);
+        Out(a, 0x21, 0xFA); Out(a, 0xA1, 0xFF);
         // 8254 channel 0: lobyte/hibyte, mode 3, divisor 0 = 65536 → 1193182 / 65536 ≈ 18.2 Hz.
         Out(a, 0x43, 0x36); Out(a, 0x40, 0x00); Out(a, 0x40, 0x00);
 

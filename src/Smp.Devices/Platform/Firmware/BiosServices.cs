@@ -26,9 +26,14 @@ public sealed partial class BiosServices : IBiosServices
     /// <param name="console">Receives the bytes INT 10h prints (teletype and write-string).</param>
     /// <param name="a20Changed">Called with the new state when INT 15h AX=2400h/2401h changes A20; the integrator sets every CPU's <c>A20Mask</c>.</param>
     /// <param name="firmwareTables">ACPI and MP blobs; POST writes those that lie in RAM (the ROM already holds those in the BIOS area).</param>
+    /// <param name="kernel">A kernel to boot instead of the disk (POST then hooks INT 19h), or null.</param>
+    /// <param name="acpi">The ACPI tables a kernel's boot information may point at (required with <paramref name="kernel"/>).</param>
     public BiosServices(PhysicalMemory memory, MemoryMap map, DiskImage? disk, CmosRtc rtc, Action<byte> console,
-        Action<bool>? a20Changed = null, IEnumerable<FirmwareBlob>? firmwareTables = null)
+        Action<bool>? a20Changed = null, IEnumerable<FirmwareBlob>? firmwareTables = null, IKernelImage? kernel = null, AcpiTables? acpi = null)
     {
+        if (kernel is not null && acpi is null) throw new ArgumentNullException(nameof(acpi), "A kernel boot needs the ACPI tables.");
+        _kernel = kernel;
+        _acpi = acpi;
         _memory = memory ?? throw new ArgumentNullException(nameof(memory));
         _map = map ?? throw new ArgumentNullException(nameof(map));
         _rtc = rtc ?? throw new ArgumentNullException(nameof(rtc));
@@ -39,10 +44,17 @@ public sealed partial class BiosServices : IBiosServices
     }
 
     /// <summary>Creates the services for a platform: its memory map, RTC, ACPI and MP tables.</summary>
-    public static BiosServices ForPlatform(PcPlatform platform, PhysicalMemory memory, DiskImage? disk, Action<byte> console, Action<bool>? a20Changed = null)
+    /// <param name="platform">The devices and maps.</param>
+    /// <param name="memory">Guest physical memory.</param>
+    /// <param name="disk">Drive 80h, or null.</param>
+    /// <param name="console">Receives the bytes INT 10h prints.</param>
+    /// <param name="a20Changed">Called when INT 15h changes A20.</param>
+    /// <param name="kernel">A kernel to boot instead of the disk, or null.</param>
+    public static BiosServices ForPlatform(PcPlatform platform, PhysicalMemory memory, DiskImage? disk, Action<byte> console, Action<bool>? a20Changed = null,
+        IKernelImage? kernel = null)
     {
         ArgumentNullException.ThrowIfNull(platform);
-        return new BiosServices(memory, platform.Map, disk, platform.Rtc, console, a20Changed, [.. platform.Acpi.Blobs, .. platform.Mp.Blobs]);
+        return new BiosServices(memory, platform.Map, disk, platform.Rtc, console, a20Changed, [.. platform.Acpi.Blobs, .. platform.Mp.Blobs], kernel, platform.Acpi);
     }
 
     /// <summary>Drive 80h, if the machine has a disk.</summary>
@@ -68,9 +80,10 @@ public sealed partial class BiosServices : IBiosServices
             case BiosTrapPorts.System: SystemService(ref registers); break;
             case BiosTrapPorts.Keyboard: Keyboard(ref registers); break;
             case BiosTrapPorts.Time: Time(ref registers); break;
+            case BiosTrapPorts.KernelBoot: KernelBoot(ref registers); break;
             default:
                 if (!BiosTrap.IsTrapPort(trapPort)) throw new ArgumentOutOfRangeException(nameof(trapPort), $"Port 0x{trapPort:X} is not a BIOS trap port.");
-                break; // the reserved port: nothing to do
+                break;
         }
     }
 
@@ -96,6 +109,7 @@ public sealed partial class BiosServices : IBiosServices
 
         foreach (FirmwareBlob blob in _tables)
             if (_memory.IsRam(blob.Address, (ulong)blob.Bytes.Length)) blob.WriteTo(_memory);
+        HookKernelBoot();
     }
 
     // segment:offset → physical, wrapped at 1 MiB while A20 is off.

@@ -29,10 +29,12 @@ public sealed class Machine : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MemoryMiB, 2, nameof(config.MemoryMiB));
         Config = config;
         var console = config.Console ?? (_ => { });
-        Platform = new PcPlatform(config.Cpus, (ulong)config.MemoryMiB << 20, console);
+        Platform = new PcPlatform(config.Cpus, (ulong)config.MemoryMiB << 20, console, testDevices: config.TestDevices);
         Memory = MemoryLayout.Build(Platform, config.RomImage, DeviceLock);
         Control = new RunControl(config.MaxInstructions);
         Platform.DebugExit.ExitRequested += Control.RequestExit;
+        Platform.PowerOffRequested += Control.RequestPowerOff;
+        Platform.ResetRequested += Control.RequestReset;
 
         Simulation = new Simulation("machine", new SimulationOptions
         {
@@ -54,12 +56,14 @@ public sealed class Machine : IDisposable
         MemoryController = Simulation.ActorOf(Props.Create(() => new MemoryControllerActor(memory, map)), "memory");
         var biosFactory = config.BiosServices;
         var disk = config.Disk;
+        var kernel = config.Kernel;
         var platform = Platform;
         Func<IReadOnlyList<E820Entry>, IBiosServices> services = biosFactory is null
             ? _ => new LoggingBiosServices()
-            : e820 => biosFactory(new BiosServicesContext(memory, e820, disk, console, config.Cpus, platform));
+            : e820 => biosFactory(new BiosServicesContext(memory, e820, disk, console, config.Cpus, platform, kernel));
         var memoryController = MemoryController;
         Bios = Simulation.ActorOf(Props.Create(() => new BiosActor(services, memoryController)), "bios");
+        var tscDomain = new TscDomain();   // one ordered TSC for all CPUs (invariant TSC across packages)
         var apicIds = new uint[config.Cpus];
         for (int i = 0; i < config.Cpus; i++) apicIds[i] = Platform.ApicIds[i];
         long latency = config.BusLatency;
@@ -73,6 +77,7 @@ public sealed class Machine : IDisposable
             {
                 CyclesPerInstruction = config.CyclesPerInstruction,
                 FrequencyHz = config.FrequencyHz,
+                TscDomain = tscDomain,
             };
             var apic = new LocalApic(Platform.ApicIds[i], () => core.SimulatedNanoseconds);
             if (i == 0)
@@ -107,12 +112,22 @@ public sealed class Machine : IDisposable
 
         Cores = cores;
         Apics = apics;
+        var bspCore = cores[0];
+        Platform.ExtIntAccepted = () => (bspCore.RflagsBits & Rflags.IF) != 0;
         var bsp = _cpuActors[0];
         var bus = Bus;
         var simulation = Simulation;
         // Device outputs change inside a CPU actor's port or MMIO access: Simulation.Tell stamps them with that CPU's time.
         Platform.Pic.InterruptChanged += level => simulation.Tell(bsp, new ExtIntChanged(level));
+        if (Platform.Testdev is { } testdev) testdev.PageFlushRequested += FlushPage;
         Platform.IoApic.InterruptRequested += interrupt => simulation.Tell(bus, interrupt);
+        // A device reprogrammed by any CPU may now have an earlier event: the BSP's actor, which advances the
+        // platform, re-arms its wake-up. The A20 gate reaches every CPU.
+        Platform.EventsRescheduled += () => simulation.Tell(bsp, new DeviceEventDue());
+        Platform.A20Changed += on =>
+        {
+            foreach (var core in cores) core.A20Mask = on ? ulong.MaxValue : ~(1UL << 20);
+        };
     }
 
     /// <summary>The configuration.</summary>
@@ -218,7 +233,17 @@ public sealed class Machine : IDisposable
             time = Math.Max(time, c.SimulatedNanoseconds);
         }
 
-        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, Simulation.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, Simulation.Failure);
+        return new MachineResult(Control.Reason, Control.ExitCode, cpus, time, Control.Executed, Simulation.QuantaProcessed, Control.ShutdownCpu, Control.ShutdownReason, Simulation.Failure,
+            Control.ResetSource);
+    }
+
+    // pc-testdev's flush page: the page's decoded code goes stale on every CPU, and every CPU drops its cached
+    // translations (a superset of the page's; the SDM lets a processor drop TLB entries at any time, Vol. 3A 4.10.2).
+    // Called under the device lock by the CPU that wrote the port.
+    private void FlushPage(ulong address)
+    {
+        Memory.InvalidateCode(address, 4096);
+        foreach (var core in Cores) core.FlushTlb();
     }
 
     /// <summary>Stops the actors and frees guest memory.</summary>

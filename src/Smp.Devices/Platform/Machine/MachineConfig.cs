@@ -47,6 +47,18 @@ public sealed record MachineConfig
     /// <summary>The disk image handed to the BIOS services, or null for none (never written: guests' writes go to the BIOS's overlay).</summary>
     public DiskImageSource? Disk { get; init; }
 
+    /// <summary>
+    /// A kernel the BIOS boots instead of the disk's boot sector (QEMU's <c>-kernel</c>): POST hooks INT 19h and the
+    /// kernel is placed and entered by the BIOS (see <see cref="IKernelImage"/>); the disk stays drive 80h. Null: boot the disk.
+    /// </summary>
+    public IKernelImage? Kernel { get; init; }
+
+    /// <summary>
+    /// Add QEMU's pc-testdev (ports 0xE0–0xEB, 0x2000–0x2017, MMIO scratch at 0xFF000000), as kvm-unit-tests' runner does
+    /// (<c>-device pc-testdev</c>); off by default.
+    /// </summary>
+    public bool TestDevices { get; init; }
+
     /// <summary>Creates the BIOS services once the E820 map is known; null: a BIOS that only logs calls.</summary>
     public Func<BiosServicesContext, IBiosServices>? BiosServices { get; init; }
 
@@ -82,4 +94,6 @@ public sealed record MachineConfig
 /// <param name="Console">Where teletype output goes (the CLI passes stderr or nothing; COM1 is the guest's).</param>
 /// <param name="CpuCount">The number of CPUs.</param>
 /// <param name="Platform">The devices (CMOS, fw_cfg, PIT...).</param>
-public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, DiskImageSource? Disk, Action<byte> Console, int CpuCount, PcPlatform Platform);
+/// <param name="Kernel">The kernel to boot instead of the disk (<see cref="MachineConfig.Kernel"/>), or null.</param>
+public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, DiskImageSource? Disk, Action<byte> Console, int CpuCount, PcPlatform Platform,
+    IKernelImage? Kernel = null);

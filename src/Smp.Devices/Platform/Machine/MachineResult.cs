@@ -34,6 +34,7 @@ public sealed record CpuSummary(int Index, int ApicId, RunState State, CpuMode M
 /// <param name="ShutdownCpu">The CPU that shut down, for <see cref="StopReason.Shutdown"/>.</param>
 /// <param name="ShutdownReason">Its vector chain, for <see cref="StopReason.Shutdown"/>.</param>
 /// <param name="Failure">The actor failure, for <see cref="StopReason.ActorFailure"/>.</param>
+/// <param name="ResetSource">What reset the machine, for <see cref="StopReason.Reset"/>.</param>
 public sealed record MachineResult(
     StopReason Reason,
     int? ExitCode,
@@ -43,7 +44,8 @@ public sealed record MachineResult(
     long HostSteps,
     int? ShutdownCpu,
     string? ShutdownReason,
-    ActorFailure? Failure)
+    ActorFailure? Failure,
+    string? ResetSource = null)
 {
     /// <summary>A report for people: one paragraph for a shutdown, the CPUs' positions otherwise.</summary>
     /// <returns>The report.</returns>
@@ -64,6 +66,12 @@ public sealed record MachineResult(
                 break;
             case StopReason.BudgetExhausted:
                 sb.Append(CultureInfo.InvariantCulture, $"The instruction budget ran out after {Instructions} instructions at {at} of simulated time.");
+                break;
+            case StopReason.PowerOff:
+                sb.Append(CultureInfo.InvariantCulture, $"The guest powered the machine off (ACPI S5) at {at} of simulated time ({Instructions} instructions).");
+                break;
+            case StopReason.Reset:
+                sb.Append(CultureInfo.InvariantCulture, $"The guest reset the machine ({ResetSource}) at {at} of simulated time ({Instructions} instructions); the run ends there.");
                 break;
             case StopReason.AllIdle:
                 sb.Append(CultureInfo.InvariantCulture, $"Every CPU is idle with nothing pending at {at} of simulated time ({Instructions} instructions).");

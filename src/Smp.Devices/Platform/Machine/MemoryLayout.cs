@@ -12,7 +12,8 @@ public static class MemoryLayout
     /// Creates the address space for <paramref name="platform"/>: RAM where the map puts it (below the PCI hole and from
     /// 4 GiB up; host memory is committed only as the guest writes it), the VGA window at
     /// 0xA0000, the ROM (padded at the front to 128 KiB with 0xFF) at 0xE0000 and at 4 GiB − 128 KiB with the ACPI RSDP
-    /// and MP structures copied in, the ACPI tables in RAM, and the I/O APIC window (accesses under <paramref name="deviceLock"/>).
+    /// and MP structures copied in, the ACPI tables in RAM, and the platform's MMIO devices, the I/O APIC and the HPET
+    /// (accesses under <paramref name="deviceLock"/>).
     /// </summary>
     /// <param name="platform">The devices and maps.</param>
     /// <param name="romImage">The BIOS ROM, at most <see cref="MaxRomSize"/> bytes; it ends at 1 MiB.</param>
@@ -25,7 +26,7 @@ public static class MemoryLayout
             throw new ArgumentException($"The BIOS ROM must be 1 to {MaxRomSize} bytes, not {romImage.Length}.", nameof(romImage));
         var memory = new PhysicalMemory(platform.Map.RamBelow4G, platform.Map.RamAbove4G);
         memory.MapMmio(VgaWindow.Base, VgaWindow.Size, new VgaWindow());
-        memory.MapMmio(platform.IoApic.BaseAddress, IoApic.WindowSize, new LockedMmio(platform.IoApic, deviceLock));
+        foreach (var (address, size, device) in platform.MmioDevices) memory.MapMmio(address, size, new LockedMmio(device, deviceLock));
 
         var rom = new byte[MaxRomSize];
         Array.Fill(rom, (byte)0xFF);

@@ -186,4 +186,139 @@ public class DebugShadowTests
         Assert.Equal(EventRig.HandlerAt(Vector.BP), obs.Events[1].FromRip);
         Assert.Equal(1UL, c.Dr6 & 0xF);
     }
+
+    // SDM Vol. 3A §6.8.3 / Vol. 3B §17.3.1.4, as kvm-unit-tests `debug` checks them.
+    private static (TestMachine M, RecordingObserver Obs) StepRig()
+    {
+        var obs = new RecordingObserver();
+        var m = EventRig.LongMode(obs);
+        EventRig.Gate64(m.Memory, Vector.DB, EventRig.HandlerAt(Vector.DB));
+        // The #DB handler counts itself in R15 and records DR6 in R13, then returns with RF set in the image
+        // (so an instruction breakpoint lets its instruction run; TF stays as it was).
+        EventRig.Load64(m, EventRig.HandlerAt(Vector.DB), (a, l) =>
+        {
+            a.inc(r15); a.mov(r13, dr6); a.bts(__qword_ptr[rsp + 16], 16); a.iretq();
+        });
+        m.Memory.Write(TestMachine.DataBase, 2, 0x18);
+        return (m, obs);
+    }
+
+    [Fact]
+    public void Single_step_trap_after_mov_ss_is_suppressed_so_the_next_instruction_traps_first()
+    {
+        var (m, obs) = StepRig();
+        using var _m = m;
+        var c = m.Cpu;
+        var at = EventRig.Load64(m, TestMachine.CodeBase, (a, l) =>
+        {
+            a.mov(rcx, (long)TestMachine.DataBase);
+            a.pushfq(); a.or(__qword_ptr[rsp], 0x100); a.popfq();   // TF from here on
+            a.mov(ss, __word_ptr[rcx]); a.Label(ref l[0]);
+            a.nop(); a.Label(ref l[1]);
+            a.pushfq(); a.and(__qword_ptr[rsp], ~0x100); a.popfq(); a.Label(ref l[2]);
+            a.hlt();
+        }, 3);
+        m.Run(100);
+
+        // The first trap follows the NOP, not the MOV SS; then PUSHFQ, AND and POPFQ trap (POPFQ began with TF = 1).
+        Assert.Equal(4UL, c.R[15]);
+        Assert.Equal(at[1], obs.Events[0].FromRip);
+        Assert.Equal(at[2], obs.Events[3].FromRip);
+        Assert.Equal(0xFFFF_4FF0UL, c.R[13]);
+    }
+
+    [Fact]
+    public void Icebp_after_mov_ss_under_single_step_gives_one_db_without_bs_and_no_extra_trap_in_the_handler()
+    {
+        var (m, obs) = StepRig();
+        using var _m = m;
+        var c = m.Cpu;
+        var at = EventRig.Load64(m, TestMachine.CodeBase, (a, l) =>
+        {
+            a.mov(rcx, (long)TestMachine.DataBase);
+            a.pushfq(); a.or(__qword_ptr[rsp], 0x100); a.popfq();
+            a.mov(ss, __word_ptr[rcx]);
+            a.int1(); a.Label(ref l[0]);
+            a.int1(); a.Label(ref l[1]);
+            a.pushfq(); a.and(__qword_ptr[rsp], ~0x100); a.popfq();
+            a.hlt();
+        }, 2);
+        c.Dr6 = 0xFFFF_0FF0;
+        m.Run(100);
+
+        Assert.Equal(5UL, c.R[15]);   // two ICEBPs, then PUSHFQ, AND, POPFQ single-steps
+        Assert.Equal(at[0], obs.Events[0].FromRip);
+        Assert.Equal(at[1], obs.Events[1].FromRip);
+        Assert.All(obs.Events, e => Assert.Equal(Vector.DB, e.Vector));
+        // No event was delivered at the handler's own first instruction.
+        Assert.DoesNotContain(obs.Events, e => e.FromRip == EventRig.HandlerAt(Vector.DB));
+    }
+
+    [Fact]
+    public void Data_breakpoint_held_by_mov_ss_is_reported_by_the_icebp_db_itself()
+    {
+        var (m, obs) = StepRig();
+        using var _m = m;
+        var c = m.Cpu;
+        EventRig.Load64(m, TestMachine.CodeBase, (a, l) =>
+        {
+            a.mov(rcx, (long)TestMachine.DataBase);
+            a.mov(ss, __word_ptr[rcx]);
+            a.int1();
+            a.hlt();
+        });
+        c.Dr[1] = TestMachine.DataBase;
+        c.Dr7 = (1UL << 2) | (3UL << 20) | (3UL << 22);   // L1, R/W1 = 11, LEN1 = 4 bytes
+        c.OnDebugRegistersChanged();
+        m.Run(100);
+
+        var e = Assert.Single(obs.Events);
+        Assert.Equal(EventKind.PrivilegedSoftwareException, e.Kind);
+        Assert.Equal(1UL, c.R[15]);
+        Assert.Equal(0xFFFF_0FF2UL, c.R[13]);   // B1 reported by the one #DB
+    }
+
+    [Fact]
+    public void A_new_breakpoint_rewrites_b0_to_b3_but_keeps_bs_that_software_left_in_dr6()
+    {
+        var (m, obs) = StepRig();
+        using var _m = m;
+        var c = m.Cpu;
+        var at = EventRig.Load64(m, TestMachine.CodeBase, (a, l) => { a.nop(); a.Label(ref l[0]); a.nop(); a.hlt(); }, 1);
+        Assert.Equal(-1, c.TryWriteDr(6, 0x4002));                      // BS | B1, as software wrote them
+        Assert.Equal(-1, c.TryWriteDr(2, at[0]));
+        Assert.Equal(-1, c.TryWriteDr(7, 0x420));                       // G2, execute
+        m.Run(100);
+
+        Assert.Equal(at[0], Assert.Single(obs.Events).FromRip);
+        Assert.Equal(0xFFFF_4FF4UL, c.R[13]);   // B2 replaces B1; BS stays
+    }
+
+    [Fact]
+    public void A_code_breakpoint_on_the_instruction_after_mov_ss_is_not_reported()
+    {
+        // Intel: MOV-SS blocking inhibits the instruction breakpoint and the instruction runs (SDM Vol. 3A §6.8.3;
+        // kvm-unit-tests emulator "#DB suppressed after MOV SS").
+        var (m, obs) = StepRig();
+        using var _m = m;
+        var c = m.Cpu;
+        var at = EventRig.Load64(m, TestMachine.CodeBase, (a, l) =>
+        {
+            a.mov(rcx, (long)TestMachine.DataBase);
+            a.mov(ss, __word_ptr[rcx]);
+            a.Label(ref l[0]);
+            a.mov(ebx, 7);
+            a.nop(); a.Label(ref l[1]);
+            a.mov(edx, 9);
+            a.hlt();
+        }, 2);
+        Assert.Equal(-1, c.TryWriteDr(0, at[0]));
+        Assert.Equal(-1, c.TryWriteDr(1, at[1]));
+        Assert.Equal(-1, c.TryWriteDr(7, 0x40A));                      // G0, G1: execute breakpoints
+        m.Run(100);
+
+        Assert.Equal(7UL, c.R[Reg.RBX]);
+        Assert.Equal(at[1], Assert.Single(obs.Events).FromRip);        // only the breakpoint outside the shadow
+        Assert.Equal(0xFFFF_0FF2UL, c.R[13]);
+    }
 }

@@ -210,6 +210,40 @@ public class DeliveryFrameTests
         Assert.Equal(odd, c.R[Reg.RSP]);
         Assert.Equal(RunState.Halted, c.State);
     }
+
+    [Fact]
+    public void Iretq_to_cpl3_nulls_a_kernel_gs_selector_but_keeps_its_base_for_64_bit_addressing()
+    {
+        var obs = new RecordingObserver();
+        using var m = EventRig.LongMode(obs);
+        var c = m.Cpu;
+        const ulong perCpu = TestMachine.DataBase + 0x100;
+        m.Memory.Write(perCpu, 8, 0x1234_5678);
+        m.Memory.Write(EventRig.TssBase + 4, 8, 0x1F_0000);                 // RSP0
+        EventRig.Gate64(m.Memory, 0x80, EventRig.HandlerAt(0x80), dpl: 3);
+        EventRig.Load64(m, EventRig.HandlerAt(0x80), (a, l) => { a.hlt(); });
+        var user = EventRig.Load64(m, TestMachine.CodeBase + 0x200, (a, l) =>
+        {
+            a.Label(ref l[0]);
+            a.mov(rax, __qword_ptr.gs[0]);
+            a.@int(0x80);
+        }, 1);
+        EventRig.Load64(m, TestMachine.CodeBase, (a, l) =>
+        {
+            a.mov(eax, 0x18); a.mov(gs, ax);
+            a.mov(ecx, 0xC000_0101); a.mov(eax, (uint)perCpu); a.xor(edx, edx); a.wrmsr();   // IA32_GS_BASE
+            a.push(0x3B); a.push(0x1E_0000); a.pushfq(); a.push(0x33);
+            a.mov(rax, (long)user[0]); a.push(rax);
+            a.iretq();
+        });
+        m.Run(100);
+
+        // SDM Vol. 2A IRET: GS (DPL 0 < CPL 3) gets a null selector; the pseudo-code leaves the base alone.
+        Assert.Equal(RunState.Halted, c.State);
+        Assert.Equal(0x1234_5678UL, c.R[Reg.RAX]);
+        Assert.Equal(0, c.Segs[Seg.GS].Selector);
+        Assert.Equal(perCpu, c.Segs[Seg.GS].Base);
+    }
 }
 
 public class ProtectedGateVariantTests
@@ -238,8 +272,10 @@ public class ProtectedGateVariantTests
     }
 
     [Fact]
-    public void Task_gate_is_reported_as_gp_because_task_switching_is_not_implemented()
+    public void A_task_gate_naming_a_code_segment_instead_of_a_tss_raises_gp_with_that_selector()
     {
+        // SDM Vol. 2A INT n "TASK-GATE": the gate's selector must name an available TSS in the GDT.
+        // (Task switches through valid task gates: TaskSwitchTests.)
         using var m = TestMachine.Protected32();
         var obs = new RecordingObserver();
         var c = m.Cpu;
@@ -252,6 +288,6 @@ public class ProtectedGateVariantTests
         m.Run(100);
         var e = Assert.Single(obs.Events);
         Assert.Equal(Vector.GP, e.Vector);
-        Assert.Equal(0x40u * 8 + 2, e.ErrorCode);
+        Assert.Equal(0x08u, e.ErrorCode);   // the gate's selector (code32); EXT = 0 for INT n
     }
 }

@@ -48,4 +48,30 @@ public class InitSipiTests
         Assert.Equal(0x400UL, c.Dr7);
         Assert.False(c.StartupIpi(0x10));
     }
+
+    [Fact]
+    public void Init_leaves_the_tsc_mtrrs_and_apic_base_alone_but_clears_efer_and_the_debug_registers()
+    {
+        using var m = TestMachine.LongMode();
+        var ap = new CpuCore(m.Memory, apicId: 1, isBsp: false);
+        ap.AdvanceIdleCycles(5000);                                    // the AP has been powered for 5 µs
+        Assert.True(ap.TryWriteMsr(Msr.MtrrDefType, 0xC06));
+        Assert.True(ap.TryWriteMsr(Msr.ApicBase, Msr.DefaultApicBase | Msr.ApicBaseEnable | Msr.ApicBaseExtd));
+        Assert.True(ap.TryWriteMsr(Msr.Lstar, 0xFFFF_FFFF_8100_0000));
+        Assert.Equal(-1, ap.TryWriteDr(7, 0x401));
+        ulong tsc = ap.Tsc;
+
+        ap.Init();
+
+        // SDM Vol. 3A §9.1: INIT leaves MSRs and MTRRs unchanged; the TSC keeps counting from power-up.
+        Assert.Equal(tsc, ap.Tsc);
+        Assert.True(ap.TryReadMsr(Msr.MtrrDefType, out ulong def));
+        Assert.Equal(0xC06UL, def);
+        Assert.True(ap.X2ApicMode);                                     // §10.12.5.1: INIT keeps x2APIC mode
+        Assert.True(ap.TryReadMsr(Msr.Lstar, out ulong lstar));
+        Assert.Equal(0xFFFF_FFFF_8100_0000UL, lstar);
+        Assert.Equal(0UL, ap.Efer);
+        Assert.Equal(0x400UL, ap.Dr7);
+        Assert.Equal(RunState.WaitForSipi, ap.State);
+    }
 }

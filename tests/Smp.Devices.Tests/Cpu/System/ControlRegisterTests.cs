@@ -64,7 +64,7 @@ public class ControlRegisterTests
         using var m = TestMachine.LongMode();
         m.Load(a =>
         {
-            a.mov(rax, 0x220L);             // PAE | OSFXSR: no FXSR on this CPU
+            a.mov(rax, 0x21L);              // PAE | VME: no virtual-8086 extensions on this CPU
             a.mov(cr4, rax);
             a.hlt();
         });

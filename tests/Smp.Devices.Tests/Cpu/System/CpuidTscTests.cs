@@ -41,7 +41,7 @@ public class CpuidTscTests
     public void Leaf_0_reports_max_leaf_and_GenuineIntel()
     {
         var (a, b, c, d) = RunCpuid(0);
-        Assert.Equal(0xBu, a);
+        Assert.Equal(0x16u, a);
         Assert.Equal("GenuineIntel", Ascii(b, d, c));
     }
 
@@ -53,10 +53,10 @@ public class CpuidTscTests
         Assert.Equal(5u, b >> 24);                   // initial APIC ID
         Assert.Equal(1u, (b >> 16) & 0xFF);          // one logical processor per package
         Assert.Equal(8u, (b >> 8) & 0xFF);           // CLFLUSH line 64 bytes
-        Assert.Equal(1u << 21, c);                   // x2APIC only
-        Assert.Equal(1u, d & 1);                     // x87 FPU
-        Assert.Equal(0u, d & (1u << 24 | 1u << 25 | 1u << 26)); // no FXSR, SSE, SSE2
-        Assert.Equal(0x000B_BB7DU, d);               // FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH
+        // SSE3 SSSE3 CX16 SSE4.1 SSE4.2 x2APIC MOVBE POPCNT XSAVE RDRAND (no TSC-deadline without an APIC; OSXSAVE off).
+        Assert.Equal(0x44F8_2201u, c);
+        // FPU DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 SS.
+        Assert.Equal(0x0F8B_FBFDU, d);
     }
 
     [Fact]
@@ -75,21 +75,21 @@ public class CpuidTscTests
     {
         Assert.Equal(0x8000_0008u, RunCpuid(0x8000_0000).A);
         var ext = RunCpuid(0x8000_0001);
-        Assert.Equal(1u, ext.C);                      // LAHF/SAHF
-        Assert.Equal(1u << 11 | 1u << 20 | 1u << 27 | 1u << 29, ext.D);
+        Assert.Equal(1u | 1u << 5 | 1u << 8, ext.C); // LAHF/SAHF, LZCNT, PREFETCHW
+        Assert.Equal(1u << 11 | 1u << 20 | 1u << 26 | 1u << 27 | 1u << 29, ext.D);   // SYSCALL NX 1GB-pages RDTSCP LM
         var b2 = RunCpuid(0x8000_0002);
         var b3 = RunCpuid(0x8000_0003);
         var b4 = RunCpuid(0x8000_0004);
         string brand = Ascii(b2.A, b2.B, b2.C, b2.D, b3.A, b3.B, b3.C, b3.D, b4.A, b4.B, b4.C, b4.D);
-        Assert.Equal("Smp Virtual CPU", brand.TrimEnd('\0'));
-        Assert.Equal(0x3028u, RunCpuid(0x8000_0008).A); // 48-bit linear, 40-bit physical
+        Assert.Equal("Smp virtual Intel Core (Ice Lake) @ 1.00GHz", brand.TrimEnd('\0'));
+        Assert.Equal(0x3027u, RunCpuid(0x8000_0008).A); // 48-bit linear, 39-bit physical
     }
 
     [Fact]
     public void Leaves_above_the_maximum_return_the_highest_basic_leaf()
     {
-        Assert.Equal(RunCpuid(0xB, 1, apicId: 3), RunCpuid(0x20, 1, apicId: 3));
-        Assert.Equal(RunCpuid(0xB, 0, apicId: 3), RunCpuid(0x8000_0009, 0, apicId: 3));
+        Assert.Equal(RunCpuid(0x16, 1, apicId: 3), RunCpuid(0x20, 1, apicId: 3));
+        Assert.Equal(RunCpuid(0x16, 0, apicId: 3), RunCpuid(0x8000_0009, 0, apicId: 3));
     }
 
     [Fact]

@@ -214,12 +214,13 @@ public class MsrTests
         Assert.False(c.TryWriteMsr(Msr.Pat, 0x0007_0406_0007_0402));  // type 2 is reserved
         Assert.True(c.TryWriteMsr(Msr.Pat, 0x0007_0106_0007_0406));
         Assert.True(c.TryReadMsr(Msr.MtrrCap, out ulong cap));
-        Assert.Equal(0x508UL, cap);
+        Assert.Equal(0x50AUL, cap);                                   // ten variable ranges, fixed ranges, WC
         Assert.True(c.TryWriteMsr(Msr.MtrrDefType, 0xC06));
         Assert.False(c.TryWriteMsr(Msr.MtrrDefType, 0x1006));
-        Assert.True(c.TryWriteMsr(Msr.MtrrPhysBase0 + 1, 0xFF_C000_0800));
+        Assert.True(c.TryWriteMsr(Msr.MtrrPhysBase0 + 1, 0x7F_C000_0800));
         Assert.True(c.TryReadMsr(Msr.MtrrPhysBase0 + 1, out ulong mask));
-        Assert.Equal(0xFF_C000_0800UL, mask);
+        Assert.Equal(0x7F_C000_0800UL, mask);
+        Assert.False(c.TryWriteMsr(Msr.MtrrPhysBase0 + 1, 0xFF_C000_0800));   // bit 39 is beyond MAXPHYADDR
         Assert.False(c.TryWriteMsr(Msr.MtrrPhysBase0, 0x7));            // type 7 is not an MTRR type
     }
 
@@ -251,7 +252,7 @@ public class MsrTests
         Assert.True(c.TryReadMsr(Msr.PlatformId, out ulong platform));
         Assert.Equal(0UL, platform);
         Assert.True(c.TryReadMsr(Msr.McgCap, out ulong mcg));
-        Assert.Equal(0UL, mcg);
+        Assert.Equal(0x408UL, mcg);                                        // eight banks, CMCI
         Assert.True(c.TryReadMsr(Msr.MiscEnable, out ulong misc));
         Assert.Equal(0x1801UL, misc);
         Assert.False(c.TryWriteMsr(Msr.McgStatus, 1));

@@ -60,8 +60,8 @@ public sealed class BiosBootTests
         Assert.Equal(3, m.Byte(0x449));
         Assert.Equal(1, m.Byte(0x9FC00));
 
-        // PICs: remapped (an IRQ would use 08h/70h), everything masked but the cascade; interrupts off.
-        Assert.Equal(0xFBu, m.Platform.Ports.In(0x21, 1));
+        // PICs: remapped (an IRQ would use 08h/70h), everything masked but the tick and the cascade; interrupts off.
+        Assert.Equal(0xFAu, m.Platform.Ports.In(0x21, 1)); // IRQ0 (the tick) and the cascade unmasked
         Assert.Equal(0xFFu, m.Platform.Ports.In(0xA1, 1));
         Assert.Equal(0UL, m.Cpu.GetRflags() & Rflags.IF);
     }

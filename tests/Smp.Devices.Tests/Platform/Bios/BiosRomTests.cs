@@ -22,8 +22,9 @@ public sealed class BiosRomTests
         Assert.Equal(pc.Acpi.Rsdp.Bytes, rom.AsSpan((int)(pc.Acpi.RsdpAddress - BiosRom.Base), pc.Acpi.Rsdp.Bytes.Length).ToArray());
         Assert.Equal(pc.Mp.FloatingPointer.Bytes, rom.AsSpan((int)(MpTable.DefaultFloatingPointerAddress - BiosRom.Base), 16).ToArray());
         Assert.Equal(0xFC, rom[0xFFFE]);
-        // Each trap stub is OUT imm8, AL; IRET.
-        Assert.Equal(new byte[] { 0xE6, (byte)BiosTrapPorts.Disk, 0xCF }, rom.AsSpan(BiosRom.TrapStub(BiosTrapPorts.Disk), 3).ToArray());
+        // Each trap stub is PUSH DX; MOV DX, port; OUT DX, AL; POP DX; IRET.
+        Assert.Equal(new byte[] { 0x52, 0xBA, BiosTrapPorts.Disk & 0xFF, BiosTrapPorts.Disk >> 8, 0xEE, 0x5A, 0xCF },
+            rom.AsSpan(BiosRom.TrapStub(BiosTrapPorts.Disk), 7).ToArray());
     }
 
     [Fact]

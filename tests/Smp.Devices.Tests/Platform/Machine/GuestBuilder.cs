@@ -8,7 +8,7 @@ namespace Smp.Devices.Tests.Platform.Pc;
 
 /// <summary>
 /// Test guests until the real BIOS lands: a 4 KiB ROM whose reset vector jumps to 0000:8000 and whose first
-/// bytes are a BIOS trap stub (out 0xE0, al; iret at F000:F000), a flat GDT, a real-mode BSP entry that
+/// bytes are a BIOS trap stub (BiosTrap.EmitTrap for the first trap port; iret at F000:F000), a flat GDT, a real-mode BSP entry that
 /// switches to 32-bit protected mode and jumps to <see cref="Bsp32"/>, and an AP trampoline at 0x7000
 /// (SIPI vector 7) where each AP loads its own GDT, enters protected mode, sets its GS base and reports in.
 /// </summary>
@@ -32,7 +32,11 @@ internal static class GuestBuilder
     {
         var rom = new byte[0x1000];
         Array.Fill(rom, (byte)0xF4);
-        rom[0] = 0xE6; rom[1] = (byte)BiosTrap.TrapPortBase; rom[2] = 0xCF; // out 0xE0, al; iret
+        Assemble(16, StubOffset, a =>
+        {
+            BiosTrap.EmitTrap(a, BiosTrap.TrapPortBase);
+            a.iret();
+        }).CopyTo(rom, 0);
         byte[] jump = [0xEA, (byte)(RealEntry & 0xFF), (byte)(RealEntry >> 8), 0x00, 0x00]; // jmp far 0000:8000
         jump.CopyTo(rom, 0xFF0);
         return rom;

@@ -19,7 +19,7 @@ public sealed class LocalApicTests
     {
         var apic = new LocalApic(3, () => 0);
         Assert.Equal(3u << 24, apic.ReadRegister(0x20));
-        Assert.Equal(0x50014u, apic.ReadRegister(0x30));
+        Assert.Equal(0x60015u, apic.ReadRegister(0x30));
         Assert.Equal(0xFFFF_FFFFu, apic.ReadRegister(0xE0));
         Assert.Equal(0xFFu, apic.ReadRegister(0xF0));
         Assert.Equal(0x10000u, apic.ReadRegister(0x350)); // LVTs masked at power-up
@@ -154,9 +154,8 @@ public sealed class LocalApicTests
         apic.IpiSent += sent.Add;
         Assert.True(apic.TryWriteX2ApicMsr(0x830, (7UL << 32) | 0x4040));
         Assert.True(apic.TryWriteX2ApicMsr(0x83F, 0x41));
-        Assert.Equal(7u, sent[0].Destination.Id);
-        Assert.Equal(DestinationShorthand.Self, sent[1].Destination.Shorthand);
-        Assert.Equal(0x41, sent[1].Vector);
+        Assert.Equal(7u, Assert.Single(sent).Destination.Id);
+        Assert.True(apic.IsRequested(0x41));   // SELF IPI: accepted by this APIC without the bus
     }
 
     [Fact]
@@ -180,5 +179,26 @@ public sealed class LocalApicTests
         Assert.Equal(0u, apic.ReadRegister(0xD0));
         Assert.Equal(0xFFu, apic.ReadRegister(0xF0));
         Assert.Equal(3u << 24, apic.ReadRegister(0x20));
+    }
+
+    [Fact]
+    public void Init_resets_the_registers_but_keeps_x2apic_mode_and_the_id()
+    {
+        var apic = Enabled(0x13);
+        apic.ApicBaseChanged(0xFEE00000 | (1UL << 11) | (1UL << 10));
+        apic.WriteRegister(0x80, 0x50);
+        apic.InitReset();
+        Assert.True(apic.X2ApicMode);
+        Assert.True(apic.TryReadX2ApicMsr(0x802, out var id));
+        Assert.Equal(0x13UL, id);
+        Assert.True(apic.TryReadX2ApicMsr(0x80D, out var ldr));        // the logical ID follows the x2APIC ID
+        Assert.Equal((1UL << 16) | (1UL << 3), ldr);
+        Assert.Equal(0u, apic.Tpr);
+        Assert.Equal(0xFFu, apic.ReadRegister(0xF0));                    // SVR: software-disabled again
+
+        var disabled = Enabled(2);
+        disabled.ApicBaseChanged(0xFEE00000);
+        disabled.InitReset();
+        Assert.False(disabled.HardwareEnabled);                          // INIT in the disabled state keeps it disabled
     }
 }

@@ -51,10 +51,11 @@ public sealed class TscDeadlineTimerTests : IDisposable
         Assert.Null(_apic.TimerDeadline);
 
         _cpu.AdvanceIdleCycles(50);                               // 50 ns at 1 GHz
-        _cpu.TryWriteMsr(Msr.TscDeadline, _cpu.Tsc - 10);         // already passed
-        Assert.Equal(50L, _apic.TimerDeadline);
-        Assert.True(_apic.PollTimer(50));
+        _cpu.TryWriteMsr(Msr.TscDeadline, _cpu.Tsc - 10);         // already passed: fires inside the write
         Assert.True(_apic.IsRequested(0x41));
+        Assert.Null(_apic.TimerDeadline);
+        Assert.True(_cpu.TryReadMsr(Msr.TscDeadline, out var cleared));
+        Assert.Equal(0UL, cleared);
     }
 
     [Fact]
