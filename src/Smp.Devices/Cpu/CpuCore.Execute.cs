@@ -82,8 +82,9 @@ public sealed unsafe partial class CpuCore
             // Rip is the faulting instruction: the blocks before it in this chain retired (already counted), and so
             // did the faulting block's instructions before it (a translation says how many; the interpreter finds them).
             int retired = _faultPosition >= 0 ? _faultPosition : RetiredBefore(_blockStartRip);
-            _faultPosition = -1;
             InstructionsRetired += retired;
+            if (_faultPosition >= 0) InstructionsTranslated += InstructionsRetired - _jitEntryRetired;
+            _faultPosition = -1;
             _lastTransfer = Transfer.None;
             DeliverFault();
             return InstructionsRetired - startRetired + 1;
@@ -133,6 +134,7 @@ public sealed unsafe partial class CpuCore
             if (block.Region is { } region && region.Rip == rip && region.Translation.Code is { } code && RegionUsable(region))
             {
                 _jitEntryEpoch = region.CodeEpoch;
+                _jitEntryRetired = InstructionsRetired;
                 long ran = code(this, limit - total);
                 _faultPosition = -1;
                 if (ran > 0)

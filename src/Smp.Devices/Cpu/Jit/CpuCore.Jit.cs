@@ -17,6 +17,9 @@ public sealed unsafe partial class CpuCore
     // The code epoch the running translation was checked against: its loops leave when memory's epoch moves.
     private long _jitEntryEpoch;
 
+    // InstructionsRetired when the running translation was entered (statistics when it leaves through a fault).
+    private long _jitEntryRetired;
+
     /// <summary>
     /// Executions of a block by the interpreter before a region is translated around it (default 512). Lower values
     /// translate more code sooner (tests use small ones); the semantics are the same either way.
@@ -69,6 +72,15 @@ public sealed unsafe partial class CpuCore
         h.FetchEpoch = _fetchEpoch;
         h.CodeEpoch = codeEpoch;
         return true;
+    }
+
+    /// <summary>Test hook: the translation attached to the block this CPU decoded at <paramref name="rip"/>, if any.</summary>
+    internal Translation? TranslationAt(ulong rip)
+    {
+        ulong la = Is64 ? rip : (Segs[Seg.CS].Base + rip) & 0xFFFF_FFFFUL;
+        ulong pa = Translate(la, AccessKind.Execute);
+        var b = _blocks[BlockSlot(pa)];
+        return b != null && b.PhysicalAddress == pa && b.Region is { } h && h.Rip == rip ? h.Translation : null;
     }
 
     // A block of the head's page that this CPU has decoded and that is still current (no fetch, no side effect).
