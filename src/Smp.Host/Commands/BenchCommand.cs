@@ -20,9 +20,17 @@ internal static class BenchCommand
 
         var cpu = new Command(
             "cpu",
-            "Guest instructions per second of the CPU core on a CPU-bound 64-bit integer loop (ALU, loads/stores, " +
-            "branches, CALL/RET), one CPU, five rounds of 100 M instructions. The last line is 'mips: N' (best round).");
+            "Guest instructions per second of the CPU core, one CPU in 64-bit mode: per class of instructions (alu, loads, stores, " +
+            "branches, calls, strings, the mixed loop, the p01 loop) the interpreter against the JIT (MIPS per host CPU second, " +
+            "best of 3), then the mixed loop with the JIT, five rounds of 100 M instructions. The last line is 'mips: N' (best round, wall clock).");
         cpu.SetAction(_ => context.Guard("smp bench cpu", () => CpuBench.Run(context.Out)));
+
+        var loop = new Command(
+            "loop",
+            "The p01 loop (16 instructions per iteration) in a Multiboot kernel run by 'smp run --kernel' and, when installed, by " +
+            "qemu-system-x86_64 with TCG, in the same run; MIPS from the difference of the child processes' CPU times for a short " +
+            "and a long run (start-up cancels out). The last line is 'ratio: R' (smp / QEMU), or 'smp_mips: N' without QEMU.");
+        loop.SetAction(_ => context.Guard("smp bench loop", () => LoopBench.Run(context.Out, context.Err)));
 
         var boot = new Command(
             "boot",
@@ -36,10 +44,11 @@ internal static class BenchCommand
             "each scenario restored from it. The last line is 'scenarios_per_sec: N' (best of three rounds).");
         stress.SetAction(_ => context.Guard("smp bench stress", () => StressBench.Run(context.Out)));
 
-        return new Command("bench", "Measure the simulator: message throughput, guest MIPS, boot time, stress rate. Results go to stdout.")
+        return new Command("bench", "Measure the simulator: message throughput, guest MIPS (also against QEMU), boot time, stress rate. Results go to stdout.")
         {
             actors,
             cpu,
+            loop,
             boot,
             stress,
         };
