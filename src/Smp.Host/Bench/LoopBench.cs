@@ -5,42 +5,56 @@ using System.Runtime.InteropServices;
 namespace Smp.Host.Bench;
 
 /// <summary>
-/// <c>smp bench loop</c>: the p01 loop (<see cref="LoopKernel"/>) booted as a Multiboot kernel by <c>smp run --kernel</c>
-/// and, when it is installed, by <c>qemu-system-x86_64</c> (TCG) in the same run. Each runs the kernel for a short and a
-/// long iteration count; the difference of the two host CPU times (user + system of the child process, which cancels
-/// start-up, boot and exit) over the difference in instructions gives MIPS. The last line is <c>ratio: R</c> (smp / QEMU)
-/// or <c>smp_mips: N</c> without QEMU.
+/// <c>smp bench loop</c> and <c>smp bench com1</c>: a <see cref="LoopKernel"/> booted as a Multiboot kernel by
+/// <c>smp run --kernel</c> and, when it is installed, by <c>qemu-system-x86_64</c> (TCG) in the same run. Each runs the
+/// kernel for a short and a long count; the difference of the two host CPU times (user + system of the child process,
+/// which cancels start-up, boot and exit) over the difference in work gives the rate. The last line is <c>ratio: R</c>
+/// (smp / QEMU), or <c>smp_mips: N</c> / <c>smp_mib_per_sec: N</c> without QEMU.
 /// </summary>
 internal static partial class LoopBench
 {
     private const long ShortIterations = 2_000_000, LongIterations = 34_000_000, InstructionsPerIteration = 16;
+    private const long ShortFlood = 1L << 20, LongFlood = 17L << 20;
     private const int Repeats = 2;
 
-    /// <summary>Runs the benchmark.</summary>
-    public static int Run(TextWriter output, TextWriter err)
+    private static readonly string[] QemuMachine =
+        ["-accel", "tcg", "-machine", "pc", "-m", "128", "-display", "none", "-nodefaults", "-no-reboot",
+         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"];
+
+    /// <summary>Runs <c>smp bench loop</c>: p01 MIPS of smp and QEMU TCG and their ratio.</summary>
+    public static int Run(TextWriter output, TextWriter err) => Compare(output, err, "loop", LoopKernel.P01(ShortIterations),
+        LoopKernel.P01(LongIterations), (LongIterations - ShortIterations) * InstructionsPerIteration / 1e6, "MIPS", "mips", []);
+
+    /// <summary>
+    /// Runs <c>smp bench com1</c>: a guest writing 17 MiB to COM1 through a polling loop (smp's output to a pipe,
+    /// QEMU's serial to its null backend); MiB per host CPU second of smp and QEMU TCG and their ratio.
+    /// </summary>
+    public static int RunCom1(TextWriter output, TextWriter err) => Compare(output, err, "com1", LoopKernel.Com1Flood(ShortFlood),
+        LoopKernel.Com1Flood(LongFlood), (LongFlood - ShortFlood) / (double)(1 << 20), "MiB/s", "mib_per_sec", ["-serial", "null"]);
+
+    private static int Compare(TextWriter output, TextWriter err, string bench, byte[] shortImage, byte[] longImage, double units,
+        string unit, string key, string[] qemuExtra)
     {
-        var dir = Directory.CreateTempSubdirectory("smp-bench-loop-");
+        var dir = Directory.CreateTempSubdirectory($"smp-bench-{bench}-");
         try
         {
             string shortKernel = Path.Combine(dir.FullName, "short.bin"), longKernel = Path.Combine(dir.FullName, "long.bin");
-            File.WriteAllBytes(shortKernel, LoopKernel.Build(ShortIterations));
-            File.WriteAllBytes(longKernel, LoopKernel.Build(LongIterations));
+            File.WriteAllBytes(shortKernel, shortImage);
+            File.WriteAllBytes(longKernel, longImage);
 
             var (smpExe, smpPrefix) = SelfCommand();
-            var smp = Measure("smp", k => (smpExe, [.. smpPrefix, "run", "--kernel", k]), shortKernel, longKernel, output, err);
+            var smp = Measure("smp", k => (smpExe, [.. smpPrefix, "run", "--kernel", k]), shortKernel, longKernel, units, unit, output, err);
             if (smp is null) return ExitCodes.InternalError;
 
             string? qemu = FindOnPath("qemu-system-x86_64");
             if (qemu is null)
             {
                 output.WriteLine("qemu-system-x86_64 is not installed: no comparison");
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"smp_mips: {smp.Value:F0}"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"smp_{key}: {smp.Value:F0}"));
                 return ExitCodes.Ok;
             }
 
-            var tcg = Measure("qemu-tcg", k => (qemu,
-                ["-accel", "tcg", "-machine", "pc", "-m", "128", "-display", "none", "-nodefaults", "-no-reboot",
-                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", k]), shortKernel, longKernel, output, err);
+            var tcg = Measure("qemu-tcg", k => (qemu, [.. QemuMachine, .. qemuExtra, "-kernel", k]), shortKernel, longKernel, units, unit, output, err);
             if (tcg is null) return ExitCodes.InternalError;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio: {smp.Value / tcg.Value:F2}"));
             return ExitCodes.Ok;
@@ -51,9 +65,9 @@ internal static partial class LoopBench
         }
     }
 
-    // MIPS from the best (least disturbed) CPU time of each kernel; null when a run did not end as the kernel ends.
+    // The rate from the best (least disturbed) CPU time of each kernel; null when a run did not end as the kernel ends.
     private static double? Measure(string name, Func<string, (string Exe, string[] Args)> command, string shortKernel, string longKernel,
-        TextWriter output, TextWriter err)
+        double units, string unit, TextWriter output, TextWriter err)
     {
         double shortCpu = double.MaxValue, longCpu = double.MaxValue, shortWall = double.MaxValue;
         for (int i = 0; i < Repeats; i++)
@@ -64,7 +78,7 @@ internal static partial class LoopBench
                 var (code, cpu, wall) = RunChild(exe, args);
                 if (code != 1)
                 {
-                    err.WriteLine($"smp bench loop: {name} ended with exit code {code}, not the kernel's 1 (isa-debug-exit, value 0).");
+                    err.WriteLine($"smp bench: {name} ended with exit code {code}, not the kernel's 1 (isa-debug-exit, value 0).");
                     return null;
                 }
                 if (isLong) longCpu = Math.Min(longCpu, cpu);
@@ -76,11 +90,11 @@ internal static partial class LoopBench
             }
         }
 
-        double mips = (LongIterations - ShortIterations) * InstructionsPerIteration / Math.Max(longCpu - shortCpu, 1e-6) / 1e6;
+        double rate = units / Math.Max(longCpu - shortCpu, 1e-6);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-9} {ShortIterations * InstructionsPerIteration / 1e6:F0} M instructions: {shortCpu * 1e3:F0} ms CPU ({shortWall * 1e3:F0} ms wall, start-up and exit included); " +
-            $"{LongIterations * InstructionsPerIteration / 1e6:F0} M: {longCpu * 1e3:F0} ms CPU; loop: {mips:F0} MIPS per host CPU second"));
-        return mips;
+            $"{name,-9} short run: {shortCpu * 1e3:F0} ms CPU ({shortWall * 1e3:F0} ms wall, start-up and exit included); " +
+            $"long run: {longCpu * 1e3:F0} ms CPU; difference: {rate:F0} {unit} per host CPU second"));
+        return rate;
     }
 
     private static (int ExitCode, double CpuSeconds, double WallSeconds) RunChild(string exe, string[] args)

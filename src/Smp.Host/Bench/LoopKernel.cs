@@ -5,17 +5,51 @@ using static Iced.Intel.AssemblerRegisters;
 namespace Smp.Host.Bench;
 
 /// <summary>
-/// A Multiboot v1 kernel (a.out kludge, loaded at 1 MiB, so smp run --kernel and QEMU's -kernel boot the same bytes) that
-/// enters 64-bit long mode, runs the p01 loop (<see cref="CpuWorkloads.EmitP01Body"/>, 16 instructions per iteration) a
-/// given number of times and leaves through isa-debug-exit (port 0xF4, value 0: exit code 1 under both).
+/// Multiboot v1 kernels (a.out kludge, loaded at 1 MiB, so smp run --kernel and QEMU's -kernel boot the same bytes) that
+/// enter 64-bit long mode, run a benchmark loop a given number of times and leave through isa-debug-exit (port 0xF4,
+/// value 0: exit code 1 under both).
 /// </summary>
 internal static class LoopKernel
 {
     private const uint LoadAddress = 0x10_0000, Entry32 = LoadAddress + 0x40, Gdt = LoadAddress + 0x200, Entry64 = LoadAddress + 0x400;
     private const uint Pml4 = 0x20_0000, DataBase = 0x30_0000;
 
-    /// <summary>The kernel image for <paramref name="iterations"/> passes of the loop.</summary>
-    public static byte[] Build(long iterations)
+    /// <summary>The p01 loop (<see cref="CpuWorkloads.EmitP01Body"/>, 16 instructions per iteration), <paramref name="iterations"/> passes.</summary>
+    public static byte[] P01(long iterations) => Build(a =>
+    {
+        a.mov(rsi, (long)DataBase);
+        a.mov(rcx, iterations);
+        a.mov(ebx, 1);
+        a.xor(edx, edx);
+        a.xor(edi, edi);
+        CpuWorkloads.EmitP01Body(a);
+    });
+
+    /// <summary>
+    /// <paramref name="bytes"/> bytes written to COM1 as a polling driver writes them: wait for LSR.THRE (bit 5), then
+    /// write THR (PC16550D data sheet, line status register).
+    /// </summary>
+    public static byte[] Com1Flood(long bytes) => Build(a =>
+    {
+        var next = a.CreateLabel();
+        var poll = a.CreateLabel();
+        a.mov(rcx, bytes);
+        a.Label(ref next);
+        a.mov(edx, 0x3FD);
+        a.Label(ref poll);
+        a.@in(al, dx);
+        a.test(al, 0x20);
+        a.jz(poll);
+        a.mov(edx, 0x3F8);
+        a.mov(eax, ecx);
+        a.and(eax, 0x3F);
+        a.add(eax, 0x30);
+        a.@out(dx, al);
+        a.dec(rcx);
+        a.jnz(next);
+    });
+
+    private static byte[] Build(Action<Assembler> body)
     {
         var image = new byte[0x800];
         // Multiboot header (Multiboot specification 0.6.96 §3.1): flags bit 16 = the address fields are valid.
@@ -64,12 +98,7 @@ internal static class LoopKernel
         a64.mov(es, eax);
         a64.mov(ss, eax);
         a64.mov(esp, Pml4);
-        a64.mov(rsi, (long)DataBase);
-        a64.mov(rcx, iterations);
-        a64.mov(ebx, 1);
-        a64.xor(edx, edx);
-        a64.xor(edi, edi);
-        CpuWorkloads.EmitP01Body(a64);
+        body(a64);
         a64.xor(eax, eax);
         a64.@out(0xF4, eax);
         a64.hlt();

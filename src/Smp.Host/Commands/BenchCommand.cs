@@ -32,6 +32,13 @@ internal static class BenchCommand
             "and a long run (start-up cancels out). The last line is 'ratio: R' (smp / QEMU), or 'smp_mips: N' without QEMU.");
         loop.SetAction(_ => context.Guard("smp bench loop", () => LoopBench.Run(context.Out, context.Err)));
 
+        var com1 = new Command(
+            "com1",
+            "A guest writing 17 MiB to COM1 (polling the line status register before each byte) under 'smp run --kernel' and, " +
+            "when installed, QEMU TCG: MiB per host CPU second from a short and a long run. The last line is 'ratio: R' (smp / QEMU), " +
+            "or 'smp_mib_per_sec: N' without QEMU.");
+        com1.SetAction(_ => context.Guard("smp bench com1", () => LoopBench.RunCom1(context.Out, context.Err)));
+
         var boot = new Command(
             "boot",
             "Wall time from machine creation to every CPU idle for the built-in kernel with 1, 4, 16 and 64 CPUs (best of three), " +
@@ -49,6 +56,7 @@ internal static class BenchCommand
             actors,
             cpu,
             loop,
+            com1,
             boot,
             stress,
         };
