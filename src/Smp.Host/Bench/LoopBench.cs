@@ -46,7 +46,7 @@ internal static partial class LoopBench
             var smp = Measure("smp", k => (smpExe, [.. smpPrefix, "run", "--kernel", k]), shortKernel, longKernel, units, unit, output, err);
             if (smp is null) return ExitCodes.InternalError;
 
-            string? qemu = FindOnPath("qemu-system-x86_64");
+            string? qemu = QemuBoot.Find();
             if (qemu is null)
             {
                 output.WriteLine("qemu-system-x86_64 is not installed: no comparison");
@@ -119,10 +119,6 @@ internal static partial class LoopBench
         string exe = Environment.ProcessPath ?? "smp";
         return Path.GetFileNameWithoutExtension(exe) == "dotnet" ? (exe, [typeof(LoopBench).Assembly.Location]) : (exe, []);
     }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     // User + system time of every waited-for child (getrusage(RUSAGE_CHILDREN)): QEMU's and smp's own threads included.
     private static double ChildrenCpuSeconds()
