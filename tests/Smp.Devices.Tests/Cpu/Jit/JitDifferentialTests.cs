@@ -4,8 +4,9 @@ namespace Smp.Devices.Tests.Cpu.Jit;
 
 /// <summary>
 /// The interpreter is the reference: random loops (<see cref="RandomProgram"/>) run on two CPUs, one translating hot code
-/// and one interpreting only, in the same random quanta; after every quantum the registers, RFLAGS, RIP, retired count
-/// and run state must be equal, and at the end the memory. A long campaign:
+/// and one interpreting only, in the same random quanta; after every quantum the registers, RFLAGS, RIP, retired count,
+/// run state and the whole saved CPU state (segments, control registers, CR2, MSRs, x87/SSE, pending events) must be
+/// equal, and at the end the memory. A long campaign:
 /// <c>SMP_JIT_PROGRAMS=2000 dotnet test tests/Smp.Devices.Tests --filter JitDifferential</c>.
 /// </summary>
 public class JitDifferentialTests
@@ -53,6 +54,8 @@ public class JitDifferentialTests
             $"{where}: retired {expected.InstructionsRetired} vs {actual.InstructionsRetired}");
         Assert.Equal(expected.State, actual.State);
         Assert.Equal(expected.ShutdownReason, actual.ShutdownReason);
+        // Everything else a snapshot holds: segments, control and debug registers, CR2, MSRs, x87/SSE state, events.
+        Assert.Equal(expected.SaveState(), actual.SaveState());
     }
 
     private static TestMachine Setup(int bitness, int seed, bool jit, out ulong data)

@@ -41,7 +41,8 @@ public class JitTests
     }
 
     // Runs the program both ways in the same quanta and compares everything; returns the translated machine's retired count in translated code.
-    private static long Compare(Action<TestMachine> prepare, Action<Assembler> program, long budget = 2_000_000, int quantum = 977)
+    private static long Compare(Action<TestMachine> prepare, Action<Assembler> program, long budget = 2_000_000, int quantum = 977,
+        Action<TestMachine>? verify = null)
     {
         var (reference, refPorts) = Build(false, prepare, program);
         var (jit, jitPorts) = Build(true, prepare, program);
@@ -57,6 +58,7 @@ public class JitTests
             Assert.True(reference.Memory.Ram.SequenceEqual(jit.Memory.Ram), "memory differs");
             Assert.Equal(refPorts.Accesses, jitPorts.Accesses);
             Assert.True(jit.Cpu.InstructionsTranslated > 0, "nothing ran translated");
+            verify?.Invoke(jit);
             return jit.Cpu.InstructionsTranslated;
         }
     }
@@ -201,6 +203,77 @@ public class JitTests
             a.hlt();
         });
         Assert.True(translated > 2000);
+    }
+
+    // Every vector (no error code is expected): count it in Record+0x20, keep DR6 in Record+0x28 and return with RF set.
+    private static void CountingHandler(TestMachine m)
+    {
+        ulong handler = TestMachine.CodeBase + 0x4000;
+        m.Load(handler, a =>
+        {
+            a.push(rax);
+            a.push(rdx);
+            a.mov(rax, (long)Record);
+            a.inc(__qword_ptr[rax + 0x20]);
+            a.mov(rdx, dr6);
+            a.mov(__qword_ptr[rax + 0x28], rdx);       // the last DR6
+            a.pop(rdx);
+            a.pop(rax);
+            a.bts(__qword_ptr[rsp + 16], 16);
+            a.iretq();
+        });
+        for (ulong v = 0; v < 32; v++)
+        {
+            m.Memory.Write(IdtBase + v * 16, 8, (handler & 0xFFFF) | (0x10UL << 16) | (0x8EUL << 40) | ((handler >> 16 & 0xFFFF) << 48));
+            m.Memory.Write(IdtBase + v * 16 + 8, 8, handler >> 32);
+        }
+        m.Cpu.Idtr = new DescriptorTableRegister { Base = IdtBase, Limit = 32 * 16 - 1 };
+    }
+
+    [Fact]
+    public void Single_step_and_data_breakpoints_armed_in_a_translated_loop_trap_at_the_interpreters_instructions()
+    {
+        Compare(CountingHandler, a =>
+        {
+            var hot = a.CreateLabel();
+            var stepped = a.CreateLabel();
+            var watched = a.CreateLabel();
+            a.mov(rsi, (long)TestMachine.DataBase);
+            a.mov(ecx, 400);
+            a.Label(ref hot);                          // translated after a few passes
+            a.add(rbx, rcx);
+            a.mov(__qword_ptr[rsi + rcx * 8], rbx);
+            a.dec(ecx);
+            a.jnz(hot);
+            a.pushfq();
+            a.or(__qword_ptr[rsp], 0x100);             // TF: a #DB after every instruction from here
+            a.popfq();
+            a.mov(ecx, 30);
+            a.Label(ref stepped);
+            a.add(rbx, rcx);
+            a.dec(ecx);
+            a.jnz(stepped);
+            a.pushfq();
+            a.and(__qword_ptr[rsp], ~0x100);
+            a.popfq();
+            a.lea(rax, __[rsi + 0x808]);
+            a.mov(dr0, rax);
+            a.mov(eax, 0xD0001);                       // DR0: write, 8 bytes, enabled
+            a.mov(dr7, rax);
+            a.mov(ecx, 400);
+            a.Label(ref watched);                      // the same loop shape, now storing over DR0 once
+            a.add(rbx, rcx);
+            a.mov(__qword_ptr[rsi + rcx * 8], rbx);
+            a.dec(ecx);
+            a.jnz(watched);
+            a.hlt();
+        }, verify: m =>
+        {
+            // One #DB per stepped instruction (3 × 30 in the loop, and those around it), then the data breakpoint's.
+            Assert.InRange((long)m.Memory.Read(Record + 0x20, 8), 95, 110);
+            Assert.Equal(1UL, m.Memory.Read(Record + 0x28, 8) & 0xF);   // the last #DB was DR0's (B0)
+            Assert.Equal(RunState.Halted, m.Cpu.State);
+        });
     }
 
     [Fact]
