@@ -42,6 +42,9 @@ internal sealed class KernelCliOptions
         Arity = ArgumentArity.ZeroOrOne,
     };
 
+    /// <summary><c>--screen stdout|none</c>: where the BIOS's INT 10h text is shown.</summary>
+    public Option<string> Screen { get; } = CreateScreen();
+
     /// <summary><c>--kernel FILE</c>.</summary>
     public Option<string> Kernel { get; }
 
@@ -59,7 +62,29 @@ internal sealed class KernelCliOptions
         command.Options.Add(options.Append);
         command.Options.Add(options.Initrd);
         command.Options.Add(options.TestDevices);
+        command.Options.Add(options.Screen);
         return options;
+    }
+
+    /// <summary>
+    /// Whether the BIOS's screen text joins COM1 on stdout: as <c>--screen</c> says, else for disk boots only. A kernel
+    /// booted with --kernel is run as QEMU's <c>-nographic</c> runs it: its console is the serial port, and Linux's
+    /// setup code prints every line both through INT 10h and to the serial port named by <c>console=ttyS0</c>.
+    /// </summary>
+    public bool WantsScreen(ParseResult parse) =>
+        parse.GetResult(Screen) is null ? !HasKernel(parse) : parse.GetValue(Screen) == "stdout";
+
+    private static Option<string> CreateScreen()
+    {
+        var option = new Option<string>("--screen")
+        {
+            Description = "Where the text the BIOS prints (INT 10h, which also fills the VGA text buffer) is shown: 'stdout' mixes it " +
+                "with COM1's output, 'none' shows only COM1. Default: stdout for disk boots, none with --kernel (as QEMU's -nographic; " +
+                "give Linux console=ttyS0).",
+            HelpName = "stdout|none",
+        };
+        option.AcceptOnlyFromAmong("stdout", "none");
+        return option;
     }
 
     /// <summary>Whether the machine gets pc-testdev: as <c>--test-devices</c> says, else exactly when a kernel boots.</summary>

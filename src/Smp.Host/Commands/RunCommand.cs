@@ -113,6 +113,7 @@ internal static class RunCommand
                 diskFile?.Name ?? kernel!.Description,
                 kernel,
                 kernelOptions.WantsTestDevices(parse),
+                kernelOptions.WantsScreen(parse),
                 parse.GetValue(cpus),
                 parse.GetValue(memory),
                 parse.GetResult(maxInstructions) is null ? long.MaxValue : parse.GetValue(maxInstructions),
@@ -176,7 +177,7 @@ internal static class RunCommand
         }
     }
 
-    private static int Run(CliContext context, DiskImageSource? image, string imageName, Devices.Platform.Firmware.IKernelImage? kernel, bool testDevices,
+    private static int Run(CliContext context, DiskImageSource? image, string imageName, Devices.Platform.Firmware.IKernelImage? kernel, bool testDevices, bool screen,
         int cpus, int memoryMiB, long budget, ulong seed, IReadOnlyList<KeyValuePair<string, ulong>> symbols, Telemetry.TraceOptions traceOptions, bool parallel)
     {
         using var sink = new Com1Sink(context.Out, context.Err);
@@ -185,6 +186,7 @@ internal static class RunCommand
         {
             Kernel = kernel,
             TestDevices = testDevices,
+            Screen = screen,
         };
         // The session wires tracing (when a trace option is on) and function tracking from --symbols.
         var session = GuestSession.Run(options, sink.Write, context.Err, sink.Flush);

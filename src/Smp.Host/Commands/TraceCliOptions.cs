@@ -43,6 +43,14 @@ internal sealed class TraceCliOptions
             HelpName = "phases|events|all",
             CustomParser = ParseDetail,
         };
+        EventLimit = new Option<int>("--trace-event-limit")
+        {
+            Description = "Keep at most N events of each name (interrupt, exception, hlt, msr.write, ipi.sent...) per CPU; later ones " +
+                $"are counted in the CPU span's cpu.events_dropped attribute, so a long run's trace stays bounded (1..{int.MaxValue}; " +
+                $"default {BootTrace.DefaultEventLimit}).",
+            HelpName = "N",
+            CustomParser = result => (int)MachineOptions.ParseInRange(result, "--trace-event-limit", 1, int.MaxValue, string.Empty),
+        };
         Watch = new Option<string[]>("--watch")
         {
             Description = "Also trace this guest symbol as a function span (repeatable); the Linux boot path is watched by default. " +
@@ -68,11 +76,14 @@ internal sealed class TraceCliOptions
     /// <summary><c>--trace-detail phases|events|all</c>.</summary>
     public Option<TraceDetail> Detail { get; }
 
+    /// <summary><c>--trace-event-limit N</c>.</summary>
+    public Option<int> EventLimit { get; }
+
     /// <summary><c>--watch NAME</c>, repeatable.</summary>
     public Option<string[]> Watch { get; }
 
     /// <summary>The options in help order.</summary>
-    public Option[] All => [OtlpJson, Otlp, ChromeTrace, Timeline, Detail, Watch];
+    public Option[] All => [OtlpJson, Otlp, ChromeTrace, Timeline, Detail, EventLimit, Watch];
 
     /// <summary>Creates the options and adds them to <paramref name="command"/>.</summary>
     /// <param name="command">The command.</param>
@@ -97,7 +108,10 @@ internal sealed class TraceCliOptions
         result.GetValue(ChromeTrace)?.FullName,
         result.GetValue(Timeline)?.FullName,
         result.GetResult(Detail) is null ? TraceDetail.Events : result.GetValue(Detail),
-        result.GetValue(Watch) ?? []);
+        result.GetValue(Watch) ?? [])
+    {
+        EventLimit = result.GetResult(EventLimit) is null ? BootTrace.DefaultEventLimit : result.GetValue(EventLimit),
+    };
 
     /// <summary>
     /// Reads and checks the options: returns the options, or writes one sentence on <paramref name="err"/>

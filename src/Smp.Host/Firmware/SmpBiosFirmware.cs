@@ -20,6 +20,6 @@ internal static class SmpBiosFirmware
     public static IBiosServices CreateServices(BiosServicesContext context)
     {
         var disk = context.Disk is { } source ? new DiskImage(source) : null;
-        return BiosServices.ForPlatform(context.Platform, context.Memory, disk, context.Console, kernel: context.Kernel);
+        return BiosServices.ForPlatform(context.Platform, context.Memory, disk, context.Screen, kernel: context.Kernel);
     }
 }

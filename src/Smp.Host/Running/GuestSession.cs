@@ -30,6 +30,9 @@ internal sealed record GuestSessionOptions(int Cpus, int MemoryMiB, ulong Seed, 
 
     /// <summary>Add QEMU's pc-testdev to the machine.</summary>
     public bool TestDevices { get; init; }
+
+    /// <summary>Show the BIOS's INT 10h text on the console writer with COM1's bytes (default true).</summary>
+    public bool Screen { get; init; } = true;
 }
 
 /// <summary>How a session ended, with what each CPU holds and how far it got.</summary>
@@ -62,6 +65,7 @@ internal static class GuestSession
         var trace = options.Trace.CreateTrace(new TraceMachine(options.Cpus, options.MemoryMiB, options.ImageName, options.Seed));
         var watchNames = options.Trace.WatchList().Resolve(options.Symbols);
         var apicIds = Enumerable.Range(0, options.Cpus).Select(i => (uint)i).ToArray();
+        if (options.Parallel) console = Serialized(console);
         var config = new MachineConfig
         {
             Cpus = options.Cpus,
@@ -76,7 +80,8 @@ internal static class GuestSession
             Kernel = options.Kernel,
             TestDevices = options.TestDevices,
             BiosServices = SmpBiosFirmware.CreateServices,
-            Console = options.Parallel ? Serialized(console) : console,
+            Console = console,
+            Screen = options.Screen ? console : null,
             Observer = trace is null ? null : new MachineTelemetry(trace, apicIds),
         };
 

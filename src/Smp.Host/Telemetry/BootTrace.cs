@@ -20,7 +20,7 @@ public sealed class BootTrace
 
     private readonly List<TraceSpan> _spans = [];
     private readonly List<TraceIpi> _ipis = [];
-    private readonly Dictionary<long, TraceIpi> _pendingIpis = [];
+    private readonly Dictionary<long, int> _pendingIpis = []; // link id → index in _ipis
     private readonly List<CpuState?> _cpus = [];
     private long _nextLinkId = 1;
     private int _sequence;
@@ -42,8 +42,22 @@ public sealed class BootTrace
         Root.SetAttribute("machine.seed", machine.Seed.ToString(CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The default of <see cref="EventLimit"/>.</summary>
+    public const int DefaultEventLimit = 5000;
+
     /// <summary>The machine's shape and seed.</summary>
     public TraceMachine Machine { get; }
+
+    /// <summary>
+    /// How many events of one name (<c>interrupt</c>, <c>hlt</c>, <c>msr.write</c>, <c>ipi.sent</c>...) each CPU
+    /// keeps: a long run repeats a few kinds (timer ticks, idle halts, deadline writes) without end, and keeping every
+    /// one would grow the trace without bound. Later ones are counted in <see cref="DroppedEvents"/> and the CPU span's
+    /// <c>cpu.events_dropped</c> attribute; rare events (mode switches, INIT, SIPI) are never reached by the limit.
+    /// </summary>
+    public int EventLimit { get; init; } = DefaultEventLimit;
+
+    /// <summary>Events not recorded because their CPU had reached <see cref="EventLimit"/> for their name.</summary>
+    public long DroppedEvents { get; private set; }
 
     /// <summary>How much is recorded.</summary>
     public TraceDetail Detail { get; }
@@ -121,7 +135,7 @@ public sealed class BootTrace
         span.SetAttribute("cpu.apic_id", apicId);
         span.SetAttribute("cpu.role", roleText);
         span.SetAttribute("cpu.start_reason", reason);
-        _cpus[cpu] = new CpuState(span);
+        _cpus[cpu] = new CpuState(span, cpu);
         return span;
     }
 
@@ -450,14 +464,19 @@ public sealed class BootTrace
     public long IpiSent(int fromCpu, int toCpu, string mode, int vector, long timeNs)
     {
         var state = State(fromCpu, timeNs);
+        if (!Admit(state, "ipi.sent"))
+        {
+            return 0; // past the limit: neither the IPI nor its links are kept (IpiReceived ignores id 0)
+        }
+
         var sender = state.Stack.Count > 0 ? state.Stack[^1] : state.Span;
         var id = _nextLinkId++;
         var ipi = new TraceIpi(id, fromCpu, toCpu, mode, vector, timeNs, null, sender, null);
-        _pendingIpis[id] = ipi;
+        _pendingIpis[id] = _ipis.Count;
         _ipis.Add(ipi);
         if (RecordsEvents)
         {
-            AddEventCore(fromCpu, "ipi.sent", timeNs, IpiAttributes(ipi));
+            AddRecorded(state, "ipi.sent", timeNs, IpiAttributes(ipi));
         }
 
         return id;
@@ -473,15 +492,16 @@ public sealed class BootTrace
     /// <param name="timeNs">Simulated nanoseconds.</param>
     public void IpiReceived(int toCpu, long linkId, long timeNs)
     {
-        if (!_pendingIpis.Remove(linkId, out var ipi))
+        if (!_pendingIpis.Remove(linkId, out int index))
         {
             return;
         }
 
+        var ipi = _ipis[index];
         var state = State(toCpu, timeNs, ipi.Mode);
         var receiver = state.Stack.Count > 0 ? state.Stack[^1] : state.Span;
         var received = ipi with { ReceivedNs = timeNs, Receiver = receiver, ToCpu = toCpu };
-        _ipis[_ipis.IndexOf(ipi)] = received;
+        _ipis[index] = received;
         var common = IpiAttributes(received);
         ipi.Sender.AddLink(new TraceLink(receiver, [.. common, new("link.direction", "to-receiver")]));
         receiver.AddLink(new TraceLink(ipi.Sender, [.. common, new("link.direction", "from-sender")]));
@@ -527,7 +547,18 @@ public sealed class BootTrace
             }
 
             PopTo(state, 0, timeNs);
+            if (state.Dropped > 0)
+            {
+                state.Span.SetAttribute("cpu.events_dropped", state.Dropped);
+            }
+
             Close(state.Span, timeNs);
+        }
+
+        if (DroppedEvents > 0)
+        {
+            Root.SetAttribute("trace.events_dropped", DroppedEvents);
+            Root.SetAttribute("trace.event_limit", EventLimit);
         }
 
         Root.SetAttribute("run.wall_clock_ms", Math.Round(wallClock.TotalMilliseconds, 3));
@@ -561,8 +592,31 @@ public sealed class BootTrace
     private void AddEventCore(int cpu, string name, long timeNs, List<TraceAttribute> attributes)
     {
         var state = State(cpu, timeNs);
+        if (Admit(state, name))
+        {
+            AddRecorded(state, name, timeNs, attributes);
+        }
+    }
+
+    private static void AddRecorded(CpuState state, string name, long timeNs, List<TraceAttribute> attributes)
+    {
         var span = state.Stack.Count > 0 ? state.Stack[^1] : state.Span;
-        span.AddEvent(new TraceEvent(name, timeNs, cpu, attributes));
+        span.AddEvent(new TraceEvent(name, timeNs, state.Cpu, attributes));
+    }
+
+    // Counts one event of `name` on the CPU; false (and counted as dropped) past EventLimit.
+    private bool Admit(CpuState state, string name)
+    {
+        ref int count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(state.EventCounts, name, out _);
+        if (count < EventLimit)
+        {
+            count++;
+            return true;
+        }
+
+        state.Dropped++;
+        DroppedEvents++;
+        return false;
     }
 
     private CpuState State(int cpu, long timeNs, string reason = "first activity")
@@ -595,11 +649,17 @@ public sealed class BootTrace
         }
     }
 
-    private sealed class CpuState(TraceSpan span)
+    private sealed class CpuState(TraceSpan span, int cpu)
     {
         public TraceSpan Span { get; } = span;
 
+        public int Cpu { get; } = cpu;
+
         public List<TraceSpan> Stack { get; } = [];
+
+        public Dictionary<string, int> EventCounts { get; } = [];
+
+        public long Dropped { get; set; }
     }
 }
 

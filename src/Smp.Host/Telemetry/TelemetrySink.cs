@@ -25,6 +25,12 @@ public sealed class TelemetrySink(TraceOptions options, TextWriter err)
     {
         ArgumentNullException.ThrowIfNull(trace);
         trace.End(endNs, wallClock);
+        if (trace.DroppedEvents > 0)
+        {
+            err.WriteLine(FormattableString.Invariant(
+                $"{Command}: the trace keeps the first {trace.EventLimit} events of each name per CPU; {trace.DroppedEvents} later ones are only counted (cpu.events_dropped; --trace-event-limit raises the limit)."));
+        }
+
         var ok = true;
         ok &= Try("--trace", options.OtlpJsonPath, path => OtlpJsonExporter.WriteFile(trace, path));
         ok &= Try("--chrome-trace", options.ChromeTracePath, path => ChromeTraceExporter.WriteFile(trace, path));

@@ -24,6 +24,9 @@ public sealed record TraceOptions(
     /// </summary>
     public bool UseEnvironmentEndpoint { get; init; }
 
+    /// <summary><c>--trace-event-limit N</c>: events of one name each CPU keeps (<see cref="BootTrace.EventLimit"/>).</summary>
+    public int EventLimit { get; init; } = BootTrace.DefaultEventLimit;
+
     /// <summary>Whether any export is requested: when false, the integrator creates no <see cref="BootTrace"/> at all.</summary>
     public bool Enabled => OtlpJsonPath is not null || ChromeTracePath is not null || TimelinePath is not null || TracesEndpoint is not null;
 
@@ -37,7 +40,7 @@ public sealed record TraceOptions(
     /// <summary>A recorder for a run of <paramref name="machine"/> at <see cref="Detail"/>, or null when nothing is exported.</summary>
     /// <param name="machine">The machine.</param>
     /// <returns>The recorder or null.</returns>
-    public BootTrace? CreateTrace(TraceMachine machine) => Enabled ? new BootTrace(machine, Detail) : null;
+    public BootTrace? CreateTrace(TraceMachine machine) => Enabled ? new BootTrace(machine, Detail) { EventLimit = EventLimit } : null;
 
     /// <summary>
     /// Checks that every output file can be written (<see cref="Files.OutputFile.Problem"/>), before the run

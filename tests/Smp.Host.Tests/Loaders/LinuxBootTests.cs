@@ -96,6 +96,45 @@ public sealed class LinuxBootTests : IDisposable
         Assert.Equal("1000 1000 FFF0 FF 81 FE00 00020000 console=ttyS0 x=1\n", stdout.ToString());
     }
 
+    // Setup code that prints as Linux's does with console=ttyS0: each character through INT 10h and to COM1.
+    private static byte[] PrintOnScreenAndSerial(string text)
+    {
+        var a = new Assembler(16);
+        a.mov(dx, 0x3F8);
+        foreach (char c in text)
+        {
+            a.mov(ax, (ushort)(0x0E00 | c));
+            a.@int(0x10);
+            a.@out(dx, al);
+        }
+
+        a.mov(al, 0);
+        a.@out(0xF4, al);
+        a.hlt();
+        var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), 0x70);
+        return stream.ToArray();
+    }
+
+    [Theory]
+    [InlineData(null, "ok\n")]
+    [InlineData("none", "ok\n")]
+    [InlineData("stdout", "ookk\n\n")]
+    public void A_kernel_prints_once_on_stdout_as_under_qemu_nographic_unless_the_screen_is_asked_for(string? screen, string expected)
+    {
+        string kernel = Path.Combine(_dir, "bzImage");
+        File.WriteAllBytes(kernel, SyntheticBzImage.Build(setup: PrintOnScreenAndSerial("ok\n")));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        string[] args = ["run", "--kernel", kernel, "--max-instructions", "1000000"];
+
+        int code = SmpCli.Run(screen is null ? args : [.. args, "--screen", screen], stdout, stderr);
+
+        Assert.Equal(string.Empty, stderr.ToString());
+        Assert.Equal(1, code);
+        Assert.Equal(expected, stdout.ToString());
+    }
+
     [Fact]
     public void An_initrd_lands_page_aligned_below_initrd_addr_max_and_the_header_says_where()
     {

@@ -106,6 +106,34 @@ public sealed class BootTraceTests
     }
 
     [Fact]
+    public void Each_cpu_keeps_the_first_events_of_each_name_up_to_the_limit_and_counts_the_rest()
+    {
+        var trace = new BootTrace(new TraceMachine(2, 64, "test", 1)) { EventLimit = 3 };
+        trace.CpuStarted(0, 0, CpuRole.Bsp, 0);
+        for (int i = 0; i < 5; i++) trace.Halted(0, 10 + i);
+        trace.Halted(1, 20);
+        trace.ModeChanged(0, "real", "protected", 30, 0x11, 0, 0);
+        long kept = trace.IpiSent(0, 1, "Fixed", 0x30, 40);
+        trace.IpiSent(0, 1, "Fixed", 0x30, 41);
+        trace.IpiSent(0, 1, "Fixed", 0x30, 42);
+        long dropped = trace.IpiSent(0, 1, "Fixed", 0x30, 43);
+        trace.IpiReceived(1, dropped, 44);
+        trace.End(50, TimeSpan.Zero);
+
+        Assert.Equal(3, trace.CpuSpan(0)!.Events.Count(e => e.Name == "hlt"));
+        Assert.Single(trace.CpuSpan(1)!.Events, e => e.Name == "hlt");
+        Assert.Single(trace.CpuSpan(0)!.Events, e => e.Name == "mode.change");
+        Assert.NotEqual(0, kept);
+        Assert.Equal(0, dropped);
+        Assert.Equal(3, trace.Ipis.Count);
+        Assert.Empty(trace.CpuSpan(1)!.Events.Where(e => e.Name == "ipi.received"));
+        Assert.Equal(3, trace.DroppedEvents); // two halts, one IPI
+        Assert.Equal(3L, trace.CpuSpan(0)!.Attribute("cpu.events_dropped"));
+        Assert.Null(trace.CpuSpan(1)!.Attribute("cpu.events_dropped"));
+        Assert.Equal(3L, trace.Root.Attribute("trace.events_dropped"));
+    }
+
+    [Fact]
     public void Ids_derive_from_the_seed_and_never_from_the_clock()
     {
         var a = New();

@@ -1,10 +1,11 @@
 namespace Smp.Devices.Platform.Firmware;
 
 // INT 10h (teletype and the queries boot loaders make), INT 16h (no keyboard) and INT 1Ah (clock), after Ralf Brown's
-// Interrupt List. The screen is the console sink: 80×25 text mode 3, whose cursor is kept in the BIOS data area.
+// Interrupt List. The screen is 80×25 colour text mode 3 in the VGA text buffer, its cursor in the BIOS data area.
 public sealed partial class BiosServices
 {
     private const int Columns = 80, Rows = 25;
+    private const ulong VgaTextBuffer = 0xB8000; // page 0 of colour text mode 3
     private const long PitHz = 1_193_182, TicksPerDay = 0x1800B0;
     private long _tickAdjust; // set by INT 1Ah AH=01h: ticks added to the RTC's time of day
 
@@ -41,9 +42,12 @@ public sealed partial class BiosServices
         for (int i = 0; i < (ushort)r.Ecx; i++) Teletype((byte)_memory.Read(text + (ulong)(i * step), 1));
     }
 
+    // AH=0Eh on text page 0, as a PC BIOS does it: the character goes into the VGA text buffer at the cursor (the
+    // cell keeps its attribute), CR/LF/BS/BEL move the cursor, and a line feed or a wrap on the last row scrolls the
+    // screen up one line with a blank (attribute 07h) bottom row. The same bytes go to the host's screen view.
     private void Teletype(byte c)
     {
-        _console(c);
+        _screen(c);
         int column = (int)_memory.Read(BiosDataArea.CursorPosition, 1), row = (int)_memory.Read(BiosDataArea.CursorPosition + 1, 1);
         switch (c)
         {
@@ -51,10 +55,30 @@ public sealed partial class BiosServices
             case (byte)'\n': row++; break;
             case 0x08: if (column > 0) column--; break;
             case 0x07: break;
-            default: if (++column == Columns) { column = 0; row++; } break;
+            default:
+                _memory.Write(VgaTextCell(row, column), 1, c);
+                if (++column == Columns) { column = 0; row++; }
+                break;
         }
+
+        if (row >= Rows)
+        {
+            ScrollUp();
+            row = Rows - 1;
+        }
+
         _memory.Write(BiosDataArea.CursorPosition, 1, (uint)column);
-        _memory.Write(BiosDataArea.CursorPosition + 1, 1, (uint)Math.Min(row, Rows - 1));
+        _memory.Write(BiosDataArea.CursorPosition + 1, 1, (uint)row);
+    }
+
+    private static ulong VgaTextCell(int row, int column) => VgaTextBuffer + (ulong)((row * Columns + column) * 2);
+
+    private void ScrollUp()
+    {
+        for (ulong offset = 0; offset < (Rows - 1) * Columns * 2; offset += 8)
+            _memory.Write(VgaTextBuffer + offset, 8, _memory.Read(VgaTextBuffer + Columns * 2 + offset, 8));
+        for (int column = 0; column < Columns; column++)
+            _memory.Write(VgaTextCell(Rows - 1, column), 2, 0x0720);
     }
 
     // No keyboard: reads return AX = 0 at once instead of blocking, status calls report an empty buffer (ZF = 1),

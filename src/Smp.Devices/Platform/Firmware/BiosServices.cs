@@ -14,7 +14,7 @@ public sealed partial class BiosServices : IBiosServices
     private readonly PhysicalMemory _memory;
     private readonly MemoryMap _map;
     private readonly CmosRtc _rtc;
-    private readonly Action<byte> _console;
+    private readonly Action<byte> _screen;
     private readonly Action<bool>? _a20Changed;
     private readonly FirmwareBlob[] _tables;
 
@@ -23,12 +23,12 @@ public sealed partial class BiosServices : IBiosServices
     /// <param name="map">The machine's memory map: E820, E801, 88h and INT 12h answers come from it.</param>
     /// <param name="disk">Drive 80h, or null for a machine without a disk (INT 13h then reports no drive).</param>
     /// <param name="rtc">The CMOS clock: INT 1Ah time, date and tick count (simulated time).</param>
-    /// <param name="console">Receives the bytes INT 10h prints (teletype and write-string).</param>
+    /// <param name="screen">The host's view of the screen: each byte INT 10h prints (teletype and write-string), which also goes into the VGA text buffer.</param>
     /// <param name="a20Changed">Called with the new state when INT 15h AX=2400h/2401h changes A20; the integrator sets every CPU's <c>A20Mask</c>.</param>
     /// <param name="firmwareTables">ACPI and MP blobs; POST writes those that lie in RAM (the ROM already holds those in the BIOS area).</param>
     /// <param name="kernel">A kernel to boot instead of the disk (POST then hooks INT 19h), or null.</param>
     /// <param name="acpi">The ACPI tables a kernel's boot information may point at (required with <paramref name="kernel"/>).</param>
-    public BiosServices(PhysicalMemory memory, MemoryMap map, DiskImage? disk, CmosRtc rtc, Action<byte> console,
+    public BiosServices(PhysicalMemory memory, MemoryMap map, DiskImage? disk, CmosRtc rtc, Action<byte> screen,
         Action<bool>? a20Changed = null, IEnumerable<FirmwareBlob>? firmwareTables = null, IKernelImage? kernel = null, AcpiTables? acpi = null)
     {
         if (kernel is not null && acpi is null) throw new ArgumentNullException(nameof(acpi), "A kernel boot needs the ACPI tables.");
@@ -37,7 +37,7 @@ public sealed partial class BiosServices : IBiosServices
         _memory = memory ?? throw new ArgumentNullException(nameof(memory));
         _map = map ?? throw new ArgumentNullException(nameof(map));
         _rtc = rtc ?? throw new ArgumentNullException(nameof(rtc));
-        _console = console ?? throw new ArgumentNullException(nameof(console));
+        _screen = screen ?? throw new ArgumentNullException(nameof(screen));
         _a20Changed = a20Changed;
         _tables = firmwareTables is null ? [] : [.. firmwareTables];
         Disk = disk;
@@ -47,14 +47,14 @@ public sealed partial class BiosServices : IBiosServices
     /// <param name="platform">The devices and maps.</param>
     /// <param name="memory">Guest physical memory.</param>
     /// <param name="disk">Drive 80h, or null.</param>
-    /// <param name="console">Receives the bytes INT 10h prints.</param>
+    /// <param name="screen">The host's view of the screen: each byte INT 10h prints.</param>
     /// <param name="a20Changed">Called when INT 15h changes A20.</param>
     /// <param name="kernel">A kernel to boot instead of the disk, or null.</param>
-    public static BiosServices ForPlatform(PcPlatform platform, PhysicalMemory memory, DiskImage? disk, Action<byte> console, Action<bool>? a20Changed = null,
+    public static BiosServices ForPlatform(PcPlatform platform, PhysicalMemory memory, DiskImage? disk, Action<byte> screen, Action<bool>? a20Changed = null,
         IKernelImage? kernel = null)
     {
         ArgumentNullException.ThrowIfNull(platform);
-        return new BiosServices(memory, platform.Map, disk, platform.Rtc, console, a20Changed, [.. platform.Acpi.Blobs, .. platform.Mp.Blobs], kernel, platform.Acpi);
+        return new BiosServices(memory, platform.Map, disk, platform.Rtc, screen, a20Changed, [.. platform.Acpi.Blobs, .. platform.Mp.Blobs], kernel, platform.Acpi);
     }
 
     /// <summary>Drive 80h, if the machine has a disk.</summary>

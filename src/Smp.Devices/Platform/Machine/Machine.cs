@@ -29,6 +29,7 @@ public sealed class Machine : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MemoryMiB, 2, nameof(config.MemoryMiB));
         Config = config;
         var console = config.Console ?? (_ => { });
+        var screen = config.Screen ?? (_ => { });
         Platform = new PcPlatform(config.Cpus, (ulong)config.MemoryMiB << 20, console, testDevices: config.TestDevices);
         Memory = MemoryLayout.Build(Platform, config.RomImage, DeviceLock);
         Control = new RunControl(config.MaxInstructions);
@@ -60,7 +61,7 @@ public sealed class Machine : IDisposable
         var platform = Platform;
         Func<IReadOnlyList<E820Entry>, IBiosServices> services = biosFactory is null
             ? _ => new LoggingBiosServices()
-            : e820 => biosFactory(new BiosServicesContext(memory, e820, disk, console, config.Cpus, platform, kernel));
+            : e820 => biosFactory(new BiosServicesContext(memory, e820, disk, screen, config.Cpus, platform, kernel));
         var memoryController = MemoryController;
         Bios = Simulation.ActorOf(Props.Create(() => new BiosActor(services, memoryController)), "bios");
         var tscDomain = new TscDomain();   // one ordered TSC for all CPUs (invariant TSC across packages)

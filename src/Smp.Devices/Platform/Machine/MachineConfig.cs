@@ -65,6 +65,12 @@ public sealed record MachineConfig
     /// <summary>Where COM1's transmitted bytes go.</summary>
     public Action<byte>? Console { get; init; }
 
+    /// <summary>
+    /// The host's view of the screen: each byte the BIOS prints through INT 10h (it also lands in the VGA text
+    /// buffer, as on a PC); null shows it nowhere.
+    /// </summary>
+    public Action<byte>? Screen { get; init; }
+
     /// <summary>Run CPUs of one quantum on several host threads (only message-based interaction is then deterministic).</summary>
     public bool Parallel { get; init; }
 
@@ -91,9 +97,9 @@ public sealed record MachineConfig
 /// <param name="Memory">The physical address space (guest buffers are read and written here).</param>
 /// <param name="E820">The E820 map, from the memory controller.</param>
 /// <param name="Disk">The disk image (read-only), or null.</param>
-/// <param name="Console">Where teletype output goes (the CLI passes stderr or nothing; COM1 is the guest's).</param>
+/// <param name="Screen">The host's view of the screen (<see cref="MachineConfig.Screen"/>); COM1 is not part of it.</param>
 /// <param name="CpuCount">The number of CPUs.</param>
 /// <param name="Platform">The devices (CMOS, fw_cfg, PIT...).</param>
 /// <param name="Kernel">The kernel to boot instead of the disk (<see cref="MachineConfig.Kernel"/>), or null.</param>
-public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, DiskImageSource? Disk, Action<byte> Console, int CpuCount, PcPlatform Platform,
+public sealed record BiosServicesContext(PhysicalMemory Memory, IReadOnlyList<E820Entry> E820, DiskImageSource? Disk, Action<byte> Screen, int CpuCount, PcPlatform Platform,
     IKernelImage? Kernel = null);

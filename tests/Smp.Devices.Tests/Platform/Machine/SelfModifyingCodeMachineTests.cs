@@ -50,7 +50,7 @@ public sealed class SelfModifyingCodeMachineTests
         {
             RomImage = BiosRom.Build([]),
             Disk = disk,
-            BiosServices = context => BiosServices.ForPlatform(context.Platform, context.Memory, new DiskImage(context.Disk!), context.Console),
+            BiosServices = context => BiosServices.ForPlatform(context.Platform, context.Memory, new DiskImage(context.Disk!), context.Screen),
             Console = b => com1.Append((char)b),
             MemoryMiB = memoryMiB,
             MaxInstructions = 20_000_000,
