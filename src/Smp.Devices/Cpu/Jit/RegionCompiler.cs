@@ -411,13 +411,7 @@ internal sealed partial class RegionCompiler
         {
             // A back edge: code changed anywhere (another CPU's store, parallel mode) is seen here, as at the
             // interpreter's next block boundary.
-            var go = _il.DefineLabel();
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Call, MemoryGetter);
-            _il.Emit(OpCodes.Ldfld, CodeEpochField);
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldfld, EntryEpochField);
-            _il.Emit(OpCodes.Beq, go);
+            var go = EmitCodeEpochCheck();
             var saved = _flags;
             _flags = FlagState.Dynamic;
             EmitExit(target.Rip, 0, transfer);
@@ -425,6 +419,20 @@ internal sealed partial class RegionCompiler
             _il.MarkLabel(go);
         }
         _il.Emit(OpCodes.Br, _nodeLabels[target.Index]);
+    }
+
+    // Branches to the returned label (mark it after the exit code that follows) while memory's code epoch is the one
+    // the translation was entered at.
+    private Label EmitCodeEpochCheck()
+    {
+        var go = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Call, MemoryGetter);
+        _il.Emit(OpCodes.Ldfld, CodeEpochField);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldfld, EntryEpochField);
+        _il.Emit(OpCodes.Beq, go);
+        return go;
     }
 
     // ---- handler calls ---------------------------------------------------------------------------------
@@ -510,13 +518,7 @@ internal sealed partial class RegionCompiler
             LoadCanonicalFlags();
             if (target.Index <= node.Index)
             {
-                var go = _il.DefineLabel();
-                _il.Emit(OpCodes.Ldarg_1);
-                _il.Emit(OpCodes.Call, MemoryGetter);
-                _il.Emit(OpCodes.Ldfld, CodeEpochField);
-                _il.Emit(OpCodes.Ldarg_1);
-                _il.Emit(OpCodes.Ldfld, EntryEpochField);
-                _il.Emit(OpCodes.Beq, go);
+                var go = EmitCodeEpochCheck();
                 EmitCleanExit(retired, kind);
                 _il.MarkLabel(go);
             }

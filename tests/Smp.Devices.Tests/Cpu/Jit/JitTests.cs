@@ -78,6 +78,12 @@ public class JitTests
             a.mov(__qword_ptr[rbx + 16], rax);
             a.hlt();
         });
+        PointVectorsAt(m, handler);
+    }
+
+    // An interrupt gate to `handler` (CS 0x10) for each of the 32 exception vectors.
+    private static void PointVectorsAt(TestMachine m, ulong handler)
+    {
         for (ulong v = 0; v < 32; v++)
         {
             m.Memory.Write(IdtBase + v * 16, 8, (handler & 0xFFFF) | (0x10UL << 16) | (0x8EUL << 40) | ((handler >> 16 & 0xFFFF) << 48));
@@ -222,12 +228,7 @@ public class JitTests
             a.bts(__qword_ptr[rsp + 16], 16);
             a.iretq();
         });
-        for (ulong v = 0; v < 32; v++)
-        {
-            m.Memory.Write(IdtBase + v * 16, 8, (handler & 0xFFFF) | (0x10UL << 16) | (0x8EUL << 40) | ((handler >> 16 & 0xFFFF) << 48));
-            m.Memory.Write(IdtBase + v * 16 + 8, 8, handler >> 32);
-        }
-        m.Cpu.Idtr = new DescriptorTableRegister { Base = IdtBase, Limit = 32 * 16 - 1 };
+        PointVectorsAt(m, handler);
     }
 
     [Fact]
