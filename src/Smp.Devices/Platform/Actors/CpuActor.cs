@@ -128,7 +128,7 @@ public sealed class CpuActor : SimActor
     {
         long behind = Sim.Now - _core.SimulatedNanoseconds;
         if (behind <= 0) return;
-        ulong cycles = (ulong)(((UInt128)(ulong)behind * (ulong)_core.FrequencyHz + 999_999_999UL) / 1_000_000_000UL);
+        ulong cycles = ClockMath.MulDivCeiling((ulong)behind, (ulong)_core.FrequencyHz, 1_000_000_000UL);
         _core.AdvanceIdleCycles(cycles);
     }
 
@@ -149,7 +149,7 @@ public sealed class CpuActor : SimActor
         _apic.PollTimer(now);
         if (now < until)
         {
-            long cycles = (long)((UInt128)(ulong)(until - now) * (ulong)_core.FrequencyHz / 1_000_000_000UL);
+            long cycles = (long)ClockMath.MulDiv((ulong)(until - now), (ulong)_core.FrequencyHz, 1_000_000_000UL);
             long wanted = Math.Max(1, cycles / Math.Max(1, _core.CyclesPerInstruction));
             long granted = control.Reserve(wanted);
             if (granted == 0)
