@@ -61,24 +61,32 @@ public sealed partial class InterruptTests(UninterruptedReport whole, ITestOutpu
         output.WriteLine($"stopped {(stopped.At - signalled).TotalMilliseconds:F0} ms after SIGINT: {stopped.Line}");
         Assert.EndsWith($"the partial report lists the ranges completed; continue with --resume '{report}'.", stopped.Line);
         Assert.False(File.Exists(report + ".journal"));
-        using (var partial = JsonDocument.Parse(File.ReadAllBytes(report)))
-        {
-            var root = partial.RootElement;
-            Assert.True(root.GetProperty("partial").GetBoolean());
-            long seeds = root.GetProperty("totals").GetProperty("seeds").GetInt64();
-            Assert.InRange(seeds, 200, 2999);
-            var completed = Assert.Single(root.GetProperty("completed").EnumerateArray());
-            Assert.Equal(0UL, completed.GetProperty("first").GetUInt64());
-            Assert.Equal((ulong)seeds - 1, completed.GetProperty("last").GetUInt64());
-            Assert.Contains($"partial: {seeds} seeds completed, in 0..{seeds - 1}; continue with --resume\n", stdout);
-        }
+        long seeds = PartialSeeds(report);
+        Assert.InRange(seeds, 200, 2999);
+        Assert.Contains($"partial: {seeds} seeds completed, in 0..{seeds - 1}; continue with --resume\n", stdout);
+        ResumesToTheWhole(report);
+    }
 
+    // The seeds of a partial report, checked to be one range from the first seed on.
+    private static long PartialSeeds(string report)
+    {
+        using var partial = JsonDocument.Parse(File.ReadAllBytes(report));
+        var root = partial.RootElement;
+        Assert.True(root.GetProperty("partial").GetBoolean());
+        long seeds = root.GetProperty("totals").GetProperty("seeds").GetInt64();
+        var completed = Assert.Single(root.GetProperty("completed").EnumerateArray());
+        Assert.Equal((0UL, (ulong)seeds - 1), (completed.GetProperty("first").GetUInt64(), completed.GetProperty("last").GetUInt64()));
+        return seeds;
+    }
+
+    // --resume in process completes the report into the uninterrupted one.
+    private void ResumesToTheWhole(string report)
+    {
         var resumed = Cli.Run("stress", "--resume", report);
         Assert.Equal(ExitCodes.Ok, resumed.ExitCode);
         Assert.Equal(whole.Bytes, File.ReadAllBytes(report));
         Assert.Equal(whole.Out, resumed.Out);
     }
-
 
     [Fact]
     public void SIGINT_to_a_cluster_coordinator_writes_the_partial_report_at_once_and_resume_completes_it()
@@ -95,20 +103,8 @@ public sealed partial class InterruptTests(UninterruptedReport whole, ITestOutpu
         var stopped = coordinator.WaitFor(l => l.StartsWith("smp stress: stopped by SIGINT after ", StringComparison.Ordinal), patience);
         Assert.Equal(ExitCodes.Interrupted, coordinator.WaitForExit(patience).Code);
         Assert.Equal(ExitCodes.Interrupted, worker.WaitForExit(patience).Code);
-        using (var partial = JsonDocument.Parse(File.ReadAllBytes(report)))
-        {
-            var root = partial.RootElement;
-            Assert.True(root.GetProperty("partial").GetBoolean());
-            long seeds = root.GetProperty("totals").GetProperty("seeds").GetInt64();
-            Assert.Contains($" after {seeds}/3000 seeds,", stopped.Line);
-            var completed = Assert.Single(root.GetProperty("completed").EnumerateArray());
-            Assert.Equal((0UL, (ulong)seeds - 1), (completed.GetProperty("first").GetUInt64(), completed.GetProperty("last").GetUInt64()));
-        }
-
-        var resumed = Cli.Run("stress", "--resume", report);
-        Assert.Equal(ExitCodes.Ok, resumed.ExitCode);
-        Assert.Equal(whole.Bytes, File.ReadAllBytes(report));
-        Assert.Equal(whole.Out, resumed.Out);
+        Assert.Contains($" after {PartialSeeds(report)}/3000 seeds,", stopped.Line);
+        ResumesToTheWhole(report);
     }
 
     [Fact]
@@ -121,9 +117,7 @@ public sealed partial class InterruptTests(UninterruptedReport whole, ITestOutpu
 
         Assert.False(File.Exists(report));
         Assert.True(File.Exists(report + ".journal"));
-        var resumed = Cli.Run("stress", "--resume", report);
-        Assert.Equal(ExitCodes.Ok, resumed.ExitCode);
-        Assert.Equal(whole.Bytes, File.ReadAllBytes(report));
+        ResumesToTheWhole(report);
         Assert.False(File.Exists(report + ".journal"));
     }
 }
