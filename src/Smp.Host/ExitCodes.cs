@@ -55,4 +55,13 @@ internal static class ExitCodes
 
     /// <summary>The guest reset the machine (the i8042 reset line, port 92h, or the 0xCF9 reset register); the run ends there, as QEMU's -no-reboot.</summary>
     public const int GuestReset = 18;
+
+    /// <summary>
+    /// SIGINT or SIGTERM stopped a stress campaign (or a worker) before every seed ran: the seeds completed are in the
+    /// report, marked partial, and <c>smp stress --resume REPORT</c> continues it.
+    /// </summary>
+    public const int Interrupted = 20;
+
+    /// <summary><c>smp worker</c>: no coordinator could be reached at <c>--join</c> (or none came back) within <c>--wait</c>.</summary>
+    public const int CoordinatorUnreachable = 22;
 }
