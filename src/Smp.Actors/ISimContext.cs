@@ -78,4 +78,13 @@ public interface ISimContext
 
     /// <summary>Asks the conductor to end the current run at the end of this quantum (for example when the guest shuts the machine down).</summary>
     void RequestStop();
+
+    /// <summary>
+    /// Suspends the delivery being handled: when the handler returns, the run pauses before any other envelope
+    /// (<see cref="RunResult.Paused"/>), and when the simulation runs again the actor's
+    /// <see cref="SimActor.OnDeliveryResumed"/> runs first, at the same simulated time, as the rest of this delivery. The
+    /// delivery is recorded once, when a handler or <see cref="SimActor.OnDeliveryResumed"/> returns without suspending.
+    /// A debugger uses it to stop the machine in the middle of a CPU's quantum without changing what happens next.
+    /// </summary>
+    void SuspendDelivery();
 }

@@ -17,4 +17,10 @@ public enum RunResult
 
     /// <summary>The caller's stop condition became true (used by the TestKit to wait for a message).</summary>
     ConditionMet,
+
+    /// <summary>
+    /// The run paused between two envelopes (<see cref="Simulation.RequestPause"/>, or an actor suspended its delivery):
+    /// nothing moved on, and the next run resumes exactly there, as if the pause had not happened.
+    /// </summary>
+    Paused,
 }

@@ -48,6 +48,16 @@ public abstract class SimActor : ReceiveActor
 
     internal bool BaseReceive(Receive receive, object message) => base.AroundReceive(receive, message);
 
+    internal void ResumeDelivery() => OnDeliveryResumed();
+
+    /// <summary>
+    /// Continues a delivery this actor suspended with <see cref="ISimContext.SuspendDelivery"/>: called first when the
+    /// paused simulation runs again, at the suspended message's time. It may suspend again. The default throws: only
+    /// actors that suspend have a continuation.
+    /// </summary>
+    protected virtual void OnDeliveryResumed() =>
+        throw new InvalidOperationException($"{GetType().Name} suspended a delivery but does not override OnDeliveryResumed.");
+
     /// <summary>Unwraps the conductor's envelope and runs the handlers; anything that did not come through the conductor is reported.</summary>
     /// <param name="receive">The current behaviour.</param>
     /// <param name="message">The Akka message.</param>

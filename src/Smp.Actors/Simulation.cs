@@ -312,6 +312,17 @@ public sealed class Simulation : IDisposable
     public void RequestStop() => _conductor.RequestStop();
 
     /// <summary>
+    /// Asks the conductor, from any thread, to pause the current run (or the next one) before its next envelope: the run
+    /// returns <see cref="RunResult.Paused"/> with the quantum half delivered, and the next run resumes exactly there, so a
+    /// paused and resumed run delivers the same envelopes at the same times as one that was never paused. Between the
+    /// two, actors' state may be read from the host (a debugger stopping the machine).
+    /// </summary>
+    public void RequestPause() => _conductor.RequestPause();
+
+    /// <summary>True after a run returned <see cref="RunResult.Paused"/>, until the next run resumes it.</summary>
+    public bool IsPaused => _conductor.Paused;
+
+    /// <summary>
     /// Puts the conductor back to a quiescent state at <paramref name="time"/> between runs: the clock (and every actor's
     /// local time) moves there, pending messages are dropped and timers cancelled, and a stop request is forgotten. This is
     /// what restoring a snapshot of a quiescent simulation means for simulated time: a replay from it sees exactly the

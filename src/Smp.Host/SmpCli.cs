@@ -75,12 +75,14 @@ internal static class SmpCli
             $"Exit codes: {ExitCodes.Ok} success, {ExitCodes.Usage} bad input (one sentence), {ExitCodes.GuestShutdown} triple fault, " +
             $"{ExitCodes.BudgetExhausted} instruction budget exhausted, {ExitCodes.StressViolations} stress violations, " +
             $"{ExitCodes.MachineIdle} every CPU idle for good, {ExitCodes.BootIncomplete} boot incomplete, {ExitCodes.ExportFailed} an output " +
-            $"(trace, report) not written, {ExitCodes.InternalError} internal error, odd: the guest's own code (smp run).")
+            $"(trace, report) not written, {ExitCodes.Interrupted} stopped by SIGINT/SIGTERM with a partial report, " +
+            $"{ExitCodes.CoordinatorUnreachable} no coordinator (worker), {ExitCodes.InternalError} internal error, odd: the guest's own code (smp run).")
         {
             BootCommand.Create(context),
             RunCommand.Create(context),
             ImageCommand.Create(context),
             StressCommand.Create(context),
+            WorkerCommand.Create(context),
             BenchCommand.Create(context),
         };
         return root;

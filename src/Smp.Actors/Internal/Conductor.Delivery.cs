@@ -37,6 +37,12 @@ internal sealed partial class Conductor
         }
 
         _run = request;
+        if (Paused)
+        {
+            Resume(request);
+            return;
+        }
+
         _stopRequested = false;
         _phase = Phase.Starting;
         Pump();
@@ -64,6 +70,12 @@ internal sealed partial class Conductor
     {
         while (_run is { } run && _inFlight == 0 && Volatile.Read(ref _pendingLifecycle) == 0)
         {
+            if (_pauseRequested && Failure is null)
+            {
+                Pause(run);
+                return;
+            }
+
             switch (_phase)
             {
                 case Phase.Starting:
@@ -245,8 +257,14 @@ internal sealed partial class Conductor
         for (int i = 0; i < count; i++)
         {
             ref var envelope = ref _batch[i];
-            Now = envelope.Due;
             var outcome = _outcomes[i];
+            if (outcome is DeliveryOutcome.Suspended or DeliveryOutcome.Deferred)
+            {
+                HoldFrom(i);
+                break;
+            }
+
+            Now = envelope.Due;
             if (outcome == DeliveryOutcome.NotRun)
             {
                 continue;

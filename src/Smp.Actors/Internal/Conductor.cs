@@ -27,6 +27,7 @@ internal sealed partial class Conductor
     private int _pendingLifecycle;
     private long _externalSequence;
     private volatile bool _stopRequested;
+    private volatile bool _pauseRequested;
     private volatile bool _hasPendingStops;
 
     public Conductor(Simulation simulation, SimulationOptions options, string dispatcher)
@@ -204,6 +205,9 @@ internal sealed partial class Conductor
 
     public void RequestStop() => _stopRequested = true;
 
+    /// <summary>Any thread: the run (the current one, or the next) pauses before its next envelope.</summary>
+    public void RequestPause() => _pauseRequested = true;
+
     public void Acknowledge(Delivery delivery) => Self.Tell(delivery, ActorRefs.NoSender);
 
     public void ReportStarted(SimCell cell, Exception? failure) => Self.Tell(new Started(cell, failure), ActorRefs.NoSender);
@@ -324,6 +328,8 @@ internal sealed partial class Conductor
         _queue.Clear();
         Now = time;
         _stopRequested = false;
+        _pauseRequested = false;
+        ForgetPause();
         foreach (var cell in _cells.Values)
         {
             cell.LocalNow = time;

@@ -24,6 +24,9 @@ internal sealed class Delivery(SimCell cell, object message, long due, int slot)
 
     /// <summary>Set when the handler must throw instead (see <see cref="FaultInjection"/>).</summary>
     public FaultInjection? Fault { get; init; }
+
+    /// <summary>The continuation of a delivery the actor suspended: it runs <see cref="SimActor.OnDeliveryResumed"/>, not a handler.</summary>
+    public bool Resumed { get; init; }
 }
 
 /// <summary>An actor finished starting (constructor and PreStart); <see cref="Failure"/> is set when either threw.</summary>

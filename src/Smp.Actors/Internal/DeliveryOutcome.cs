@@ -10,4 +10,10 @@ internal enum DeliveryOutcome : byte
     NoRecipient,
     Dropped,
     Failed,
+
+    /// <summary>The actor suspended the delivery (<see cref="ISimContext.SuspendDelivery"/>): its continuation runs after the pause.</summary>
+    Suspended,
+
+    /// <summary>Not run yet: an earlier delivery of the same actor in the batch is suspended (parallel mode); it runs after that one's continuation.</summary>
+    Deferred,
 }

@@ -21,6 +21,8 @@ internal sealed class SimCell : ISimContext
     private List<SimCell>? _watchers;
     private SimTimers? _timers;
     private bool _unhandled;
+    private bool _suspend;
+    private bool _suspendedPending;
 
     public SimCell(Conductor conductor, SimCell? parent, int id)
     {
@@ -142,6 +144,16 @@ internal sealed class SimCell : ISimContext
 
     public void RequestStop() => Conductor.RequestStop();
 
+    public void SuspendDelivery()
+    {
+        if (t_current != this)
+        {
+            throw new InvalidOperationException("Sim.SuspendDelivery can only be called from the actor's own handler.");
+        }
+
+        _suspend = true;
+    }
+
     /// <summary>Stamps a send with this actor's id and sequence and keeps it in the outbox (clamped to the quantum end).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Send(IActorRef target, object message, IActorRef? sender, long due)
@@ -188,12 +200,28 @@ internal sealed class SimCell : ISimContext
             return;
         }
 
+        if (_suspendedPending && !delivery.Resumed)
+        {
+            // An earlier delivery of this batch is suspended: this one waits for its continuation (parallel mode).
+            delivery.Outcome = DeliveryOutcome.Deferred;
+            Conductor.Acknowledge(delivery);
+            return;
+        }
+
         var previous = t_current;
         t_current = this;
         LocalNow = delivery.Due;
         _unhandled = false;
+        _suspend = false;
         try
         {
+            if (delivery.Resumed)
+            {
+                actor.ResumeDelivery();
+                delivery.Outcome = _suspend ? DeliveryOutcome.Suspended : DeliveryOutcome.Delivered;
+                return;
+            }
+
             var message = delivery.Message;
             if (message is TimerFire fire)
             {
@@ -217,7 +245,7 @@ internal sealed class SimCell : ISimContext
             }
 
             actor.BaseReceive(receive, message);
-            delivery.Outcome = _unhandled ? DeliveryOutcome.Unhandled : DeliveryOutcome.Delivered;
+            delivery.Outcome = _suspend ? DeliveryOutcome.Suspended : _unhandled ? DeliveryOutcome.Unhandled : DeliveryOutcome.Delivered;
         }
         catch (Exception ex)
         {
@@ -229,6 +257,7 @@ internal sealed class SimCell : ISimContext
         finally
         {
             t_current = previous;
+            _suspendedPending = delivery.Outcome == DeliveryOutcome.Suspended;
             Conductor.Acknowledge(delivery);
         }
     }

@@ -56,6 +56,7 @@ public sealed unsafe partial class CpuCore
         while (used < budget)
         {
             if (State != RunState.Running && !TryWake()) break;
+            if (_debugArmed && DebugStopHere()) break;
             if (_attention)
             {
                 _attention = false;
@@ -64,54 +65,43 @@ public sealed unsafe partial class CpuCore
                 if (State != RunState.Running) break;
                 if (_stepMode) { used += StepOne(); continue; }
             }
-            used += RunBlock(budget - used);
+            used += RunBlock(Math.Min(budget - used, _debugRunLimit));
         }
         return used;
     }
 
     private long RunBlock(long limit)
     {
+        long startRetired = InstructionsRetired;
         _blockStartRip = Rip;
-        _chainRetired = 0;
         try
         {
             return ExecuteBlocks(FetchBlock(), limit);
         }
         catch (CpuFault f) when (ReferenceEquals(f, _fault))
         {
-            // Rip is the faulting instruction: the blocks before it in this chain retired (already
-            // counted), and so did the faulting block's instructions before it.
-            int retired = RetiredBefore(_blockStartRip);
+            // Rip is the faulting instruction: the blocks before it in this chain retired (already counted), and so
+            // did the faulting block's instructions before it (a translation says how many; the interpreter finds them).
+            int retired = _faultPosition >= 0 ? _faultPosition : RetiredBefore(_blockStartRip);
             InstructionsRetired += retired;
+            if (_faultPosition >= 0) InstructionsTranslated += InstructionsRetired - _jitEntryRetired;
+            _faultPosition = -1;
             _lastTransfer = Transfer.None;
             DeliverFault();
-            return _chainRetired + retired + 1;
+            return InstructionsRetired - startRetired + 1;
         }
     }
 
     private ulong _blockStartRip;
 
-    // Executions of a whole block by the interpreter before it is compiled (compiling costs about 0.1 ms).
-    private const int CompileThreshold = 256;
-
     /// <summary>
-    /// Whether hot blocks are compiled to direct-call methods (<see cref="Decoding.BlockCompiler"/>). On by
-    /// default; the interpreter and the compiled form have the same semantics, tests run both.
+    /// Whether hot code is translated by the JIT (<see cref="Jit.RegionCompiler"/>). On by default; the interpreter and
+    /// the translations have the same semantics, and tests run both.
     /// </summary>
     public bool CompileHotBlocks { get; set; } = true;
 
-    /// <summary>Hot blocks this CPU compiled (a measure of compile work, for benchmarks and tests).</summary>
+    /// <summary>Regions this CPU translated (compiled, or taken from the translations other CPUs and runs made).</summary>
     public long BlocksCompiled;
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Compile(DecodedBlock block, ulong startRip)
-    {
-        if (BlockCompiler.Compile(block, startRip, _ipMask) is not { } compiled) return;
-        block.CompiledRip = startRip;
-        block.Compiled = compiled;
-        BlocksCompiled++;
-    }
-    private long _chainRetired;
 
     private int RetiredBefore(ulong startRip)
     {
@@ -130,7 +120,9 @@ public sealed unsafe partial class CpuCore
     // blocks; so do REP restarts and everything marked endsBlock), so RIP is carried in a register
     // rather than read back from NextRip, which would chain every instruction through a store-to-load.
     // A block that ran to its end continues straight into the next one when the linear cache knows it
-    // (block chaining), so a run of short blocks pays no call and fetch overhead between them.
+    // (block chaining), so a run of short blocks pays no call and fetch overhead between them. A block
+    // that heads a translated region runs the translation instead, which leaves RIP, the registers and
+    // the retired count as the interpreter would.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private long ExecuteBlocks(DecodedBlock block, long limit)
     {
@@ -138,39 +130,50 @@ public sealed unsafe partial class CpuCore
         long total = 0;
         while (true)
         {
+            ulong rip = Rip;
+            _blockStartRip = rip;
+            if (block.Region is { } region && region.Rip == rip && region.Translation.Code is { } code && RegionUsable(region))
+            {
+                _jitEntryEpoch = region.CodeEpoch;
+                _jitEntryRetired = InstructionsRetired;
+                long ran = code(this, limit - total);
+                _faultPosition = -1;
+                if (ran > 0)
+                {
+                    InstructionsTranslated += ran;
+                    total += ran;
+                    if (_attention || total >= limit || LinearCacheHit(Rip) is not { } next) return total;
+                    if (_watch != null && (next.StartsWatchedFunction || _lastTransfer is Transfer.Return or Transfer.InterruptReturn or Transfer.Event))
+                        return total;
+                    block = next;
+                    continue;
+                }
+                // The head block does not fit in what is left of the budget: the interpreter runs part of it.
+            }
+
             var uops = block.Uops;
             int count = block.Count;
             long left = limit - total;
             int n = count < left ? count : (int)left;
-            ulong rip = Rip;
-            _blockStartRip = rip;
             int i = 0;
-            if (block.Compiled is { } compiled && block.CompiledRip == rip && n == count)
+            while (true)
             {
-                i = compiled(this, uops);
+                ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
+                ulong next = (rip + u.Length) & ipMask;
+                Rip = rip;
+                NextRip = next;
+                u.Exec(this, ref u);
+                i++;
+                if (_attention || i >= n) break;
+                rip = next;
             }
-            else
-            {
-                while (true)
-                {
-                    ref Uop u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(uops), i);
-                    ulong next = (rip + u.Length) & ipMask;
-                    Rip = rip;
-                    NextRip = next;
-                    u.Exec(this, ref u);
-                    i++;
-                    if (_attention || i >= n) break;
-                    rip = next;
-                }
 
-                Rip = NextRip;
-                if (i == count && ++block.Executions == CompileThreshold && CompileHotBlocks && block.Cacheable)
-                    Compile(block, _blockStartRip);
-            }
+            Rip = NextRip;
+            if (i == count && ++block.Executions == JitThreshold && CompileHotBlocks && block.Cacheable && !_dataBreakpointsArmed)
+                Translate(block, _blockStartRip);
 
             InstructionsRetired += i;
             total += i;
-            _chainRetired = total;
             if (i != count)
             {
                 _lastTransfer = Transfer.None;
@@ -260,7 +263,7 @@ public sealed unsafe partial class CpuCore
             _fetchPage = tag;
         }
         ulong pa = (_fetchPhysPage << 12) | (la & 0xFFF);
-        int slot = (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));
+        int slot = BlockSlot(pa);
         var b = _blocks[slot];
         if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || !b.IsCurrent)
         {
@@ -310,6 +313,8 @@ public sealed unsafe partial class CpuCore
             Cacheable = true,
             StartsWatchedFunction = _watch != null && _watch.Contains(la),
         };
+        // A debugger breakpoint's block is that one instruction, never cached: chaining cannot run into it (DebuggerHooks).
+        bool breakpoint = DebugBreakpointAt(la);
 
         // Bytes available without leaving the page or, outside 64-bit mode, passing the CS limit.
         int avail = (int)(0x1000 - (pa & 0xFFF));
@@ -339,11 +344,13 @@ public sealed unsafe partial class CpuCore
             block.Uops[count].Position = (byte)count;
             count++;
             length += instr.Length;
-            if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID) break;
-            // A watched function's entry starts a block of its own, so entering it is seen at fetch.
-            if (_watch != null && _watch.Contains(Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL)) break;
+            if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID || breakpoint) break;
+            // A watched function's entry and a debugger breakpoint start a block of their own, so they are seen at fetch.
+            ulong nextLa = Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL;
+            if ((_watch != null && _watch.Contains(nextLa)) || DebugBreakpointAt(nextLa)) break;
         }
         block.Count = count;
+        if (breakpoint) block.Cacheable = false;
         block.ByteLength = length;
         block.LastTransfer = count > 0 ? TransferOf(in block.Uops[count - 1].Instr) : Transfer.None;
         return block;
@@ -376,6 +383,9 @@ public sealed unsafe partial class CpuCore
         }
         throw new InvalidOperationException("unreachable: no x86 instruction is longer than 15 bytes");
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int BlockSlot(ulong pa) => (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));
 
     /// <summary>Drops every decoded block of this CPU (used by snapshots and tests).</summary>
     public void FlushDecodeCache()

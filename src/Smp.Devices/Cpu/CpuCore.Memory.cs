@@ -249,6 +249,7 @@ public sealed unsafe partial class CpuCore
     private ulong ReadSlowBytes(ulong la, int size, AccessKind kind)
     {
         CheckDataBreakpoint(la, size, write: false, kind);
+        if (_debugWatchArmed) DebuggerWatchAccess(la, size, write: false, kind);
         ulong pa = Translate(la, kind);
         ulong value = PhysicalRead(pa, size);
         if ((kind & AccessKind.System) == 0) FillTlb(write: false, la, pa);
@@ -264,6 +265,7 @@ public sealed unsafe partial class CpuCore
             ulong pa1 = Translate(la, kind);
             ulong pa2 = Translate(la + (ulong)first, kind);
             CheckDataBreakpoint(la, size, write: true, kind);
+            if (_debugWatchArmed) DebuggerWatchAccess(la, size, write: true, kind);
             for (int i = 0; i < size; i++)
                 PhysicalWrite(i < first ? pa1 + (ulong)i : pa2 + (ulong)(i - first), 1, (v >> (i * 8)) & 0xFF);
             return;
@@ -279,6 +281,7 @@ public sealed unsafe partial class CpuCore
         }
         ulong pa = Translate(la, kind);
         CheckDataBreakpoint(la, size, write: true, kind);
+        if (_debugWatchArmed) DebuggerWatchAccess(la, size, write: true, kind);
         PhysicalWrite(pa, size, v);
         if ((kind & AccessKind.System) == 0) FillTlb(write: true, la, pa);
     }
@@ -316,8 +319,9 @@ public sealed unsafe partial class CpuCore
         // Only plain RAM pages without breakpoints are cached. A write entry marks the page dirty (the
         // first fast-path write to it since the entry was filled: snapshots), and on a page holding
         // decoded code it is tagged so that writes miss the fast path and reach memory's invalidation.
-        // A user page reached by a supervisor access that SMAP let through (EFLAGS.AC = 1) is not cached.
-        if (_dataBreakpointsArmed || _smapSensitiveTranslation) return;
+        // A user page reached by a supervisor access that SMAP let through (EFLAGS.AC = 1) is not cached, nor is a page a
+        // debugger watches.
+        if (_dataBreakpointsArmed || _smapSensitiveTranslation || (_debugWatchArmed && DebuggerWatchesPage(la))) return;
         ulong ppn = pa >> 12;
         if ((pa & ~0xFFFUL) == ApicWindow) return;
         byte* host = Memory.RamPage(pa);

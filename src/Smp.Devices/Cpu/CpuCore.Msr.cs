@@ -381,7 +381,7 @@ public sealed partial class CpuCore
     public ulong ElapsedCycles => (ulong)((InstructionsRetired + _retiredInBlock) * CyclesPerInstruction) + CycleOffset;
 
     /// <summary>This CPU's simulated time in nanoseconds: <see cref="ElapsedCycles"/> at <see cref="FrequencyHz"/>.</summary>
-    public long SimulatedNanoseconds => (long)((UInt128)ElapsedCycles * 1_000_000_000UL / (ulong)FrequencyHz);
+    public long SimulatedNanoseconds => (long)ClockMath.MulDiv(ElapsedCycles, 1_000_000_000UL, (ulong)FrequencyHz);
 
     /// <summary>
     /// The machine's shared TSC order (<see cref="Cpu.TscDomain"/>): when set, a TSC read never returns less than

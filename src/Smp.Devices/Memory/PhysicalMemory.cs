@@ -88,6 +88,14 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
         return last < _lowTop || (address >= FourGiB && last < _highTop);
     }
 
+    /// <summary>True when a device answers accesses to <paramref name="address"/> (an MMIO window), where a read may have side effects.</summary>
+    public bool IsMmio(ulong address)
+    {
+        foreach (var (start, end, _) in _mmio)
+            if (address >= start && address < end) return true;
+        return false;
+    }
+
     /// <summary>Maps <paramref name="device"/> at [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>).</summary>
     public void MapMmio(ulong start, ulong length, IMmioDevice device) => _mmio.Add((start, start + length, device));
 

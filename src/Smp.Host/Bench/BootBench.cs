@@ -9,7 +9,8 @@ namespace Smp.Host.Bench;
 
 /// <summary>
 /// <c>smp bench boot</c>: host wall time from machine creation to every CPU idle for the built-in kernel,
-/// per CPU count (best of three runs after a warm-up boot), then the cost of tracing (a 4-CPU boot with
+/// per CPU count (best of three runs after a warm-up boot), beside QEMU TCG's wall time from process start to "Brought up"
+/// on the same disk image when QEMU is installed (<see cref="QemuBoot"/>), then the cost of tracing (a 4-CPU boot with
 /// an OTLP-JSON trace at the default detail against one without). The last line is <c>boot64_ms: N</c>.
 /// </summary>
 internal static class BootBench
@@ -24,7 +25,12 @@ internal static class BootBench
         var symbols = kernel.Symbols.Select(s => new KeyValuePair<string, ulong>(s.Name, s.Address)).ToArray();
         Boot(kernel, symbols, 1, TraceOptions.None); // JIT warm-up
 
-        output.WriteLine("cpus  wall_ms (best of 3)  simulated     instructions");
+        string? qemu = QemuBoot.Find();
+        string disk = Path.Combine(Path.GetTempPath(), $"smp-bench-boot-{Environment.ProcessId}.img");
+        if (qemu != null) File.WriteAllBytes(disk, kernel.Disk);
+        output.WriteLine(qemu is null
+            ? "cpus  wall_ms (best of 3)  simulated     instructions   (qemu-system-x86_64 not installed: no comparison)"
+            : "cpus  wall_ms (best of 3)  simulated     instructions  qemu_tcg_ms (to \"Brought up\", best of 3)  smp/qemu");
         double last = 0;
         foreach (int cpus in CpuCounts)
         {
@@ -35,11 +41,22 @@ internal static class BootBench
                 return ExitCodes.InternalError;
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{cpus,4}  {best,19:F1}  {BootTable.FormatTime(result.Machine.SimulatedNanoseconds),-12}  {result.Machine.Instructions,12:N0}"));
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"{cpus,4}  {best,19:F1}  {BootTable.FormatTime(result.Machine.SimulatedNanoseconds),-12}  {result.Machine.Instructions,12:N0}");
+            if (qemu != null)
+            {
+                double? tcg = null;
+                for (int i = 0; i < Runs; i++)
+                    if (QemuBoot.TimeToBroughtUp(qemu, disk, cpus) is { } ms) tcg = Math.Min(tcg ?? ms, ms);
+                line += tcg is { } t
+                    ? string.Create(CultureInfo.InvariantCulture, $"  {t,39:F1}  {best / t,8:F2}")
+                    : "  QEMU did not print \"Brought up\"";
+            }
+            output.WriteLine(line);
             last = best;
         }
 
+        if (qemu != null) File.Delete(disk);
         var traceFile = Path.Combine(Path.GetTempPath(), $"smp-bench-trace-{Environment.ProcessId}.json");
         try
         {

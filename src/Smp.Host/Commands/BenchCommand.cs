@@ -20,13 +20,29 @@ internal static class BenchCommand
 
         var cpu = new Command(
             "cpu",
-            "Guest instructions per second of the CPU core on a CPU-bound 64-bit integer loop (ALU, loads/stores, " +
-            "branches, CALL/RET), one CPU, five rounds of 100 M instructions. The last line is 'mips: N' (best round).");
+            "Guest instructions per second of the CPU core, one CPU in 64-bit mode: per class of instructions (alu, loads, stores, " +
+            "branches, calls, strings, the mixed loop, the p01 loop) the interpreter against the JIT (MIPS per host CPU second, " +
+            "best of 3), then the mixed loop with the JIT, five rounds of 100 M instructions. The last line is 'mips: N' (best round, wall clock).");
         cpu.SetAction(_ => context.Guard("smp bench cpu", () => CpuBench.Run(context.Out)));
+
+        var loop = new Command(
+            "loop",
+            "The p01 loop (16 instructions per iteration) in a Multiboot kernel run by 'smp run --kernel' and, when installed, by " +
+            "qemu-system-x86_64 with TCG, in the same run; MIPS from the difference of the child processes' CPU times for a short " +
+            "and a long run (start-up cancels out). The last line is 'ratio: R' (smp / QEMU), or 'smp_mips: N' without QEMU.");
+        loop.SetAction(_ => context.Guard("smp bench loop", () => LoopBench.Run(context.Out, context.Err)));
+
+        var com1 = new Command(
+            "com1",
+            "A guest writing 17 MiB to COM1 (polling the line status register before each byte) under 'smp run --kernel' and, " +
+            "when installed, QEMU TCG: MiB per host CPU second from a short and a long run. The last line is 'ratio: R' (smp / QEMU), " +
+            "or 'smp_mib_per_sec: N' without QEMU.");
+        com1.SetAction(_ => context.Guard("smp bench com1", () => LoopBench.RunCom1(context.Out, context.Err)));
 
         var boot = new Command(
             "boot",
             "Wall time from machine creation to every CPU idle for the built-in kernel with 1, 4, 16 and 64 CPUs (best of three), " +
+            "beside QEMU TCG's time from start to \"Brought up\" on the same image when qemu-system-x86_64 is installed, " +
             "and the cost of tracing a 4-CPU boot. The last line is 'boot64_ms: N'.");
         boot.SetAction(_ => context.Guard("smp bench boot", () => BootBench.Run(context.Out, context.Err)));
 
@@ -55,10 +71,12 @@ internal static class BenchCommand
         linux.SetAction(parse => context.Guard("smp bench linux",
             () => LinuxBench.Run(context.Out, context.Err, parse.GetValue(linuxKernel)!.FullName, parse.GetValue(linuxCpus))));
 
-        return new Command("bench", "Measure the simulator: message throughput, guest MIPS, boot time, stress rate. Results go to stdout.")
+        return new Command("bench", "Measure the simulator: message throughput, guest MIPS (also against QEMU), boot time, stress rate. Results go to stdout.")
         {
             actors,
             cpu,
+            loop,
+            com1,
             boot,
             stress,
             linux,

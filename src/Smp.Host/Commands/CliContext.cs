@@ -26,6 +26,11 @@ internal sealed record CliContext(TextWriter Out, TextWriter Err)
             Err.WriteLine($"{command}: {ex.Message} (try a smaller --memory).");
             return ExitCodes.Usage;
         }
+        catch (Gdb.GdbListenException ex)
+        {
+            Err.WriteLine($"{command}: {ex.Message}.");
+            return ExitCodes.Usage;
+        }
         catch (Exception ex)
         {
             return ReportInternalError(command, ex);

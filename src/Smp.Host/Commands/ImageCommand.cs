@@ -5,8 +5,8 @@ using Smp.Host.Guest;
 namespace Smp.Host.Commands;
 
 /// <summary>
-/// <c>smp image</c>: writes the built-in kernel as a raw disk image and its System.map next to it, or (<c>--initramfs</c>)
-/// the test initramfs that Linux kernels boot with <c>smp run --kernel vmlinuz --initrd FILE</c>.
+/// <c>smp image</c>: writes the built-in kernel as a raw disk image, its System.map and an ELF symbol file for gdb next
+/// to it, or (<c>--initramfs</c>) the test initramfs that Linux kernels boot with <c>smp run --kernel vmlinuz --initrd FILE</c>.
 /// </summary>
 internal static class ImageCommand
 {
@@ -17,7 +17,8 @@ internal static class ImageCommand
     {
         var output = new Option<FileInfo>("--out")
         {
-            Description = "The image file to write (overwritten if it exists); the symbol table goes to FILE.map.",
+            Description = "The image file to write (overwritten if it exists); the symbol table goes to FILE.map, and an ELF file with " +
+                "the code and its symbols to FILE.elf (gdb: 'symbol-file FILE.elf').",
             HelpName = "FILE",
             Required = true,
         };
@@ -28,8 +29,8 @@ internal static class ImageCommand
         };
         var command = new Command(
             "image",
-            "Write the built-in kernel as a raw disk image that boots unchanged under smp run and QEMU (a System.map goes next to it), " +
-            "or with --initramfs the test initramfs for Linux kernels.")
+            "Write the built-in kernel as a raw disk image that boots unchanged under smp run and QEMU (a System.map and an ELF symbol " +
+            "file for gdb go next to it), or with --initramfs the test initramfs for Linux kernels.")
         {
             output,
             initramfs,
@@ -40,14 +41,15 @@ internal static class ImageCommand
         return command;
     }
 
-    /// <summary>Builds the kernel and writes FILE and FILE.map.</summary>
+    /// <summary>Builds the kernel and writes FILE, FILE.map and FILE.elf.</summary>
     /// <param name="context">Where to report.</param>
     /// <param name="file">The image path.</param>
     /// <returns>The exit code: 0, or <see cref="ExitCodes.Usage"/> when the file cannot be written.</returns>
     internal static int Write(CliContext context, FileInfo file)
     {
         var map = file.FullName + ".map";
-        foreach (var (option, path) in new[] { ("--out", file.FullName), ("--out FILE.map", map) })
+        var elf = file.FullName + ".elf";
+        foreach (var (option, path) in new[] { ("--out", file.FullName), ("--out FILE.map", map), ("--out FILE.elf", elf) })
         {
             if (OutputFile.Problem(path) is { } problem)
             {
@@ -63,6 +65,8 @@ internal static class ImageCommand
             OutputFile.Write(current, stream => stream.Write(image.Disk));
             current = map;
             OutputFile.Write(current, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(image.SystemMap())));
+            current = elf;
+            OutputFile.Write(current, stream => stream.Write(ElfSymbolFile.Write(image)));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -71,7 +75,8 @@ internal static class ImageCommand
         }
 
         context.Err.WriteLine(
-            $"smp image: wrote {file.FullName} ({image.Disk.Length} bytes, {image.Disk.Length / 512} sectors) and {map} ({image.Symbols.Count} symbols).");
+            $"smp image: wrote {file.FullName} ({image.Disk.Length} bytes, {image.Disk.Length / 512} sectors), {map} ({image.Symbols.Count} symbols) " +
+            $"and {elf} (for gdb's symbol-file).");
         return ExitCodes.Ok;
     }
 

@@ -53,7 +53,8 @@ internal static class RunCommand
             "(exit code (value << 1) | 1, as QEMU's isa-debug-exit), on a triple fault " +
             $"(exit code {ExitCodes.GuestShutdown}), when the instruction budget runs out (exit code {ExitCodes.BudgetExhausted}), " +
             $"when every CPU is idle for good (exit code {ExitCodes.MachineIdle}), when the guest powers off through ACPI S5 " +
-            $"(exit code {ExitCodes.GuestPowerOff}) or resets the machine (exit code {ExitCodes.GuestReset}). The guest's COM1 output goes to stdout.")
+            $"(exit code {ExitCodes.GuestPowerOff}), resets the machine (exit code {ExitCodes.GuestReset}) or gdb kills it (--gdb; exit code {ExitCodes.Ok}). " +
+            "The guest's COM1 output goes to stdout.")
         {
             disk,
             cpus,
@@ -259,6 +260,11 @@ internal static class RunCommand
             case StopReason.GuestPanic:
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 outcome = ExitCodes.GuestPanic;
+                break;
+            case StopReason.DebuggerKill:
+                // gdb's kill ends the run as the user asked: success, as QEMU exits after its stub's kill.
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.Ok;
                 break;
             default:
                 context.Err.WriteLine($"smp run: {result.Report()}");

@@ -6,7 +6,8 @@ namespace Smp.Host.Commands;
 
 /// <summary>
 /// The trace options of <c>smp boot</c> and <c>smp run</c>: <c>--trace</c>, <c>--otlp</c>, <c>--chrome-trace</c>,
-/// <c>--timeline</c>, <c>--trace-detail</c>, <c>--watch</c>; parsed into a <see cref="TraceOptions"/>.
+/// <c>--timeline</c>, <c>--trace-detail</c>, <c>--watch</c>; parsed into a <see cref="TraceOptions"/>. The gdb stub's
+/// options (<see cref="GdbCliOptions"/>) ride along: they observe the same run and both commands take them.
 /// </summary>
 internal sealed class TraceCliOptions
 {
@@ -82,8 +83,11 @@ internal sealed class TraceCliOptions
     /// <summary><c>--watch NAME</c>, repeatable.</summary>
     public Option<string[]> Watch { get; }
 
+    /// <summary><c>--gdb</c>, <c>--wait-gdb</c>, <c>--gdb-listen-any</c>.</summary>
+    public GdbCliOptions Gdb { get; } = new();
+
     /// <summary>The options in help order.</summary>
-    public Option[] All => [OtlpJson, Otlp, ChromeTrace, Timeline, Detail, EventLimit, Watch];
+    public Option[] All => [OtlpJson, Otlp, ChromeTrace, Timeline, Detail, EventLimit, Watch, .. Gdb.All];
 
     /// <summary>Creates the options and adds them to <paramref name="command"/>.</summary>
     /// <param name="command">The command.</param>
@@ -114,8 +118,8 @@ internal sealed class TraceCliOptions
     };
 
     /// <summary>
-    /// Reads and checks the options: returns the options, or writes one sentence on <paramref name="err"/>
-    /// and returns null (the caller exits with <see cref="ExitCodes.Usage"/>).
+    /// Reads and checks the options (the gdb ones included): returns the options, or writes one sentence on
+    /// <paramref name="err"/> and returns null (the caller exits with <see cref="ExitCodes.Usage"/>).
     /// </summary>
     /// <param name="result">The parse result.</param>
     /// <param name="command">The command's name for the message.</param>
@@ -130,7 +134,14 @@ internal sealed class TraceCliOptions
             return null;
         }
 
-        return options;
+        var gdb = Gdb.Read(result, out var gdbProblem);
+        if (gdbProblem is not null)
+        {
+            err.WriteLine($"{command}: {gdbProblem}. Run 'smp --help' for usage.");
+            return null;
+        }
+
+        return options with { Gdb = gdb };
     }
 
     /// <summary>

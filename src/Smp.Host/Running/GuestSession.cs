@@ -114,7 +114,7 @@ internal static class GuestSession
             core.Watch = watch;
         }
 
-        var result = machine.Run();
+        var result = RunMachine(machine, options, trace, err);
         wall.Stop();
         stopped?.Invoke();
         var cpus = machine.Cores.Select((c, i) => CpuReadback.Of(i, c)).ToArray();
@@ -139,6 +139,14 @@ internal static class GuestSession
         return cpu < 0
             ? $"'{line}' (without --symbols the CPU that panicked is not known)"
             : $"'{line}'; CPU{cpu} entered panic() after {trackers[cpu].PhaseBeforePanic}, the last watched function before it";
+    }
+
+    // Under gdb (--gdb) the stub drives the run, stopping it whenever gdb asks; otherwise it runs to its end.
+    private static MachineResult RunMachine(Machine machine, GuestSessionOptions options, BootTrace? trace, TextWriter err)
+    {
+        if (options.Trace.Gdb is not { } gdb) return machine.Run();
+        using var stub = Gdb.GdbStub.Start(gdb, machine, trace, options.Command, TextWriter.Synchronized(err));
+        return stub.Drive();
     }
 
     // The parallel dispatcher may run the BIOS's teletype output and a CPU's COM1 write at once; the console

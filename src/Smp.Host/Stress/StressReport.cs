@@ -1,30 +1,53 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Smp.Host.Stress;
 
 /// <summary>
-/// The totals of a campaign (or of several merged shard reports) and their two renderings: the summary
-/// table and the JSON report. Nothing in either depends on the wall clock or the host, so the same seeds
-/// give byte-identical output.
+/// A campaign's report as it grows: the campaign, the seed ranges completed, the totals, and a journal holding every
+/// range's findings (<see cref="StressJournal"/>). Ranges come in any order, from any thread or node; each is taken once
+/// (<see cref="Accept"/> drops a range that shares a seed with one already taken), so the report depends only on which
+/// seeds ran, never on how. Memory holds the totals, the completed ranges, an index of the journal's records and the
+/// first <see cref="ExpectedKept"/> expected outcomes; the violations stay in the journal until the report is written.
 /// </summary>
 /// <remarks>
-/// JSON format <c>smp-stress/1</c>: <c>campaign</c> (handlers, cpus, scenario, seed range <c>first</c>..<c>last</c>,
-/// <c>shards</c>: the <c>i/n</c> shards included), <c>totals</c> (seeds, scenarios by name, injections,
-/// instructions, unfinished, deliveries by depth, violations by kind, seeds with violations, expected
-/// guard-hole #DFs), <c>violations</c> (every one: seed, scenario, plan, kind, cpu, vector, ist, rip,
-/// details, oops, console), <c>expected</c> (the first <see cref="ExpectedKept"/> guard-hole #DFs with
-/// their oops; all are counted). Shard reports merge (<see cref="Merge"/>, <c>smp stress --merge</c>) by
-/// summing totals, concatenating the arrays ordered by seed, and listing every shard.
+/// JSON format <c>smp-stress/2</c> (<see cref="WriteJson"/>): <c>campaign</c> (handlers, cpus, scenario, seed range
+/// <c>first</c>..<c>last</c>, <c>shards</c>: the <c>i/n</c> shards included), <c>partial</c> (true when seeds of the
+/// campaign are missing: an interrupted run, to be continued with <c>--resume</c>), <c>completed</c> (the seed ranges
+/// included, as {first, last, step}, adjacent ranges joined), <c>totals</c>, <c>violations</c> (every one, in seed
+/// order: seed, scenario, plan, kind, cpu, vector, ist, rip, details, oops, console), <c>expected</c> (the first
+/// <see cref="ExpectedKept"/> guard-hole #DFs with their oops; all are counted). No field depends on the wall clock,
+/// the host or the order ranges completed in: the same seeds give the same bytes however they were run.
 /// </remarks>
-internal sealed class StressReport
+internal sealed partial class StressReport : IDisposable
 {
     /// <summary>Expected outcomes kept with their oops in a report (all are counted).</summary>
     public const int ExpectedKept = 5;
 
     /// <summary>The report's format name.</summary>
-    public const string Format = "smp-stress/1";
+    public const string Format = "smp-stress/2";
+
+    private readonly Lock _gate = new();
+    private readonly StressJournal _journal;
+    private readonly List<(SeedSpan Span, string Source)> _completed = [];
+    private readonly List<(long Offset, int Length, ulong MinSeed)> _withViolations = [];
+    private readonly List<(ulong Seed, int Record, int Position, byte[] Json)> _expected = [];
+    private int _records;
+
+    private StressReport(StressJournal journal, StressCampaignSpec? spec)
+    {
+        _journal = journal;
+        Spec = spec;
+        if (spec is null) return;
+        Handlers = spec.HandlersName;
+        Cpus = spec.Cpus;
+        Scenario = spec.Scenario;
+        First = spec.First;
+        Last = spec.Last;
+        Shards.Add(spec.ShardName);
+    }
+
+    /// <summary>The campaign run (null for a merge of several reports).</summary>
+    public StressCampaignSpec? Spec { get; private set; }
 
     /// <summary>Handlers, as on the command line.</summary>
     public string Handlers { get; private set; } = "linux";
@@ -44,221 +67,147 @@ internal sealed class StressReport
     /// <summary>The shards included (<c>i/n</c>).</summary>
     public SortedSet<string> Shards { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Seeds run.</summary>
-    public long Seeds { get; private set; }
+    /// <summary>The totals of the seeds completed.</summary>
+    public StressTotals Totals { get; } = new();
 
-    /// <summary>Scenarios run, by name.</summary>
-    public SortedDictionary<string, long> ScenarioCounts { get; } = new(StringComparer.Ordinal);
+    /// <summary>Violations (entries of the report's list).</summary>
+    public long ViolationCount { get; private set; }
 
-    /// <summary>Violations, by scenario name.</summary>
-    public SortedDictionary<string, long> ScenarioViolations { get; } = new(StringComparer.Ordinal);
+    /// <summary>The journal (its file, when it has one, is where a killed campaign resumes from).</summary>
+    public StressJournal Journal => _journal;
 
-    /// <summary>Injections made.</summary>
-    public long Injections { get; private set; }
+    /// <summary>Seeds completed.</summary>
+    public ulong CompletedSeeds { get; private set; }
 
-    /// <summary>Instructions executed.</summary>
-    public long Instructions { get; private set; }
+    /// <summary>
+    /// True when seeds of the campaign are missing: of its shard's seeds for a run; for a merge, of the seeds of every shard
+    /// it lists over its whole range (partial reports that together cover their campaign merge into a complete one).
+    /// </summary>
+    public bool Partial => CompletedSeeds < (Spec?.SeedCount ?? Shards.Aggregate(0UL, (n, s) => n + ShardSeeds(s)));
 
-    /// <summary>Scenarios cut off by the instruction bound or the violation cap.</summary>
-    public long Unfinished { get; private set; }
-
-    /// <summary>Deliveries by nesting depth.</summary>
-    public long[] DeliveriesByDepth { get; } = new long[16];
-
-    /// <summary>Violations by kind.</summary>
-    public SortedDictionary<string, long> ViolationsByKind { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Seeds with at least one violation.</summary>
-    public long SeedsWithViolations { get; private set; }
-
-    /// <summary>Expected guard-hole #DFs (Linux handlers: the third nested #DB), one per seed that reached it.</summary>
-    public long ExpectedCount { get; private set; }
-
-    /// <summary>Every violation, by seed.</summary>
-    public List<JsonElement> Violations { get; } = [];
-
-    /// <summary>The first expected outcomes, by seed.</summary>
-    public List<JsonElement> Expected { get; } = [];
-
-    /// <summary>Total violations.</summary>
-    public long ViolationCount => Violations.Count;
-
-    /// <summary>The report of one shard's results.</summary>
-    public static StressReport Of(StressCampaignSpec spec, IReadOnlyList<SeedResult> results)
+    /// <summary>The seed ranges completed, adjacent ranges joined, in seed order.</summary>
+    public IReadOnlyList<SeedSpan> Completed
     {
-        var r = new StressReport
+        get
         {
-            Handlers = spec.HandlersName, Cpus = spec.Cpus, Scenario = spec.Scenario, First = spec.First, Last = spec.Last,
-        };
-        r.Shards.Add(FormattableString.Invariant($"{spec.ShardIndex}/{spec.ShardCount}"));
-        foreach (var s in results)
-        {
-            r.Seeds++;
-            r.ScenarioCounts[s.Scenario] = r.ScenarioCounts.GetValueOrDefault(s.Scenario) + 1;
-            r.ScenarioViolations[s.Scenario] = r.ScenarioViolations.GetValueOrDefault(s.Scenario) + s.Violations.Count;
-            r.Injections += s.Injections;
-            r.Instructions += s.Instructions;
-            if (!s.Finished) r.Unfinished++;
-            for (int d = 0; d < r.DeliveriesByDepth.Length; d++) r.DeliveriesByDepth[d] += s.DeliveriesByDepth[d];
-            if (s.Violations.Count > 0) r.SeedsWithViolations++;
-            foreach (var v in s.Violations)
-            {
-                r.ViolationsByKind[v.Kind.ToString()] = r.ViolationsByKind.GetValueOrDefault(v.Kind.ToString()) + 1;
-                r.Violations.Add(ToJson(v, s));
-            }
-            foreach (var e in s.Expected) if (e.Kind == StressViolationKind.DoubleFault) r.ExpectedCount++;
-            foreach (var e in s.Expected)
-                if (r.Expected.Count < ExpectedKept) r.Expected.Add(ToJson(e, s));
+            lock (_gate) return Coalesce(_completed.Select(c => c.Span));
         }
-        return r;
     }
 
-    private static JsonElement ToJson(StressFinding f, SeedResult s)
+    /// <summary>A new campaign whose journal is <paramref name="journalPath"/> (a temporary file when null).</summary>
+    public static StressReport Begin(StressCampaignSpec spec, string? journalPath) =>
+        new(StressJournal.Create(journalPath, StressJournal.Header(spec.WriteJson)), spec);
+
+    /// <summary>A campaign built from results in memory (one record per seed): tests and small tools.</summary>
+    public static StressReport Of(StressCampaignSpec spec, IEnumerable<SeedResult> results)
     {
-        var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        var report = new StressReport(StressJournal.InMemory(StressJournal.Header(spec.WriteJson)), spec);
+        ulong step = (ulong)spec.ShardCount;
+        foreach (var r in results)
         {
-            w.WriteStartObject();
-            w.WriteNumber("seed", f.Seed);
-            w.WriteString("scenario", f.Scenario);
-            w.WriteString("plan", s.Plan);
-            w.WriteString("kind", f.Kind.ToString());
-            w.WriteNumber("cpu", f.Cpu);
-            w.WriteNumber("vector", f.Vector);
-            w.WriteNumber("ist", f.Ist);
-            w.WriteString("rip", FormattableString.Invariant($"0x{f.Rip:x}"));
-            w.WriteString("details", f.Details);
-            w.WriteString("oops", f.Oops);
-            w.WriteString("console", s.Console);
-            w.WriteEndObject();
+            var outcome = new RangeOutcome();
+            outcome.Add(r);
+            report.Accept(outcome.ToRecord(new SeedSpan(r.Seed, r.Seed, step)));
         }
-        return JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
-    }
-
-    /// <summary>Writes the JSON report (indented, stable key order).</summary>
-    public void WriteJson(Stream stream)
-    {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("format", Format);
-        w.WriteStartObject("campaign");
-        w.WriteString("handlers", Handlers);
-        w.WriteNumber("cpus", Cpus);
-        w.WriteString("scenario", Scenario);
-        w.WriteNumber("first", First);
-        w.WriteNumber("last", Last);
-        w.WriteStartArray("shards");
-        foreach (var s in Shards) w.WriteStringValue(s);
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteStartObject("totals");
-        w.WriteNumber("seeds", Seeds);
-        WriteMap(w, "scenarios", ScenarioCounts);
-        WriteMap(w, "violations_by_scenario", ScenarioViolations);
-        w.WriteNumber("injections", Injections);
-        w.WriteNumber("instructions", Instructions);
-        w.WriteNumber("unfinished", Unfinished);
-        w.WriteStartObject("deliveries_by_depth");
-        for (int d = 0; d < DeliveriesByDepth.Length; d++)
-            if (DeliveriesByDepth[d] != 0) w.WriteNumber(d.ToString(CultureInfo.InvariantCulture), DeliveriesByDepth[d]);
-        w.WriteEndObject();
-        WriteMap(w, "violations_by_kind", ViolationsByKind);
-        w.WriteNumber("violations", ViolationCount);
-        w.WriteNumber("seeds_with_violations", SeedsWithViolations);
-        w.WriteNumber("expected_guard_hole_df", ExpectedCount);
-        w.WriteEndObject();
-        w.WriteStartArray("violations");
-        foreach (var v in Violations) v.WriteTo(w);
-        w.WriteEndArray();
-        w.WriteStartArray("expected");
-        foreach (var e in Expected) e.WriteTo(w);
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
-
-    private static void WriteMap(Utf8JsonWriter w, string name, SortedDictionary<string, long> map)
-    {
-        w.WriteStartObject(name);
-        foreach (var (k, v) in map) w.WriteNumber(k, v);
-        w.WriteEndObject();
+        return report;
     }
 
     /// <summary>
-    /// Merges shard reports of one campaign (same handlers, CPUs and scenario): totals add up, the seed
-    /// range is the union, violations and expected outcomes are ordered by seed.
+    /// Takes one journal record (from this process's threads or a worker node): appends it to the journal and counts it.
+    /// A record sharing a seed with one already taken is dropped whole (a range run twice, a late result).
     /// </summary>
-    /// <exception cref="FormatException">A report is not an <c>smp-stress/1</c> report or belongs to another campaign.</exception>
-    public static StressReport Merge(IEnumerable<JsonDocument> reports)
+    /// <param name="line">The record.</param>
+    /// <param name="expected">The seeds the record must cover exactly (a worker's range), or null.</param>
+    /// <returns>True when the record was taken.</returns>
+    /// <exception cref="FormatException">The bytes are not a record, or a range lies outside the campaign or differs from <paramref name="expected"/>.</exception>
+    public bool Accept(byte[] line, SeedSpan? expected = null)
     {
-        StressReport? m = null;
-        foreach (var doc in reports)
+        var record = JournalRecord.Parse(line);
+        if (expected is { } e && (record.Spans.Count != 1 || record.Spans[0] != e))
+            throw new FormatException($"it covers {string.Join(", ", record.Spans)} instead of {e}");
+        lock (_gate)
         {
-            var root = doc.RootElement;
-            if (!root.TryGetProperty("format", out var f) || f.GetString() != Format)
-                throw new FormatException($"not an {Format} report");
-            var c = root.GetProperty("campaign");
-            string handlers = c.GetProperty("handlers").GetString()!, scenario = c.GetProperty("scenario").GetString()!;
-            int cpus = c.GetProperty("cpus").GetInt32();
-            ulong first = c.GetProperty("first").GetUInt64(), last = c.GetProperty("last").GetUInt64();
-            if (m is null)
-                m = new StressReport { Handlers = handlers, Cpus = cpus, Scenario = scenario, First = first, Last = last };
-            else if (m.Handlers != handlers || m.Cpus != cpus || m.Scenario != scenario)
-                throw new FormatException("the reports belong to different campaigns (handlers, cpus or scenario differ)");
-            m.First = Math.Min(m.First, first);
-            m.Last = Math.Max(m.Last, last);
-            foreach (var s in c.GetProperty("shards").EnumerateArray()) m.Shards.Add(s.GetString()!);
-            var t = root.GetProperty("totals");
-            m.Seeds += t.GetProperty("seeds").GetInt64();
-            AddMap(m.ScenarioCounts, t.GetProperty("scenarios"));
-            AddMap(m.ScenarioViolations, t.GetProperty("violations_by_scenario"));
-            m.Injections += t.GetProperty("injections").GetInt64();
-            m.Instructions += t.GetProperty("instructions").GetInt64();
-            m.Unfinished += t.GetProperty("unfinished").GetInt64();
-            foreach (var d in t.GetProperty("deliveries_by_depth").EnumerateObject())
-                m.DeliveriesByDepth[int.Parse(d.Name, CultureInfo.InvariantCulture)] += d.Value.GetInt64();
-            AddMap(m.ViolationsByKind, t.GetProperty("violations_by_kind"));
-            m.SeedsWithViolations += t.GetProperty("seeds_with_violations").GetInt64();
-            m.ExpectedCount += t.GetProperty("expected_guard_hole_df").GetInt64();
-            foreach (var v in root.GetProperty("violations").EnumerateArray()) m.Violations.Add(v.Clone());
-            foreach (var e in root.GetProperty("expected").EnumerateArray()) m.Expected.Add(e.Clone());
+            if (Spec?.Target is { } target)
+                foreach (var s in record.Spans)
+                    if (!target.Aligned(s) || s.First < target.First || s.Last > target.Last)
+                        throw new FormatException($"the range {s} is not part of the campaign's seeds {target}");
+            foreach (var s in record.Spans)
+                if (OverlapOf(s) is not null) return false;
+            long offset = _journal.Append(line);
+            Count(record, offset, line.Length, "this campaign");
+            return true;
         }
-        if (m is null) throw new FormatException("no reports to merge");
-        static ulong Seed(JsonElement e) => e.GetProperty("seed").GetUInt64();
-        var sorted = m.Violations.OrderBy(Seed).ToList();
-        m.Violations.Clear();
-        m.Violations.AddRange(sorted);
-        var expected = m.Expected.OrderBy(Seed).Take(ExpectedKept).ToList();
-        m.Expected.Clear();
-        m.Expected.AddRange(expected);
-        return m;
     }
 
-    private static void AddMap(SortedDictionary<string, long> map, JsonElement e)
+    /// <summary>The seeds of the campaign not yet completed, as indices into its target span (empty for an empty shard).</summary>
+    public IndexSet Remaining()
     {
-        foreach (var p in e.EnumerateObject()) map[p.Name] = map.GetValueOrDefault(p.Name) + p.Value.GetInt64();
+        if (Spec?.Target is not { } target) return new IndexSet();
+        var remaining = IndexSet.Of(0, target.Count);
+        lock (_gate)
+            foreach (var (s, _) in _completed) remaining.Remove(target.IndexOf(s.First), target.IndexOf(s.Last) + 1);
+        return remaining;
     }
 
-    /// <summary>The summary table (scenarios, injections, nestings by depth, violations by kind).</summary>
-    public string Summary()
+    /// <summary>Deletes the journal's file: the report written from it now holds everything.</summary>
+    public void DiscardJournal() => _journal.Delete();
+
+    /// <summary>Closes the journal (a temporary one is deleted; one beside a report stays for <c>--resume</c>).</summary>
+    public void Dispose() => _journal.Dispose();
+
+    // Counts a record already in the journal at offset.
+    private void Count(JournalRecord record, long offset, int length, string source)
     {
-        var sb = new StringBuilder();
-        void Line(string s) => sb.Append(s).Append('\n');
-        string I(FormattableString f) => FormattableString.Invariant(f);
-        Line(I($"smp stress: handlers {Handlers}, {Cpus} CPUs, scenario {Scenario}, seeds {First}..{Last}, shard {string.Join(",", Shards)}"));
-        Line(I($"{"scenario",-20} {"seeds",8} {"violations",11}"));
-        foreach (var (name, n) in ScenarioCounts)
-            Line(I($"{name,-20} {n,8} {ScenarioViolations.GetValueOrDefault(name),11}"));
-        Line(I($"{"total",-20} {Seeds,8} {ViolationCount,11}"));
-        Line(I($"injections: {Injections}   instructions: {Instructions}   unfinished: {Unfinished}"));
-        sb.Append("nestings reached (deliveries by depth):");
-        for (int d = 1; d < DeliveriesByDepth.Length; d++)
-            if (DeliveriesByDepth[d] != 0) sb.Append(I($"  {d}: {DeliveriesByDepth[d]}"));
-        sb.Append('\n');
-        Line("violations by kind:");
-        foreach (var k in Enum.GetNames<StressViolationKind>())
-            Line(I($"  {k,-18} {ViolationsByKind.GetValueOrDefault(k),8}"));
-        Line(I($"seeds with violations: {SeedsWithViolations}"));
-        Line(I($"expected guard-hole #DF (third nested #DB caught by the DB2 hole): {ExpectedCount}"));
-        return sb.ToString();
+        int index = _records++;
+        foreach (var s in record.Spans)
+        {
+            _completed.Add((s, source));
+            CompletedSeeds += s.Count;
+        }
+        if (record.Totals is { } t) Totals.Add(t);
+        if (record.Violations > 0)
+        {
+            _withViolations.Add((offset, length, record.MinSeed));
+            ViolationCount += record.Violations;
+        }
+        foreach (var (seed, position, json) in record.Expected)
+        {
+            _expected.Add((seed, index, position, json));
+            _expected.Sort((a, b) => a.Seed != b.Seed ? a.Seed.CompareTo(b.Seed) : a.Record != b.Record ? a.Record.CompareTo(b.Record) : a.Position.CompareTo(b.Position));
+            if (_expected.Count > ExpectedKept) _expected.RemoveAt(ExpectedKept);
+        }
+    }
+
+    // The seeds of shard "i/n" over First..Last.
+    private ulong ShardSeeds(string shard)
+    {
+        var parts = shard.Split('/');
+        return int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out int i)
+            && parts.Length == 2 && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out int n) && i >= 1 && i <= n
+            ? new StressCampaignSpec(Guest.HandlerVariant.Linux, 1, Scenario, First, Last, i, n).SeedCount
+            : 0;
+    }
+
+    private (SeedSpan Span, string Source)? OverlapOf(SeedSpan span)
+    {
+        foreach (var c in _completed)
+            if (c.Span.Overlaps(span)) return c;
+        return null;
+    }
+
+    // Joins spans of the same step and residue that follow each other; orders by first seed.
+    private static List<SeedSpan> Coalesce(IEnumerable<SeedSpan> spans)
+    {
+        var sorted = spans.OrderBy(s => s.Step).ThenBy(s => s.First % s.Step).ThenBy(s => s.First).ToList();
+        var joined = new List<SeedSpan>();
+        foreach (var s in sorted)
+        {
+            if (joined.Count > 0 && joined[^1] is var last && last.Aligned(s) && last.Last + s.Step == s.First)
+                joined[^1] = last with { Last = s.Last };
+            else
+                joined.Add(s);
+        }
+        joined.Sort((a, b) => a.First != b.First ? a.First.CompareTo(b.First) : a.Step.CompareTo(b.Step));
+        return joined;
     }
 }

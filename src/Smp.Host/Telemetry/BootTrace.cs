@@ -86,6 +86,12 @@ public sealed class BootTrace
     /// <summary>Every IPI sent, in sending order.</summary>
     public IReadOnlyList<TraceIpi> Ipis => _ipis;
 
+    /// <summary>
+    /// While true, events (mode changes, table loads, MSR writes, exceptions, IPIs…) are not recorded; spans still open
+    /// and close, so the timeline stays whole. gdb's <c>monitor trace off</c> sets it.
+    /// </summary>
+    public bool EventsPaused { get; set; }
+
     /// <summary>Whether <see cref="End"/> was called.</summary>
     public bool Ended { get; private set; }
 
@@ -591,6 +597,11 @@ public sealed class BootTrace
 
     private void AddEventCore(int cpu, string name, long timeNs, List<TraceAttribute> attributes)
     {
+        if (EventsPaused)
+        {
+            return;
+        }
+
         var state = State(cpu, timeNs);
         if (Admit(state, name))
         {

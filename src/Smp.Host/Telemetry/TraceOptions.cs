@@ -18,6 +18,9 @@ public sealed record TraceOptions(
     /// <summary>No tracing.</summary>
     public static TraceOptions None { get; } = new();
 
+    /// <summary>The gdb stub to start for the run (<c>--gdb</c>, <c>--wait-gdb</c>), or null: it observes the run as the trace does.</summary>
+    internal Gdb.GdbOptions? Gdb { get; init; }
+
     /// <summary>
     /// Whether a set <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> turns on the live export without <c>--otlp</c>.
     /// Off by default: an environment variable meant for other programs should not make every run export.

@@ -6,8 +6,8 @@ namespace Smp.Devices.Tests.Cpu;
 
 /// <summary>
 /// Stores into code are seen by the next instruction fetched from it (SDM Vol. 3A §8.1.3, §11.6): in every mode,
-/// every time (not only the first), across page boundaries, inside the executing block, from compiled blocks and
-/// into compiled blocks, from another CPU and from outside the CPUs; data beside code is written without
+/// every time (not only the first), across page boundaries, inside the executing block, from translated code and
+/// into translated code, from another CPU and from outside the CPUs; data beside code is written without
 /// throwing decoded code away.
 /// </summary>
 public sealed class SelfModifyingCodeTests

@@ -23,7 +23,8 @@ public sealed class TestMachine : IDisposable
     private TestMachine(ulong ramBytes)
     {
         Memory = new PhysicalMemory(ramBytes);
-        Cpu = new CpuCore(Memory);
+        // Translate hot code early and synchronously, so every test that loops also runs the JIT's code.
+        Cpu = new CpuCore(Memory) { JitThreshold = 16, JitWaits = true };
     }
 
     public void Dispose() => Memory.Dispose();

@@ -22,7 +22,9 @@ public sealed partial class QemuStateTests(ITestOutputHelper output) : IDisposab
     {
         var image = Path.Combine(directory, "kernel.img");
         File.WriteAllBytes(image, KernelImage.Build().Disk);
-        var commands = new List<string> { "info registers -a", $"xp /1gx 0x{KernelLayout.CpuOnlineMask:x}" };
+        // The BSP prints "Brought up" a few instructions before its idle HLT; a loaded host can leave QEMU's vCPU thread
+        // between the two when the monitor asks, so the state is read a second later.
+        var commands = new List<string> { $"{QemuMonitor.SleepPrefix}1000", "info registers -a", $"xp /1gx 0x{KernelLayout.CpuOnlineMask:x}" };
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
             commands.Add($"xp /4gx 0x{KernelLayout.TssOf(cpu) + 0x24:x}");

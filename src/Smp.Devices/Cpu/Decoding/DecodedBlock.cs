@@ -44,14 +44,11 @@ public sealed class DecodedBlock
     /// <summary>True when the block's first instruction is a watched function entry (<see cref="CpuCore.Watch"/>).</summary>
     public bool StartsWatchedFunction;
 
-    /// <summary>Times the interpreter ran the whole block (counts towards compilation).</summary>
+    /// <summary>Times the interpreter ran the whole block (counts towards translation, see <see cref="CpuCore.JitThreshold"/>).</summary>
     internal int Executions;
 
-    /// <summary>The compiled form of the block, valid when it starts at <see cref="CompiledRip"/>; null until the block is hot.</summary>
-    internal BlockCompiler.CompiledBlock? Compiled;
-
-    /// <summary>The linear address <see cref="Compiled"/> was compiled for (its instruction addresses are constants).</summary>
-    internal ulong CompiledRip;
+    /// <summary>The translated region headed by this block (its RIP is <see cref="Jit.RegionHandle.Rip"/>); null until the block is hot.</summary>
+    internal Jit.RegionHandle? Region;
 
     /// <summary>False for a one-off block (an instruction straddling two pages) that must not be reused.</summary>
     public bool Cacheable;

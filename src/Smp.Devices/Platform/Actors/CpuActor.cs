@@ -24,6 +24,9 @@ public sealed class CpuActor : SimActor
     private bool _scheduled, _waitingBios, _reportedSleep;
     private long _apicTimerAt = -1, _deviceTimerAt = -1;
 
+    // The slice a debugger stop interrupted (the delivery is suspended; OnDeliveryResumed runs the rest).
+    private (long Granted, long Used, long Until)? _suspendedSlice;
+
     /// <summary>Creates the actor for CPU <paramref name="index"/>; it attaches <paramref name="apic"/> and a port view to <paramref name="core"/>.</summary>
     /// <param name="index">The CPU index (0 is the BSP).</param>
     /// <param name="core">The core.</param>
@@ -125,7 +128,7 @@ public sealed class CpuActor : SimActor
     {
         long behind = Sim.Now - _core.SimulatedNanoseconds;
         if (behind <= 0) return;
-        ulong cycles = (ulong)(((UInt128)(ulong)behind * (ulong)_core.FrequencyHz + 999_999_999UL) / 1_000_000_000UL);
+        ulong cycles = ClockMath.MulDivCeiling((ulong)behind, (ulong)_core.FrequencyHz, 1_000_000_000UL);
         _core.AdvanceIdleCycles(cycles);
     }
 
@@ -146,7 +149,7 @@ public sealed class CpuActor : SimActor
         _apic.PollTimer(now);
         if (now < until)
         {
-            long cycles = (long)((UInt128)(ulong)(until - now) * (ulong)_core.FrequencyHz / 1_000_000_000UL);
+            long cycles = (long)ClockMath.MulDiv((ulong)(until - now), (ulong)_core.FrequencyHz, 1_000_000_000UL);
             long wanted = Math.Max(1, cycles / Math.Max(1, _core.CyclesPerInstruction));
             long granted = control.Reserve(wanted);
             if (granted == 0)
@@ -155,20 +158,53 @@ public sealed class CpuActor : SimActor
                 return;
             }
 
-            ExecutingCpu.Enter(_core); // MMIO devices read this CPU's clock
-            long used;
-            try
-            {
-                used = _core.Run(granted);
-            }
-            finally
-            {
-                ExecutingCpu.Leave();
-            }
-
+            long used = RunCore(granted);
+            if (SuspendForDebugger(granted, used, until)) return;
             control.Settle(granted, used);
         }
 
+        FinishSlice(until);
+    }
+
+    /// <summary>
+    /// The rest of a slice a debugger stop suspended, at the same simulated time: the core runs the instructions left of
+    /// its grant (unless it stopped for a BIOS call or the run's end as well), so the slice ends as it would have.
+    /// </summary>
+    protected override void OnDeliveryResumed()
+    {
+        var (granted, used, until) = _suspendedSlice!.Value;
+        _suspendedSlice = null;
+        var control = _wiring.Control;
+        if (_ports.PendingTrap is null && !control.Stopping) used += RunCore(granted - used);
+        if (SuspendForDebugger(granted, used, until)) return;
+        control.Settle(granted, used);
+        FinishSlice(until);
+    }
+
+    private long RunCore(long budget)
+    {
+        ExecutingCpu.Enter(_core); // MMIO devices read this CPU's clock
+        try
+        {
+            return _core.Run(budget);
+        }
+        finally
+        {
+            ExecutingCpu.Leave();
+        }
+    }
+
+    private bool SuspendForDebugger(long granted, long used, long until)
+    {
+        if (!_core.CheckDebugStop()) return false;
+        _suspendedSlice = (granted, used, until);
+        Sim.SuspendDelivery();
+        return true;
+    }
+
+    private void FinishSlice(long until)
+    {
+        var control = _wiring.Control;
         if (_ports.PendingTrap is { } port)
         {
             _ports.PendingTrap = null;

@@ -32,6 +32,9 @@ public enum StopReason
 
     /// <summary>The guest kernel panicked: it printed the last line of its panic, after which it only spins.</summary>
     GuestPanic,
+
+    /// <summary>A debugger killed the run (gdb's <c>kill</c>) where it stood.</summary>
+    DebuggerKill,
 }
 
 /// <summary>

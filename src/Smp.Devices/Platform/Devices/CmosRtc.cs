@@ -105,6 +105,7 @@ public sealed class CmosRtc : IPortDevice
     private DateTime? _frozen;  // the clock while register B's SET bit holds it
     private long _flagsAt;      // simulated time up to which register C's flags are computed
     private byte _flags;        // PF, AF, UF
+    private long _quietUntil;   // no flag can come due before this time (0: unknown); forgotten on every register write
     private bool _irq;
 
     /// <summary>Creates the RTC with CMOS memory describing <paramref name="ramBelow4G"/> + <paramref name="ramAbove4G"/> bytes of RAM.</summary>
@@ -205,6 +206,7 @@ public sealed class CmosRtc : IPortDevice
     /// <inheritdoc />
     public void Out(ushort port, int size, uint value)
     {
+        _quietUntil = 0; // a write may change the rate, the clock, SET or the alarm
         if (port == IndexPort)
         {
             bool masked = (value & 0x80) != 0;
@@ -338,6 +340,9 @@ public sealed class CmosRtc : IPortDevice
         long from = _flagsAt, to = _now;
         if (to <= from) return;
         _flagsAt = to;
+        // Port polling syncs at every access: between the due times nothing changes (and IRQ8 only follows the flags
+        // and register B, whose every change updates it), so skip the arithmetic until the next one.
+        if (to < _quietUntil) return;
         if (PeriodicTicks() is { } period && TimeBaseTick(to) / period > TimeBaseTick(from) / period) _flags |= CPf;
         if (_frozen is null)
         {
@@ -350,6 +355,16 @@ public sealed class CmosRtc : IPortDevice
         }
 
         UpdateIrq();
+        _quietUntil = QuietUntil(to);
+    }
+
+    // The first time after `at` at which SyncFlags (from `at`) could set a flag: the next periodic tick or update cycle.
+    private long QuietUntil(long at)
+    {
+        long quiet = long.MaxValue;
+        if (PeriodicTicks() is { } period) quiet = TimeOfTimeBaseTick((TimeBaseTick(at) / period + 1) * period);
+        if (_frozen is null) quiet = Math.Min(quiet, NextUpdate(at));
+        return quiet;
     }
 
     private void UpdateIrq()

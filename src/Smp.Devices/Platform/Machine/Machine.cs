@@ -183,11 +183,28 @@ public sealed class Machine : IDisposable
     /// <returns>How the run ended.</returns>
     public MachineResult Run()
     {
-        Simulation.Tell(_cpuActors[0], new RunQuantum(Config.Quantum));
+        PowerOn();
         return Continue(Config.MaxSimulatedTime);
     }
 
-    /// <summary>Runs the machine on from where it is (after <see cref="Rewind"/>, with messages sent in) until a stop condition.</summary>
+    /// <summary>Powers the machine on without running it: the BSP's first quantum is queued; <see cref="Continue"/> runs it.</summary>
+    public void PowerOn() => Simulation.Tell(_cpuActors[0], new RunQuantum(Config.Quantum));
+
+    /// <summary>The debugger attached with <see cref="AttachDebugger"/>, or null.</summary>
+    public MachineDebugger? Debugger { get; private set; }
+
+    /// <summary>
+    /// Attaches a debugger (between runs): breakpoints, watchpoints, steps and pauses become possible. A machine without
+    /// one pays nothing for them.
+    /// </summary>
+    /// <returns>The debugger's handle (the same one on every call).</returns>
+    public MachineDebugger AttachDebugger() => Debugger ??= new MachineDebugger(this);
+
+    /// <summary>
+    /// Runs the machine on from where it is (after <see cref="Rewind"/>, with messages sent in, or after a debugger pause) until
+    /// a stop condition, or until the attached debugger pauses it (<see cref="MachineDebugger.IsPaused"/>; pass the same limit
+    /// to continue).
+    /// </summary>
     /// <param name="until">A simulated-time limit in ns, or null for none.</param>
     /// <returns>How the run ended.</returns>
     public MachineResult Continue(long? until = null)

@@ -80,6 +80,9 @@ public sealed record MachineResult(
             case StopReason.AllIdle:
                 sb.Append(CultureInfo.InvariantCulture, $"Every CPU is idle with nothing pending at {at} of simulated time ({Instructions} instructions).");
                 break;
+            case StopReason.DebuggerKill:
+                sb.Append(CultureInfo.InvariantCulture, $"The debugger killed the run at {at} of simulated time ({Instructions} instructions).");
+                break;
             default:
                 sb.Append(CultureInfo.InvariantCulture, $"The run stopped ({Reason}) at {at} after {Instructions} instructions.");
                 break;

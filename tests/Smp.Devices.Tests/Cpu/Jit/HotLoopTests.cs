@@ -2,10 +2,10 @@ using Iced.Intel;
 using Smp.Devices.Cpu;
 using static Iced.Intel.AssemblerRegisters;
 
-namespace Smp.Devices.Tests.Cpu;
+namespace Smp.Devices.Tests.Cpu.Jit;
 
-/// <summary>Compiled hot blocks must behave exactly as the interpreter: same registers, flags, memory, counts and faults.</summary>
-public class BlockCompilerTests
+/// <summary>Hot loops run translated by the JIT must behave exactly as the interpreter: same registers, flags, memory, counts and faults.</summary>
+public class HotLoopTests
 {
     private sealed record Outcome(ulong[] Registers, ulong Rflags, ulong Rip, long Retired, RunState State, string? Shutdown, byte[] Data, long Compiled);
 

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+
+namespace Smp.Devices.Cpu.Jit;
+
+/// <summary>
+/// The process-wide store of translations, keyed by <see cref="RegionKey"/>: CPUs running the same code in the same
+/// mode share one compiled method, and a second boot in the same process finds the first one's. Compilation runs on
+/// one background thread (the CPU interprets meanwhile, with the same results) or, when the caller asks, at once.
+/// </summary>
+internal static class TranslationCache
+{
+    // Past this many translations the store starts over (the dropped methods are collected once no CPU uses them).
+    private const int Capacity = 16384;
+
+    private static readonly Dictionary<RegionKey, Translation> Store = [];
+    private static readonly Lock Gate = new();
+    private static readonly BlockingCollection<(Translation, Region)> Pending = [];
+    private static Thread? _worker;
+    private static long _compiled, _compileTicks, _reused, _failed;
+
+    /// <summary>Translations compiled in this process so far.</summary>
+    public static long Compiled => Interlocked.Read(ref _compiled);
+
+    /// <summary>Host time spent compiling them (Stopwatch ticks), including the .NET JIT's own compilation.</summary>
+    public static long CompileTicks => Interlocked.Read(ref _compileTicks);
+
+    /// <summary>Times a CPU took a translation another CPU (or an earlier run) had made.</summary>
+    public static long Reused => Interlocked.Read(ref _reused);
+
+    /// <summary>Background compilations that failed (the region stays interpreted).</summary>
+    public static long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Why the last background compilation failed, for diagnostics.</summary>
+    public static string? LastFailure { get; private set; }
+
+    /// <summary>The translation of <paramref name="region"/>: found, compiled now, or queued for the background thread.</summary>
+    public static Translation Get(Region region, bool wait)
+    {
+        Translation translation;
+        lock (Gate)
+        {
+            if (Store.TryGetValue(region.Key, out var found))
+            {
+                Interlocked.Increment(ref _reused);
+                return found;
+            }
+
+            if (Store.Count >= Capacity) Store.Clear();
+            translation = new Translation(region.Key) { Instructions = region.Uops.Length };
+            Store.Add(region.Key, translation);
+            if (!wait)
+            {
+                _worker ??= StartWorker();
+                Pending.Add((translation, region));
+                return translation;
+            }
+        }
+
+        Compile(translation, region);
+        return translation;
+    }
+
+    /// <summary>Drops every translation (tests that measure compilation start from nothing).</summary>
+    public static void Clear()
+    {
+        lock (Gate) Store.Clear();
+    }
+
+    private static Thread StartWorker()
+    {
+        var thread = new Thread(() =>
+        {
+            foreach (var (translation, region) in Pending.GetConsumingEnumerable())
+            {
+                try
+                {
+                    Compile(translation, region);
+                }
+                catch (Exception ex) when (ex is InvalidProgramException or NotSupportedException or InvalidOperationException)
+                {
+                    // A region the translator mishandles stays interpreted (Code remains null); tests compile
+                    // synchronously, where the same exception surfaces.
+                    Interlocked.Increment(ref _failed);
+                    LastFailure = ex.Message;
+                }
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "smp-jit",
+        };
+        thread.Start();
+        return thread;
+    }
+
+    private static void Compile(Translation translation, Region region)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var code = RegionCompiler.Compile(region);
+        // DynamicMethods are compiled by .NET at their first call: make that call here (a negative budget returns at
+        // once), so the CPU that uses the translation never waits for the .NET JIT.
+        code(null!, -1);
+        translation.Publish(code);
+        Interlocked.Add(ref _compileTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        Interlocked.Increment(ref _compiled);
+    }
+}
