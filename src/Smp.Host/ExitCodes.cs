@@ -64,4 +64,11 @@ internal static class ExitCodes
 
     /// <summary><c>smp worker</c>: no coordinator could be reached at <c>--join</c> (or none came back) within <c>--wait</c>.</summary>
     public const int CoordinatorUnreachable = 22;
+
+    /// <summary>
+    /// The guest Linux kernel panicked: <c>panic()</c> printed its last line ("---[ end Kernel panic"), after which it
+    /// only spins; the report names the CPU and, with <c>--symbols</c>, the last watched function before the panic.
+    /// With <c>panic=-1</c> Linux reboots instead, and the run ends with <see cref="GuestReset"/>.
+    /// </summary>
+    public const int GuestPanic = 24;
 }

@@ -16,6 +16,13 @@ public sealed class BadInputFiles : IDisposable
         Hello = sectors.Hello();
         Map = Path.Combine(Directory, "hello.map");
         File.WriteAllText(Map, "0000000000007c00 T _start\n");
+        DebianMap = Path.Combine(Directory, "System.map-6.1.0-57-amd64");
+        File.WriteAllText(DebianMap, "ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n");
+        EmptyBzImage = Path.Combine(Directory, "bzImage");
+        var bzImage = Loaders.SyntheticBzImage.Build(kernelBytes: 0x100);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bzImage.AsSpan(0x248), 0x10);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bzImage.AsSpan(0x24C), 0x20);
+        File.WriteAllBytes(EmptyBzImage, bzImage);
         Fifo = Path.Combine(Directory, "fifo");
         using (var mkfifo = Process.Start("mkfifo", [Fifo])) mkfifo.WaitForExit();
         // A sparse file: larger than --symbols accepts, yet it costs no disk space.
@@ -35,6 +42,10 @@ public sealed class BadInputFiles : IDisposable
     public string Map { get; }
 
     public string Fifo { get; }
+
+    public string DebianMap { get; }
+
+    public string EmptyBzImage { get; }
 
     public string HugeMap { get; }
 
@@ -66,6 +77,10 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
             $"smp run: --symbols '{files.Directory}' is a directory, not a file.", 1),
         "symbols-oversized" => (["run", "--disk", files.Hello, "--symbols", files.HugeMap], ExitCodes.Usage,
             $"smp run: --symbols '{files.HugeMap}' is 257 MiB, more than the 256 MiB --symbols accepts.", 1),
+        "symbols-debian-placeholder" => (["run", "--disk", files.Hello, "--symbols", files.DebianMap], ExitCodes.Usage,
+            $"smp run: --symbols '{files.DebianMap}' is Debian's placeholder System.map, without symbols; pass the kernel itself (--symbols vmlinuz) to read its kallsyms.", 1),
+        "symbols-bzimage-without-payload" => (["run", "--disk", files.Hello, "--symbols", files.EmptyBzImage], ExitCodes.Usage,
+            $"smp run: --symbols: the bzImage '{files.EmptyBzImage}' has a payload compressed in an unknown format (first bytes 00000000).", 1),
         "merge-dev-zero" => (["stress", "--merge", "/dev/zero"], ExitCodes.Usage, "smp stress: --merge '/dev/zero' is a character device, not a file.", 1),
         "merge-directory" => (["stress", "--merge", files.Directory], ExitCodes.Usage, $"smp stress: --merge '{files.Directory}' is a directory, not a file.", 1),
         // Item 6: an output that cannot be written is refused before the run where that can be known, else exits 14.
@@ -111,6 +126,8 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
     [InlineData("disk-directory")]
     [InlineData("symbols-directory")]
     [InlineData("symbols-oversized")]
+    [InlineData("symbols-debian-placeholder")]
+    [InlineData("symbols-bzimage-without-payload")]
     [InlineData("merge-dev-zero")]
     [InlineData("merge-directory")]
     [InlineData("trace-dev-full")]

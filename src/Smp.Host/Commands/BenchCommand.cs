@@ -52,6 +52,25 @@ internal static class BenchCommand
             "each scenario restored from it. The last line is 'scenarios_per_sec: N' (best of three rounds).");
         stress.SetAction(_ => context.Guard("smp bench stress", () => StressBench.Run(context.Out)));
 
+        var linuxKernel = new Option<FileInfo>("--kernel")
+        {
+            Description = "The Linux bzImage to boot (Debian's vmlinuz-6.1.*-amd64, for example).",
+            HelpName = "FILE",
+            Required = true,
+        };
+        var linuxCpus = MachineOptions.Cpus(4, Devices.Platform.MachineConfig.MaxCpus, "xAPIC IDs are 8 bits and 255 is the broadcast ID");
+        var linux = new Command(
+            "linux",
+            "Wall time for a Linux bzImage with the test initramfs ('" + LinuxBench.CommandLine + "', 512 MiB) to print '" + LinuxBench.BroughtUp +
+            "' and to power off, under smp and side by side under QEMU TCG (-kernel, same kernel, initrd and CPUs) in the same run. " +
+            "The last lines are 'linux_brought_up_s: N' and 'linux_power_off_s: N' (smp's).")
+        {
+            linuxKernel,
+            linuxCpus,
+        };
+        linux.SetAction(parse => context.Guard("smp bench linux",
+            () => LinuxBench.Run(context.Out, context.Err, parse.GetValue(linuxKernel)!.FullName, parse.GetValue(linuxCpus))));
+
         return new Command("bench", "Measure the simulator: message throughput, guest MIPS (also against QEMU), boot time, stress rate. Results go to stdout.")
         {
             actors,
@@ -60,6 +79,7 @@ internal static class BenchCommand
             com1,
             boot,
             stress,
+            linux,
         };
     }
 }

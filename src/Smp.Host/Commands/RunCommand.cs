@@ -43,7 +43,8 @@ internal static class RunCommand
         var symbols = new Option<FileInfo>("--symbols")
         {
             Description = "The guest's System.map ('ADDRESS TYPE NAME' lines, as nm prints; at most " + InputFile.Size(MaxSymbolFileBytes) +
-                "): watched functions (--watch and the boot-path defaults) become trace spans.",
+                "), or a Linux bzImage whose own symbol table (kallsyms) is read (for distribution kernels whose System.map is a placeholder; " +
+                "the addresses match only with 'nokaslr' in --append): watched functions (--watch and the boot-path defaults) become trace spans.",
             HelpName = "FILE.map",
         };
         var command = new Command(
@@ -132,6 +133,7 @@ internal static class RunCommand
     /// </summary>
     internal static IReadOnlyList<KeyValuePair<string, ulong>>? ReadSystemMap(CliContext context, FileInfo map)
     {
+        if (ReadsAsBzImage(map)) return ReadKallsyms(context, map);
         if (InputFile.ReadAllText(context.Err, "smp run", "--symbols", map.FullName, MaxSymbolFileBytes) is not { } text) return null;
         var lines = text.Split('\n');
 
@@ -150,7 +152,42 @@ internal static class RunCommand
             result.Add(new(fields[2], address));
         }
 
+        if (result.Count == 1 && text.Contains(Loaders.KernelSymbols.DebianPlaceholder, StringComparison.Ordinal))
+        {
+            context.Err.WriteLine($"smp run: --symbols '{map.FullName}' is Debian's placeholder System.map, without symbols; pass the kernel itself (--symbols vmlinuz) to read its kallsyms.");
+            return null;
+        }
+
         return result;
+    }
+
+    // A bzImage given as --symbols (its first bytes carry "HdrS"); a file that cannot be opened is left to ReadAllText's message.
+    private static bool ReadsAsBzImage(FileInfo map)
+    {
+        try
+        {
+            if (InputFile.Problem(map.FullName, "--symbols", Loaders.KernelFile.MaxBytes, out _) is not null) return false;
+            using var stream = map.OpenRead();
+            var head = new byte[0x206];
+            return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && Loaders.KernelSymbols.IsBzImage(head);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static IReadOnlyList<KeyValuePair<string, ulong>>? ReadKallsyms(CliContext context, FileInfo kernel)
+    {
+        try
+        {
+            return Loaders.KernelSymbols.FromBzImage(Loaders.KernelFile.Read(kernel.FullName, "--symbols"));
+        }
+        catch (Loaders.KernelLoadException ex)
+        {
+            context.Err.WriteLine($"smp run: --symbols: {ex.Message}");
+            return null;
+        }
     }
 
     // A bad line quoted in a message: trimmed, without control characters, and short (a binary file is one long line).
@@ -220,6 +257,10 @@ internal static class RunCommand
                 context.Err.WriteLine($"smp run: {result.Report()}");
                 outcome = ExitCodes.GuestReset;
                 break;
+            case StopReason.GuestPanic:
+                context.Err.WriteLine($"smp run: {result.Report()}");
+                outcome = ExitCodes.GuestPanic;
+                break;
             case StopReason.DebuggerKill:
                 // gdb's kill ends the run as the user asked: success, as QEMU exits after its stub's kill.
                 context.Err.WriteLine($"smp run: {result.Report()}");
@@ -231,6 +272,21 @@ internal static class RunCommand
                 break;
         }
 
+        if (traceOptions.WatchList().Resolve(symbols).Count > 0) WriteSymbolReport(context, session, traceOptions);
         return ExitCodes.AfterExport(outcome, session.TraceExported);
+    }
+
+    // With watched functions among the guest's symbols: the per-CPU table read back from the kernel's own state, or,
+    // when none of them ever ran, why (the usual cause is a kernel KASLR moved away from its link-time addresses).
+    private static void WriteSymbolReport(CliContext context, GuestSessionResult session, Telemetry.TraceOptions traceOptions)
+    {
+        if (session.Trackers.All(t => t.LastPhase is null))
+        {
+            context.Err.WriteLine($"smp run: none of the {traceOptions.WatchList().Names.Count} watched functions ran: the symbols do not match the running kernel " +
+                "(a Linux kernel relocated by KASLR matches its System.map or kallsyms only with 'nokaslr' in --append).");
+            return;
+        }
+
+        BootTable.Write(context.Err, session);
     }
 }

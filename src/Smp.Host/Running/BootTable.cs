@@ -24,7 +24,8 @@ internal static class BootTable
         foreach (var header in Headers) table.AddColumn(new TableColumn(new Text(header)).NoWrap().PadRight(2));
         foreach (var cpu in result.Cpus)
         {
-            var online = result.Trackers[cpu.Cpu].FirstEntry("cpu_idle");
+            // The built-in kernel's idle loop, or Linux's entry to it (every CPU, the boot CPU last, from rest_init).
+            var online = result.Trackers[cpu.Cpu].FirstEntry("cpu_idle") ?? result.Trackers[cpu.Cpu].FirstEntry("cpu_startup_entry");
             string[] cells =
             [
                 cpu.Cpu.ToString(CultureInfo.InvariantCulture),

@@ -7,6 +7,7 @@ namespace Smp.Host.Running;
 /// Follows one CPU through the watched guest functions: the last phase it reached (for "CPU 3 did
 /// not come up, last in trampoline_start"), when it first entered each function (the online time
 /// is the first entry into <c>cpu_idle</c>), and function spans for a trace when one is recorded.
+/// It also remembers where the CPU was when it entered Linux's <c>panic()</c>, for the panic report.
 /// </summary>
 internal sealed class FunctionTracker(int cpuIndex, IReadOnlyDictionary<ulong, string> names, BootTrace? trace) : CpuObserver
 {
@@ -14,6 +15,9 @@ internal sealed class FunctionTracker(int cpuIndex, IReadOnlyDictionary<ulong, s
 
     /// <summary>The last watched function this CPU entered, or null before any.</summary>
     public string? LastPhase { get; private set; }
+
+    /// <summary>The last watched function this CPU entered before <c>panic()</c> ("none" if none), or null when it has not panicked.</summary>
+    public string? PhaseBeforePanic { get; private set; }
 
     /// <summary>Simulated time of the first entry into <paramref name="symbol"/>, or null if never entered.</summary>
     public long? FirstEntry(string symbol) => _firstEntry.TryGetValue(symbol, out var t) ? t : null;
@@ -23,6 +27,7 @@ internal sealed class FunctionTracker(int cpuIndex, IReadOnlyDictionary<ulong, s
     {
         if (!names.TryGetValue(address, out var name)) return;
         long now = cpu.SimulatedNanoseconds;
+        if (name == SymbolWatchList.PanicSymbol) PhaseBeforePanic ??= LastPhase ?? "none";
         LastPhase = name;
         _firstEntry.TryAdd(name, now);
         // The mode at entry tells a real-mode trampoline_start from a 64-bit function.

@@ -65,6 +65,15 @@ internal static class GuestSession
         var trace = options.Trace.CreateTrace(new TraceMachine(options.Cpus, options.MemoryMiB, options.ImageName, options.Seed));
         var watchNames = options.Trace.WatchList().Resolve(options.Symbols);
         var apicIds = Enumerable.Range(0, options.Cpus).Select(i => (uint)i).ToArray();
+        var trackers = new FunctionTracker[options.Cpus];
+        Machine? running = null;
+        var panicWatch = new PanicLineWatch(line => running?.Control.RequestPanic(PanickedCpu(trackers), PanicReason(trackers, line)));
+        var guestConsole = console;
+        console = b =>
+        {
+            guestConsole(b);
+            panicWatch.Write(b);
+        };
         if (options.Parallel) console = Serialized(console);
         var config = new MachineConfig
         {
@@ -87,8 +96,8 @@ internal static class GuestSession
 
         var wall = Stopwatch.StartNew();
         using var machine = Create(config);
+        running = machine;
         var watch = watchNames.Count > 0 ? new SymbolWatch(watchNames.Keys) : null;
-        var trackers = new FunctionTracker[machine.Cores.Count];
         for (int i = 0; i < machine.Cores.Count; i++)
         {
             var core = machine.Cores[i];
@@ -119,6 +128,17 @@ internal static class GuestSession
         }
 
         return new GuestSessionResult(result, cpus, trackers, wall.Elapsed, trace, exported);
+    }
+
+    // The CPU that entered panic() (the first, if several did), or 0 when none was seen (no symbols).
+    private static int PanickedCpu(FunctionTracker[] trackers) => Math.Max(0, Array.FindIndex(trackers, t => t?.PhaseBeforePanic is not null));
+
+    private static string PanicReason(FunctionTracker[] trackers, string line)
+    {
+        int cpu = Array.FindIndex(trackers, t => t?.PhaseBeforePanic is not null);
+        return cpu < 0
+            ? $"'{line}' (without --symbols the CPU that panicked is not known)"
+            : $"'{line}'; CPU{cpu} entered panic() after {trackers[cpu].PhaseBeforePanic}, the last watched function before it";
     }
 
     // Under gdb (--gdb) the stub drives the run, stopping it whenever gdb asks; otherwise it runs to its end.

@@ -7,6 +7,9 @@ namespace Smp.Host.Telemetry;
 /// </summary>
 public sealed class SymbolWatchList
 {
+    /// <summary>Linux's <c>panic()</c>.</summary>
+    public const string PanicSymbol = "panic";
+
     /// <summary>The default names: the boot path of Linux and of the built-in kernel.</summary>
     public static readonly IReadOnlyList<string> DefaultSymbols =
     [
@@ -15,12 +18,14 @@ public sealed class SymbolWatchList
         "extract_kernel", "secondary_startup_64", "x86_64_start_kernel", "x86_64_start_reservations",
         // Generic kernel init on the BSP.
         "start_kernel", "setup_arch", "trap_init", "tsc_init", "pit_calibrate_tsc", "cpu_init", "rest_init", "kernel_init", "kernel_init_freeable",
-        "smp_prepare_cpus", "smp_init", "bringup_nonboot_cpus", "cpu_up", "native_cpu_up", "do_boot_cpu",
-        "wakeup_secondary_cpu_via_init", "smp_cpus_done",
+        "smp_prepare_cpus", "native_smp_prepare_cpus", "smp_init", "bringup_nonboot_cpus", "cpu_up", "native_cpu_up", "do_boot_cpu",
+        "wakeup_secondary_cpu_via_init", "smp_cpus_done", "native_smp_cpus_done",
         // The AP's path to idle.
         "trampoline_start", "startup_32_smp", "start_secondary", "cpu_startup_entry", "cpu_idle", "do_idle",
         // Exception entry points whose nesting the stress tests watch.
         "asm_exc_nmi", "exc_nmi", "nmi_handle", "asm_exc_debug", "exc_debug", "asm_exc_double_fault", "exc_double_fault",
+        // How Linux ends: power-off, restart, and panic.
+        "kernel_power_off", "machine_power_off", "kernel_restart", "emergency_restart", "machine_restart", PanicSymbol,
     ];
 
     private readonly HashSet<string> _names;

@@ -30,6 +30,9 @@ public enum StopReason
     /// <summary>The guest reset the machine (the i8042 reset line, port 92h, the 0xCF9 reset register); the run ends, as QEMU's -no-reboot.</summary>
     Reset,
 
+    /// <summary>The guest kernel panicked: it printed the last line of its panic, after which it only spins.</summary>
+    GuestPanic,
+
     /// <summary>A debugger killed the run (gdb's <c>kill</c>) where it stood.</summary>
     DebuggerKill,
 }
@@ -59,10 +62,10 @@ public sealed class RunControl
     /// <summary>The debug-exit code, for <see cref="StopReason.DebugExit"/>.</summary>
     public int? ExitCode { get; private set; }
 
-    /// <summary>The CPU that shut down, for <see cref="StopReason.Shutdown"/>.</summary>
+    /// <summary>The CPU that shut down (<see cref="StopReason.Shutdown"/>) or whose kernel panicked (<see cref="StopReason.GuestPanic"/>).</summary>
     public int? ShutdownCpu { get; private set; }
 
-    /// <summary>The shutdown reason text, for <see cref="StopReason.Shutdown"/>.</summary>
+    /// <summary>The shutdown reason text (<see cref="StopReason.Shutdown"/>) or where the kernel panicked (<see cref="StopReason.GuestPanic"/>).</summary>
     public string? ShutdownReason { get; private set; }
 
     /// <summary>What reset the machine, for <see cref="StopReason.Reset"/>.</summary>
@@ -126,6 +129,23 @@ public sealed class RunControl
         lock (_lock)
         {
             if (!Stopping) Reason = StopReason.PowerOff;
+        }
+    }
+
+    /// <summary>
+    /// Requests a stop because the guest kernel panicked on CPU <paramref name="cpu"/> (recorded as
+    /// <see cref="ShutdownCpu"/> and <see cref="ShutdownReason"/>).
+    /// </summary>
+    /// <param name="cpu">The CPU index.</param>
+    /// <param name="reason">Where the kernel was, for the report.</param>
+    public void RequestPanic(int cpu, string reason)
+    {
+        lock (_lock)
+        {
+            if (Stopping) return;
+            Reason = StopReason.GuestPanic;
+            ShutdownCpu = cpu;
+            ShutdownReason = reason;
         }
     }
 

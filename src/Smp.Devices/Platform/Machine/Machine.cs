@@ -79,6 +79,7 @@ public sealed class Machine : IDisposable
                 CyclesPerInstruction = config.CyclesPerInstruction,
                 FrequencyHz = config.FrequencyHz,
                 TscDomain = tscDomain,
+                CoresPerPackage = CoresPerPackage(config.Cpus),
             };
             var apic = new LocalApic(Platform.ApicIds[i], () => core.SimulatedNanoseconds);
             if (i == 0)
@@ -130,6 +131,14 @@ public sealed class Machine : IDisposable
             foreach (var core in cores) core.A20Mask = on ? ulong.MaxValue : ~(1UL << 20);
         };
     }
+
+    /// <summary>
+    /// The cores CPUID reports per package: every CPU of the machine in one package (APIC IDs are consecutive from 0),
+    /// as QEMU's pc lays out <c>-smp N</c>, up to 64 cores per package, the most CPUID.04H:EAX[31:26] can count.
+    /// </summary>
+    /// <param name="cpus">The machine's CPUs.</param>
+    /// <returns>Cores per package.</returns>
+    public static int CoresPerPackage(int cpus) => Math.Min(cpus, 64);
 
     /// <summary>The configuration.</summary>
     public MachineConfig Config { get; }

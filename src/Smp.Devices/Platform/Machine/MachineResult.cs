@@ -61,6 +61,10 @@ public sealed record MachineResult(
                 sb.Append(CultureInfo.InvariantCulture, $"It was in {cpu.Mode} mode at {cpu.Cs:X4}:{cpu.Rip:X}, after {cpu.Instructions} instructions; ");
                 sb.Append(CultureInfo.InvariantCulture, $"the machine ran {Instructions} instructions on {Cpus.Count} CPU(s).");
                 return sb.ToString();
+            case StopReason.GuestPanic:
+                var panicked = Cpus[ShutdownCpu ?? 0];
+                sb.Append(CultureInfo.InvariantCulture, $"The guest kernel panicked on CPU{panicked.Index} (APIC {panicked.ApicId}) at {at} of simulated time ({Instructions} instructions): {ShutdownReason}.");
+                break;
             case StopReason.ActorFailure:
                 sb.Append(CultureInfo.InvariantCulture, $"The simulator failed at {at}: {Failure}");
                 break;

@@ -1,0 +1,171 @@
+using Process = System.Diagnostics.Process;
+using ProcessStartInfo = System.Diagnostics.ProcessStartInfo;
+using Stopwatch = System.Diagnostics.Stopwatch;
+using System.Globalization;
+using System.Text;
+using Smp.Devices.Platform;
+using Smp.Devices.Platform.Actors;
+using Smp.Host.Guest.Initramfs;
+using Smp.Host.Loaders;
+using Smp.Host.Running;
+using Smp.Host.Telemetry;
+
+namespace Smp.Host.Bench;
+
+/// <summary>
+/// <c>smp bench linux</c>: host wall time for a Linux bzImage with the test initramfs to print "smp: Brought up" and to
+/// power off, under smp and, side by side, under QEMU TCG booting the same kernel, initrd and command line with
+/// <c>-kernel</c> in the same run. The last lines are <c>linux_brought_up_s: N</c> and <c>linux_power_off_s: N</c> (smp's).
+/// </summary>
+internal static class LinuxBench
+{
+    /// <summary>The console line whose appearance is the first measurement.</summary>
+    public const string BroughtUp = "smp: Brought up";
+
+    /// <summary>The command line both simulators boot with.</summary>
+    public const string CommandLine = "console=ttyS0 panic=-1 nokaslr";
+
+    private const int MemoryMiB = 512;
+    private static readonly TimeSpan QemuLimit = TimeSpan.FromMinutes(10);
+
+    /// <summary>One simulator's numbers: wall seconds to "Brought up" and to power-off (null: never reached), and how it ended.</summary>
+    private sealed record Measurement(double? BroughtUpSeconds, double? PowerOffSeconds, string Outcome);
+
+    /// <summary>Runs both and prints the table.</summary>
+    /// <param name="output">Standard output.</param>
+    /// <param name="err">Standard error.</param>
+    /// <param name="kernelPath">The bzImage.</param>
+    /// <param name="cpus">CPUs of both machines.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(TextWriter output, TextWriter err, string kernelPath, int cpus)
+    {
+        KernelFile kernel;
+        try
+        {
+            kernel = KernelFile.Read(kernelPath, "--kernel");
+        }
+        catch (KernelLoadException ex)
+        {
+            err.WriteLine($"smp bench linux: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+
+        string initrd = Path.Combine(Path.GetTempPath(), $"smp-bench-initrd-{Environment.ProcessId}.cpio");
+        File.WriteAllBytes(initrd, TestInitramfs.Build());
+        try
+        {
+            KernelFactory factory = () => KernelDetector.Open(kernel, new BootArguments(CommandLine, KernelModule.ReadList(initrd), new MemoryMap((ulong)MemoryMiB << 20)));
+            Measurement smp;
+            try
+            {
+                smp = RunSmp(factory, cpus);
+            }
+            catch (KernelLoadException ex)
+            {
+                err.WriteLine($"smp bench linux: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+
+            var qemu = RunQemu(kernelPath, initrd, cpus);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Linux {Path.GetFileName(kernelPath)}, {cpus} CPUs, {MemoryMiB} MiB, '{CommandLine}', the test initramfs"));
+            output.WriteLine($"{"wall time (s)",-22}  {"smp",8}  {"qemu-tcg",10}");
+            output.WriteLine($"{"to \"" + BroughtUp + "\"",-22}  {Seconds(smp.BroughtUpSeconds),8}  {Seconds(qemu.BroughtUpSeconds),10}");
+            output.WriteLine($"{"to power-off",-22}  {Seconds(smp.PowerOffSeconds),8}  {Seconds(qemu.PowerOffSeconds),10}");
+            output.WriteLine($"{"how it ended",-22}  smp: {smp.Outcome}; qemu: {qemu.Outcome}");
+            output.WriteLine($"linux_brought_up_s: {Seconds(smp.BroughtUpSeconds)}");
+            output.WriteLine($"linux_power_off_s: {Seconds(smp.PowerOffSeconds)}");
+            return smp.PowerOffSeconds is null ? ExitCodes.InternalError : ExitCodes.Ok;
+        }
+        finally
+        {
+            File.Delete(initrd);
+        }
+    }
+
+    private delegate Devices.Platform.Firmware.IKernelImage KernelFactory();
+
+    private static Measurement RunSmp(KernelFactory kernel, int cpus)
+    {
+        var wall = Stopwatch.StartNew();
+        double? broughtUp = null;
+        var watcher = new LineWatcher(BroughtUp, () => broughtUp ??= wall.Elapsed.TotalSeconds);
+        var options = new GuestSessionOptions(cpus, MemoryMiB, Seed: 0, Disk: null, "linux", [], TraceOptions.None, MaxInstructions: 200_000_000_000)
+        {
+            Kernel = kernel(),
+        };
+        var result = GuestSession.Run(options, watcher.Write, TextWriter.Null);
+        double total = wall.Elapsed.TotalSeconds;
+        return new Measurement(broughtUp, result.Machine.Reason == StopReason.PowerOff ? total : null, result.Machine.Reason.ToString());
+    }
+
+    private static Measurement RunQemu(string kernel, string initrd, int cpus)
+    {
+        var start = new ProcessStartInfo("qemu-system-x86_64",
+            ["-accel", "tcg", "-kernel", kernel, "-initrd", initrd, "-append", CommandLine, "-smp", cpus.ToString(CultureInfo.InvariantCulture),
+             "-m", MemoryMiB.ToString(CultureInfo.InvariantCulture), "-nographic", "-no-reboot", "-monitor", "none"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        var wall = Stopwatch.StartNew();
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return new Measurement(null, null, "qemu-system-x86_64 is not installed");
+        }
+
+        using (process)
+        {
+            double? broughtUp = null, poweredOff = null;
+            var watcher = new LineWatcher(BroughtUp, () => broughtUp ??= wall.Elapsed.TotalSeconds);
+            var errors = process.StandardError.ReadToEndAsync();
+            var reader = Task.Run(() =>
+            {
+                var buffer = new byte[4096];
+                int n;
+                while ((n = process.StandardOutput.BaseStream.Read(buffer)) > 0)
+                    for (int i = 0; i < n; i++) watcher.Write(buffer[i]);
+            });
+            if (!process.WaitForExit(QemuLimit))
+            {
+                process.Kill(entireProcessTree: true);
+                return new Measurement(broughtUp, null, $"killed after {QemuLimit.TotalMinutes} minutes");
+            }
+
+            reader.Wait();
+            // QEMU exits 0 when the guest powers off through ACPI S5 (and with -no-reboot when it resets).
+            if (process.ExitCode == 0 && watcher.Saw("reboot: Power down")) poweredOff = wall.Elapsed.TotalSeconds;
+            return new Measurement(broughtUp, poweredOff, process.ExitCode == 0 ? "exit 0" : $"exit {process.ExitCode}: {errors.Result.Trim()}");
+        }
+    }
+
+    private static string Seconds(double? s) => s is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) : "-";
+
+    // Finds console lines as the bytes arrive: the callback fires at the end of the first line containing the text.
+    private sealed class LineWatcher(string text, Action seen)
+    {
+        private readonly StringBuilder _line = new();
+        private readonly HashSet<string> _lines = [];
+
+        public void Write(byte b)
+        {
+            if (b != (byte)'\n')
+            {
+                if (b != (byte)'\r') _line.Append((char)b);
+                return;
+            }
+
+            string line = _line.ToString();
+            _line.Clear();
+            if (line.Contains(text, StringComparison.Ordinal)) seen();
+            if (line.Contains("reboot: ", StringComparison.Ordinal)) _lines.Add(line[line.IndexOf("reboot: ", StringComparison.Ordinal)..]);
+        }
+
+        public bool Saw(string line) => _lines.Contains(line);
+    }
+}
