@@ -76,6 +76,18 @@ public interface ISimContext
     /// <param name="actor">The watched actor.</param>
     void Unwatch(IActorRef actor);
 
+    /// <summary>
+    /// Instead of sending <paramref name="message"/> to itself for the next quantum, continues into that quantum within
+    /// the delivery being handled, when the simulation would deliver that self-send next and nothing else in its quantum:
+    /// the delivery is recorded, counted and timed exactly as if it had been sent (<see cref="Now"/> and
+    /// <see cref="QuantumEnd"/> move on), but no message travels. Returns false, changing nothing, when anything could
+    /// come first (another envelope due, a send of this handler, a stop, pause or limit) or in parallel mode; the actor then
+    /// sends the message as usual. A CPU running alone uses it to save the round trip of every quantum.
+    /// </summary>
+    /// <param name="message">The message the actor would send itself (recorded as delivered).</param>
+    /// <returns>True when the handler now runs in the next quantum.</returns>
+    bool TryContinue(object message);
+
     /// <summary>Asks the conductor to end the current run at the end of this quantum (for example when the guest shuts the machine down).</summary>
     void RequestStop();
 

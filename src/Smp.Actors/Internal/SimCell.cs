@@ -186,6 +186,17 @@ internal sealed class SimCell : ISimContext
         Outbox.Add(envelope);
     }
 
+    public bool TryContinue(object message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (t_current != this)
+        {
+            throw new InvalidOperationException("Sim.TryContinue can only be called from the actor's own handler.");
+        }
+
+        return !_suspend && !_unhandled && Conductor.TryContinue(this, message);
+    }
+
     public void MarkUnhandled() => _unhandled = true;
 
     public void CancelTimers() => _timers?.CancelAll();

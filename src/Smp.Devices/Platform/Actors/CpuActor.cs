@@ -16,6 +16,9 @@ public sealed class CpuActor : SimActor
 {
     private const string ApicTimerKey = "apic-timer", DeviceTimerKey = "device";
 
+    // About 1 ms of simulated time at the default 1 µs quantum: the continued quanta of one delivery.
+    private const int MaxContinuedQuanta = 1000;
+
     private readonly int _index;
     private readonly CpuCore _core;
     private readonly LocalApic _apic;
@@ -54,7 +57,7 @@ public sealed class CpuActor : SimActor
         Receive<RunQuantum>(_ =>
         {
             _scheduled = false;
-            RunSlice();
+            RunSlices();
         });
         Receive<FixedInterrupt>(m =>
         {
@@ -120,7 +123,7 @@ public sealed class CpuActor : SimActor
     private void Wake()
     {
         _reportedSleep = false;
-        if (!_scheduled && !_waitingBios) RunSlice();
+        if (!_scheduled && !_waitingBios) RunSlices();
     }
 
     // A sleeping CPU's clock catches up with the global clock when it wakes.
@@ -138,10 +141,20 @@ public sealed class CpuActor : SimActor
         lock (_wiring.DeviceLock) platform.AdvanceTo(now);
     }
 
-    private void RunSlice()
+    // Runs slices while the CPU may continue into the next quantum without a message (it runs alone, see
+    // ISimContext.TryContinue), at most MaxContinuedQuanta of them per delivery, so the lane's other work is not held up.
+    private void RunSlices()
+    {
+        for (int left = MaxContinuedQuanta; RunSlice(left > 0); left--)
+        {
+        }
+    }
+
+    // Runs the core to the quantum's end; true when it continues into the next quantum within this delivery.
+    private bool RunSlice(bool mayContinue)
     {
         var control = _wiring.Control;
-        if (_waitingBios || control.Stopping) return;
+        if (_waitingBios || control.Stopping) return false;
         SyncClock();
         long until = Sim.QuantumEnd;
         long now = _core.SimulatedNanoseconds;
@@ -155,15 +168,15 @@ public sealed class CpuActor : SimActor
             if (granted == 0)
             {
                 Sim.RequestStop();
-                return;
+                return false;
             }
 
             long used = RunCore(granted);
-            if (SuspendForDebugger(granted, used, until)) return;
+            if (SuspendForDebugger(granted, used, until)) return false;
             control.Settle(granted, used);
         }
 
-        FinishSlice(until);
+        return FinishSlice(until, mayContinue);
     }
 
     /// <summary>
@@ -178,7 +191,7 @@ public sealed class CpuActor : SimActor
         if (_ports.PendingTrap is null && !control.Stopping) used += RunCore(granted - used);
         if (SuspendForDebugger(granted, used, until)) return;
         control.Settle(granted, used);
-        FinishSlice(until);
+        if (FinishSlice(until, mayContinue: true)) RunSlices();
     }
 
     private long RunCore(long budget)
@@ -202,7 +215,7 @@ public sealed class CpuActor : SimActor
         return true;
     }
 
-    private void FinishSlice(long until)
+    private bool FinishSlice(long until, bool mayContinue)
     {
         var control = _wiring.Control;
         if (_ports.PendingTrap is { } port)
@@ -210,20 +223,22 @@ public sealed class CpuActor : SimActor
             _ports.PendingTrap = null;
             _waitingBios = true;
             TellIfWired(_wiring.Bios, new BiosCall(_index, port, BiosRegisters.Capture(_core)));
-            return;
+            return false;
         }
 
         if (control.Stopping)
         {
             Sim.RequestStop();
-            return;
+            return false;
         }
 
         switch (_core.State)
         {
             case RunState.Running:
+                var next = new RunQuantum(until);
+                if (mayContinue && Sim.TryContinue(next)) return true;
                 _scheduled = true;
-                Sim.Tell(Self, new RunQuantum(until));
+                Sim.Tell(Self, next);
                 break;
             case RunState.Shutdown:
                 if (!_reportedSleep)
@@ -242,6 +257,8 @@ public sealed class CpuActor : SimActor
                 ArmWakeups();
                 break;
         }
+
+        return false;
     }
 
     // A sleeping CPU is woken by messages; its own timed events become self-messages.
