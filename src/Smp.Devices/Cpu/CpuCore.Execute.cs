@@ -265,7 +265,7 @@ public sealed unsafe partial class CpuCore
         ulong pa = (_fetchPhysPage << 12) | (la & 0xFFF);
         int slot = BlockSlot(pa);
         var b = _blocks[slot];
-        if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || !b.IsCurrent)
+        if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || !b.IsCurrent || (b.Straddles && !SecondPageSame(b, la)))
         {
             b = DecodeBlock(la, pa);
             if (b.Cacheable) _blocks[slot] = b;
@@ -287,7 +287,7 @@ public sealed unsafe partial class CpuCore
         {
             ulong stamp = code.Clock;
             var block = DecodeBytes(la, pa, host);
-            if (block.PhysicalAddress != pa) return block; // an instruction straddling two pages: never cached
+            if (block.Straddles) return block; // an instruction straddling two pages registered its own bytes
             int offset = (int)(pa & 0xFFF), length = block.ByteLength;
             Memory.MarkCode(code, ppn, offset, length);
             block.Code = code;
@@ -356,32 +356,90 @@ public sealed unsafe partial class CpuCore
         return block;
     }
 
+    // One instruction whose bytes continue on the next page (each page translated for execution; the second may #PF),
+    // cached like any block: both pages' bytes are registered as code and both stamps checked, and a fetch reuses it only
+    // while the second page still translates to the same physical page (SecondPageSame).
     private DecodedBlock DecodeStraddling(ulong la)
     {
-        var block = new DecodedBlock
+        ulong pa = Translate(la, AccessKind.Execute);
+        ulong secondLa = Is64 ? (la | 0xFFF) + 1 : ((la | 0xFFF) + 1) & 0xFFFF_FFFFUL;
+        int first = (int)(0x1000 - (la & 0xFFF));
+        for (int attempt = 0; ; attempt++)
         {
-            PhysicalAddress = ulong.MaxValue, Bitness = Bitness, Cacheable = false,
-            StartsWatchedFunction = _watch != null && _watch.Contains(la),
-        };
-        // Read up to 15 bytes linearly (each byte translated for execution; the second page may #PF).
-        var bytes = new byte[15];
-        int n = 0;
-        for (; n < 15; n++)
-        {
-            ulong a = Is64 ? la + (ulong)n : (la + (ulong)n) & 0xFFFF_FFFFUL;
-            bytes[n] = (byte)PhysicalRead(Translate(a, AccessKind.Execute), 1);
-            var d = Decoder.Create(Bitness, new ByteArrayCodeReader(bytes, 0, n + 1), Rip, DecoderOptions.None);
-            d.Decode(out var instr);
-            if (d.LastError != DecoderError.NoMoreBytes)
+            var block = new DecodedBlock
             {
-                UopBuilder.Build(in instr, ref block.Uops[0]);
-                block.Count = 1;
-                block.LastTransfer = TransferOf(in instr);
+                PhysicalAddress = pa, Bitness = Bitness, Cacheable = !DebugBreakpointAt(la),
+                StartsWatchedFunction = _watch != null && _watch.Contains(la),
+            };
+            var code = Memory.TrackCode(pa >> 12);
+            ulong stamp = code.Clock;
+            for (int n = 0; n < first; n++) _decodeBuffer[n] = (byte)PhysicalRead(pa + (ulong)n, 1);
+
+            // Bytes on the second page are fetched one at a time, only as far as the instruction needs them.
+            var decoder = Decoder.Create(Bitness, new ByteArrayCodeReader(_decodeBuffer, 0, first), Rip, DecoderOptions.None);
+            decoder.Decode(out var instr);
+            int length = first;
+            ulong secondPa = 0;
+            CodePage? code2 = null;
+            ulong stamp2 = 0;
+            while (decoder.LastError == DecoderError.NoMoreBytes)
+            {
+                if (length == first)
+                {
+                    secondPa = Translate(secondLa, AccessKind.Execute);
+                    code2 = Memory.TrackCode(secondPa >> 12);
+                    stamp2 = code2.Clock;
+                }
+
+                if (length == 15) throw new InvalidOperationException("unreachable: no x86 instruction is longer than 15 bytes");
+                _decodeBuffer[length] = (byte)PhysicalRead(secondPa + (ulong)(length - first), 1);
+                length++;
+                decoder = Decoder.Create(Bitness, new ByteArrayCodeReader(_decodeBuffer, 0, length), Rip, DecoderOptions.None);
+                decoder.Decode(out instr);
+            }
+
+            UopBuilder.Build(in instr, ref block.Uops[0]);
+            block.Count = 1;
+            block.LastTransfer = TransferOf(in instr);
+            if (length == first)
+            {
+                // Unreachable from DecodeBytes (it comes here only when the page's rest is too short); never reused.
+                block.Cacheable = false;
+                return block;
+            }
+
+            int offset = (int)(pa & 0xFFF), second = length - first;
+            block.ByteLength = first;
+            block.Code = code;
+            block.Stamp = stamp;
+            block.FirstLine = (byte)(offset / CodePage.LineSize);
+            block.LastLine = (byte)((0x1000 - 1) / CodePage.LineSize);
+            block.Code2 = code2;
+            block.Stamp2 = stamp2;
+            block.SecondPage = secondPa >> 12;
+            block.LastLine2 = (byte)((second - 1) / CodePage.LineSize);
+            Memory.MarkCode(code, pa >> 12, offset, first);
+            Memory.MarkCode(code2!, secondPa >> 12, 0, second);
+
+            // As in DecodeBlock: bytes rewritten while they were read are decoded again; a block rewritten every time runs once uncached.
+            bool same = true;
+            for (int n = 0; n < length && same; n++)
+                same = _decodeBuffer[n] == (byte)PhysicalRead(n < first ? pa + (ulong)n : secondPa + (ulong)(n - first), 1);
+            if (same) return block;
+            if (attempt == 2)
+            {
                 block.Cacheable = false;
                 return block;
             }
         }
-        throw new InvalidOperationException("unreachable: no x86 instruction is longer than 15 bytes");
+    }
+
+    // A cached straddling block is reused only while its second page translates (for execution, so a fault is raised
+    // as the fetch would) to the physical page it was decoded from.
+    private bool SecondPageSame(DecodedBlock block, ulong la)
+    {
+        ulong secondLa = Is64 ? (la | 0xFFF) + 1 : ((la | 0xFFF) + 1) & 0xFFFF_FFFFUL;
+        return Translate(secondLa, AccessKind.Execute) >> 12 == block.SecondPage;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

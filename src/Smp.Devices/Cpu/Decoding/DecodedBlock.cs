@@ -17,7 +17,7 @@ public sealed class DecodedBlock
     /// <summary>Number of instructions in the block.</summary>
     public int Count;
 
-    /// <summary>Bytes the instructions occupy (from <see cref="PhysicalAddress"/>, within its page).</summary>
+    /// <summary>Bytes the instructions occupy from <see cref="PhysicalAddress"/> within its page (for a straddling instruction, its first part).</summary>
     internal int ByteLength;
 
     /// <summary>Physical address of the first instruction.</summary>
@@ -35,8 +35,24 @@ public sealed class DecodedBlock
     /// <summary>The first and last 64-byte line of the page that the block's bytes occupy.</summary>
     internal byte FirstLine, LastLine;
 
+    /// <summary>
+    /// For one instruction straddling two pages: the code record of the second page (null otherwise), its clock read
+    /// before the bytes were copied, the last line its bytes occupy there (from line 0), and its physical page number,
+    /// which a fetch compares with the second page's translation before reusing the block.
+    /// </summary>
+    internal Memory.CodePage? Code2;
+
+    /// <inheritdoc cref="Code2"/>
+    internal ulong Stamp2, SecondPage;
+
+    /// <inheritdoc cref="Code2"/>
+    internal byte LastLine2;
+
+    /// <summary>True for a block of one instruction whose bytes continue on the next page (never translated by the JIT).</summary>
+    internal bool Straddles => Code2 is not null;
+
     /// <summary>True while no write has touched the block's bytes since they were decoded.</summary>
-    internal bool IsCurrent => Code.Unchanged(Stamp, FirstLine, LastLine);
+    internal bool IsCurrent => Code.Unchanged(Stamp, FirstLine, LastLine) && (Code2 is null || Code2.Unchanged(Stamp2, 0, LastLine2));
 
     /// <summary>How the block's last instruction transfers control (a call, a return, ...); used to tell calls from jumps for watched functions.</summary>
     public Transfer LastTransfer;
@@ -50,6 +66,6 @@ public sealed class DecodedBlock
     /// <summary>The translated region headed by this block (its RIP is <see cref="Jit.RegionHandle.Rip"/>); null until the block is hot.</summary>
     internal Jit.RegionHandle? Region;
 
-    /// <summary>False for a one-off block (an instruction straddling two pages) that must not be reused.</summary>
+    /// <summary>False for a one-off block that must not be reused (a debugger breakpoint's, or code rewritten while it was decoded).</summary>
     public bool Cacheable;
 }

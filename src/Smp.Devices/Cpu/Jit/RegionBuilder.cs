@@ -28,7 +28,7 @@ internal static class RegionBuilder
     public static Region? Build(DecodedBlock head, ulong headRip, int bitness, int cpl, uint csLimit, bool watched,
         Func<ulong, DecodedBlock?> lookup, Func<DecodedBlock, byte[]> bytesOf)
     {
-        if (!head.Cacheable || head.Count == 0) return null;
+        if (!head.Cacheable || head.Straddles || head.Count == 0) return null;
         ulong ipMask = bitness switch { 64 => ulong.MaxValue, 32 => 0xFFFF_FFFFUL, _ => 0xFFFFUL };
         var nodes = new List<RegionNode>();
         var byKey = new Dictionary<(ulong, string), RegionNode>();
@@ -40,7 +40,7 @@ internal static class RegionBuilder
             var key = (rip, string.Join(',', returns));
             if (byKey.TryGetValue(key, out var existing)) return existing;
             var block = known ?? lookup(rip);
-            if (block is null || !block.Cacheable || block.Count == 0 || nodes.Count >= MaxNodes
+            if (block is null || !block.Cacheable || block.Straddles || block.Count == 0 || nodes.Count >= MaxNodes
                 || instructions + block.Count > MaxInstructions) return null;
             // A watched function's entry is seen at fetch: it is only ever a region's head.
             if (watched && known is null && block.StartsWatchedFunction) return null;

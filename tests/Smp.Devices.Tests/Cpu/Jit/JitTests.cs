@@ -12,7 +12,7 @@ namespace Smp.Devices.Tests.Cpu.Jit;
 /// </summary>
 public class JitTests
 {
-    private const ulong IdtBase = 0x6_0000, Record = TestMachine.DataBase + 0x8000;
+    internal const ulong IdtBase = 0x6_0000, Record = TestMachine.DataBase + 0x8000;
 
     private sealed class ClockPorts(CpuCore cpu) : IPortBus
     {
@@ -63,8 +63,8 @@ public class JitTests
         }
     }
 
-    // Every vector: record the vector-specific frame (error code, RIP, RSP) and CR2, then halt.
-    private static void FaultRecorder(TestMachine m)
+    // Every vector: record CR2 at Record, the error code at Record + 8 and the faulting RIP at Record + 16, then halt.
+    internal static void FaultRecorder(TestMachine m)
     {
         ulong handler = TestMachine.CodeBase + 0x4000;
         m.Load(handler, a =>
