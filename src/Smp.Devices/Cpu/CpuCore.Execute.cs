@@ -15,6 +15,7 @@ public sealed unsafe partial class CpuCore
     private const int BlockCacheSize = 8192;
     private readonly DecodedBlock?[] _blocks = new DecodedBlock?[BlockCacheSize];
     private readonly byte[] _decodeBuffer = new byte[DecodedBlock.MaxInstructions * 15 + 16];
+    private readonly Uop[] _decodeUops = new Uop[DecodedBlock.MaxInstructions]; // copied into a block of the right size
     private readonly CpuFault _fault;
     private bool _attention;
     private ulong _fetchPage = TlbInvalid;
@@ -340,8 +341,10 @@ public sealed unsafe partial class CpuCore
                 if (limitCut) RaiseFault(Vector.GP, 0);
                 return DecodeStraddling(la);
             }
-            UopBuilder.Build(in instr, ref block.Uops[count]);
-            block.Uops[count].Position = (byte)count;
+            ref Uop uop = ref _decodeUops[count];
+            uop = default;
+            UopBuilder.Build(in instr, ref uop);
+            uop.Position = (byte)count;
             count++;
             length += instr.Length;
             if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID || breakpoint) break;
@@ -349,6 +352,7 @@ public sealed unsafe partial class CpuCore
             ulong nextLa = Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL;
             if ((_watch != null && _watch.Contains(nextLa)) || DebugBreakpointAt(nextLa)) break;
         }
+        block.Uops = _decodeUops.AsSpan(0, count).ToArray();
         block.Count = count;
         if (breakpoint) block.Cacheable = false;
         block.ByteLength = length;
@@ -398,6 +402,7 @@ public sealed unsafe partial class CpuCore
                 decoder.Decode(out instr);
             }
 
+            block.Uops = new Uop[1];
             UopBuilder.Build(in instr, ref block.Uops[0]);
             block.Count = 1;
             block.LastTransfer = TransferOf(in instr);

@@ -11,8 +11,8 @@ public sealed class DecodedBlock
     /// <summary>Most instructions in one block.</summary>
     public const int MaxInstructions = 64;
 
-    /// <summary>The decoded instructions; only the first <see cref="Count"/> are used.</summary>
-    public readonly Uop[] Uops = new Uop[MaxInstructions];
+    /// <summary>The decoded instructions, <see cref="Count"/> of them (sized to fit: most blocks are a few instructions long).</summary>
+    public Uop[] Uops = [];
 
     /// <summary>Number of instructions in the block.</summary>
     public int Count;
