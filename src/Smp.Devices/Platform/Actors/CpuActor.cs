@@ -138,6 +138,12 @@ public sealed class CpuActor : SimActor
     private void AdvanceDevices(long now)
     {
         if (_wiring.ClockedPlatform is not { } platform) return;
+        if (!_wiring.DevicesShared)
+        {
+            platform.AdvanceTo(now);
+            return;
+        }
+
         lock (_wiring.DeviceLock) platform.AdvanceTo(now);
     }
 

@@ -27,11 +27,14 @@ internal sealed class CpuPortView : IPortBus
     public uint In(ushort port, int size)
     {
         if (_wiring.Ports is not { } ports) return size == 4 ? uint.MaxValue : (1u << (size * 8)) - 1;
-        lock (_wiring.DeviceLock)
-        {
-            _platform?.AdvanceTo(_core.SimulatedNanoseconds);
-            return ports.In(port, size);
-        }
+        if (!_wiring.DevicesShared) return InDevices(ports, port, size);
+        lock (_wiring.DeviceLock) return InDevices(ports, port, size);
+    }
+
+    private uint InDevices(IPortBus ports, ushort port, int size)
+    {
+        _platform?.AdvanceTo(_core.SimulatedNanoseconds);
+        return ports.In(port, size);
     }
 
     public void Out(ushort port, int size, uint value)
@@ -45,12 +48,18 @@ internal sealed class CpuPortView : IPortBus
         }
 
         if (_wiring.Ports is not { } ports) return;
-        lock (_wiring.DeviceLock)
+        if (!_wiring.DevicesShared) OutDevices(ports, port, size, value);
+        else
         {
-            _platform?.AdvanceTo(_core.SimulatedNanoseconds);
-            ports.Out(port, size, value);
+            lock (_wiring.DeviceLock) OutDevices(ports, port, size, value);
         }
 
         if (_wiring.Control.Stopping) _core.RequestStop(); // e.g. the debug-exit port
+    }
+
+    private void OutDevices(IPortBus ports, ushort port, int size, uint value)
+    {
+        _platform?.AdvanceTo(_core.SimulatedNanoseconds);
+        ports.Out(port, size, value);
     }
 }

@@ -27,6 +27,13 @@ public sealed class CpuWiring
     /// <summary>Serialises device access between CPU actors (parallel mode runs them concurrently).</summary>
     public Lock DeviceLock { get; init; } = new();
 
+    /// <summary>
+    /// True when CPU actors may run at once (parallel mode): port accesses and device clocks then take
+    /// <see cref="DeviceLock"/>. In deterministic mode every actor of a machine runs on one thread, one delivery at a
+    /// time, so the CPUs' hot device path (a guest polling port 0x61 reads it millions of times) skips the lock.
+    /// </summary>
+    public bool DevicesShared { get; init; } = true;
+
     /// <summary>Told of INIT and SIPI acceptance (telemetry), or null.</summary>
     public IMachineObserver? Observer { get; init; }
 

@@ -100,6 +100,7 @@ public sealed class Machine : IDisposable
                 Ports = Platform.Ports,
                 ClockedPlatform = i == 0 ? Platform : null,
                 DeviceLock = DeviceLock,
+                DevicesShared = config.Parallel,
                 Observer = config.Observer,
                 LevelEoi = vector =>
                 {
