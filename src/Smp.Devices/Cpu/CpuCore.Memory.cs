@@ -69,6 +69,17 @@ public sealed unsafe partial class CpuCore
     private static ref TlbEntry TlbSlot(ref TlbArray tlb, ulong la) =>
         ref Unsafe.Add(ref Unsafe.As<TlbArray, TlbEntry>(ref tlb), (nint)((la >> 12) & (TlbSize - 1)));
 
+    /// <summary>
+    /// The host address of linear <paramref name="la"/> when the TLB already holds a plain RAM entry for its page (a hit
+    /// of the fast path, so the access can fault nowhere and has no side effect beyond the bytes), else null. Repeated
+    /// string instructions use it to move whole runs of elements inside one page at a time.
+    /// </summary>
+    internal byte* FastPathHost(ulong la, bool write)
+    {
+        ref var e = ref TlbSlot(ref write ? ref _writeTlb : ref _readTlb, la);
+        return e.Tag == ((la >> 12) | _tlbUserTag) ? e.Host + (la & 0xFFF) : null;
+    }
+
     // ---- effective and linear addresses -------------------------------------------------------
 
     /// <summary>The effective address (offset within the segment) of the memory operand of <paramref name="u"/>.</summary>

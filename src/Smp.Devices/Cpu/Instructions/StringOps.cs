@@ -15,7 +15,9 @@ namespace Smp.Devices.Cpu.Instructions;
 /// the instruction, and returning from the handler resumes it (SDM Vol. 2B REP: "the registers are saved ...
 /// the instruction can be restarted"). At most <see cref="MaxIterations"/> iterations run per execution; then
 /// the instruction re-executes itself (NextRip = Rip) after the loop has looked at events, as hardware may
-/// recognise interrupts between iterations.
+/// recognise interrupts between iterations. In 64-bit mode, forward MOVS and STOS move whole runs of elements inside
+/// one page at once when the TLB's fast path maps the pages (no fault, device, breakpoint or decoded code can be hit):
+/// the same elements per execution, the same result (an overlapping forward copy stays element by element).
 /// </remarks>
 internal static unsafe class StringOps
 {
@@ -98,7 +100,18 @@ internal static unsafe class StringOps
 
         /// <summary>Performs one element at the given offsets (no register but RAX and the flags changes); returns whether compared elements were equal.</summary>
         static abstract bool Element<T>(CpuCore c, int seg, ulong si, ulong di) where T : struct, IOperandSize;
+
+        /// <summary>
+        /// Performs up to <paramref name="max"/> consecutive forward elements at once when every one of them stays inside
+        /// pages the TLB's fast path already maps (so none can fault or touch a device, a breakpoint or decoded code) and
+        /// the result is the element-by-element one; returns how many it did (0: take the one-element path).
+        /// </summary>
+        static virtual long Bulk<T>(CpuCore c, int seg, ulong si, ulong di, long max) where T : struct, IOperandSize => 0;
     }
+
+    // Elements of T.Bytes that fit from `la` to the end of its page.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long ElementsInPage<T>(ulong la) where T : struct, IOperandSize => (long)((0x1000 - (la & 0xFFF)) / (ulong)T.Bytes);
 
     // The one loop behind every string instruction. Registers always describe the completed elements:
     // an element commits rSI/rDI/rCX only after its memory accesses succeeded, and the finally block
@@ -122,10 +135,26 @@ internal static unsafe class StringOps
         if (count == 0) return;
         TStep.Prepare<T>(c);
         int budget = MaxIterations;
+        // Runs of elements in one page at a time: 64-bit mode (no segment limits), 64-bit addressing (no wrap), DF = 0.
+        bool bulk = c.Is64 && am == ulong.MaxValue && step == (ulong)T.Bytes;
         try
         {
             while (count != 0)
             {
+                if (bulk && budget > 0)
+                {
+                    long done = TStep.Bulk<T>(c, seg, si, di, Math.Min((long)Math.Min(count, (ulong)budget), MaxIterations));
+                    if (done > 0)
+                    {
+                        ulong bytes = (ulong)done * (ulong)T.Bytes;
+                        if (TStep.UsesSi) si += bytes;
+                        if (TStep.UsesDi) di += bytes;
+                        count -= (ulong)done;
+                        budget -= (int)done;
+                        continue;
+                    }
+                }
+
                 if (budget-- == 0) { Yield(c); return; }
                 bool equal = TStep.Element<T>(c, seg, si, di);
                 if (TStep.UsesSi) si = (si + step) & am;
@@ -154,6 +183,20 @@ internal static unsafe class StringOps
             T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), T.Read(c, c.LinearAddress(seg, si, T.Bytes, false)));
             return false;
         }
+
+        public static long Bulk<T>(CpuCore c, int seg, ulong si, ulong di, long max) where T : struct, IOperandSize
+        {
+            ulong from = c.LinearAddress(seg, si, T.Bytes, false), to = c.LinearAddress(Seg.ES, di, T.Bytes, true);
+            long n = Math.Min(max, Math.Min(ElementsInPage<T>(from), ElementsInPage<T>(to)));
+            if (n <= 0) return 0;
+            byte* source = c.FastPathHost(from, write: false), target = c.FastPathHost(to, write: true);
+            if (source == null || target == null) return 0;
+            long bytes = n * T.Bytes;
+            // A forward copy onto a later, overlapping destination repeats the pattern element by element: not a memmove.
+            if (target > source && target < source + bytes) return 0;
+            Buffer.MemoryCopy(source, target, bytes, bytes);
+            return n;
+        }
     }
 
     private struct Stos : IStringStep
@@ -167,6 +210,25 @@ internal static unsafe class StringOps
         {
             T.Write(c, c.LinearAddress(Seg.ES, di, T.Bytes, true), T.Get(c, Reg.RAX));
             return false;
+        }
+
+        public static long Bulk<T>(CpuCore c, int seg, ulong si, ulong di, long max) where T : struct, IOperandSize
+        {
+            ulong to = c.LinearAddress(Seg.ES, di, T.Bytes, true);
+            long n = Math.Min(max, ElementsInPage<T>(to));
+            if (n <= 0) return 0;
+            byte* target = c.FastPathHost(to, write: true);
+            if (target == null) return 0;
+            ulong value = T.Get(c, Reg.RAX);
+            switch (T.Bytes)
+            {
+                case 1: new Span<byte>(target, (int)n).Fill((byte)value); break;
+                case 2: new Span<ushort>(target, (int)n).Fill((ushort)value); break;
+                case 4: new Span<uint>(target, (int)n).Fill((uint)value); break;
+                default: new Span<ulong>(target, (int)n).Fill(value); break;
+            }
+
+            return n;
         }
     }
 

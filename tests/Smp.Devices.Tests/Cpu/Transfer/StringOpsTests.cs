@@ -112,6 +112,54 @@ public class StringOpsTests
         Assert.True(m.Cpu.InstructionsRetired >= 4 + 100_000 / 4096);
     }
 
+    [Theory]
+    [InlineData(3)]     // unaligned: the qword that crosses each page boundary takes the one-element path
+    [InlineData(0)]
+    public void Rep_movsq_and_stosq_over_several_pages_move_every_element_in_batches(int misalign)
+    {
+        // Whole runs inside a page are moved at once when the TLB maps both pages; the result must be the
+        // element-by-element one, batch yields included.
+        using var m = TestMachine.LongMode();
+        var c = m.Cpu;
+        ulong src = TestMachine.DataBase + 0x10_000 + (ulong)misalign, dst = TestMachine.DataBase + 0x40_000 + (ulong)misalign;
+        const long qwords = 10_000;                                     // 80,000 bytes: 20 pages, 3 batches
+        Fill(m, src, (int)(qwords * 8), 7);
+        m.Load(a =>
+        {
+            a.mov(rsi, (long)src); a.mov(rdi, (long)dst); a.mov(rcx, qwords); a.rep.movsq();
+            a.mov(rax, 0x1122_3344_5566_7788L); a.mov(rcx, 5_000L); a.rep.stosq();
+            a.hlt();
+        });
+        m.Run();
+
+        Assert.Equal(RunState.Halted, c.State);
+        Assert.Equal(0UL, c.R[Reg.RCX]);
+        Assert.Equal(src + qwords * 8, c.R[Reg.RSI]);
+        Assert.Equal(dst + qwords * 8 + 5_000 * 8, c.R[Reg.RDI]);
+        for (ulong i = 0; i < qwords * 8; i += 997) Assert.Equal(m.Memory.Read(src + i, 1), m.Memory.Read(dst + i, 1));
+        Assert.Equal(m.Memory.Read(src + qwords * 8 - 1, 1), m.Memory.Read(dst + qwords * 8 - 1, 1));
+        for (ulong i = 0; i < 5_000; i += 123) Assert.Equal(0x1122_3344_5566_7788UL, m.Memory.Read(dst + qwords * 8 + i * 8, 8));
+        Assert.Equal(0UL, m.Memory.Read(dst + qwords * 8 + 5_000 * 8, 8));
+        // Five movs, the movsq retired once per batch (10,000 = 4096 + 4096 + 1808), the stosq twice (4096 + 904), hlt.
+        Assert.Equal(5 + 3 + 2 + 1, c.InstructionsRetired);
+    }
+
+    [Fact]
+    public void Overlapping_forward_movsq_after_a_warm_tlb_still_replicates_element_by_element()
+    {
+        using var m = TestMachine.LongMode();
+        m.Memory.Write(Src, 8, 0x0102_0304_0506_0708UL);
+        // The first movsq fills the TLB for both pages; the second, overlapping one must not become a memmove.
+        m.Load(a =>
+        {
+            a.mov(rsi, (long)Src); a.mov(rdi, (long)Src + 0x800); a.mov(rcx, 1L); a.rep.movsq();
+            a.mov(rsi, (long)Src); a.mov(rdi, (long)Src + 8); a.mov(rcx, 16L); a.rep.movsq();
+            a.hlt();
+        });
+        m.Run();
+        for (int i = 0; i <= 16; i++) Assert.Equal(0x0102_0304_0506_0708UL, m.Memory.Read(Src + (ulong)i * 8, 8));
+    }
+
     [Fact]
     public void Rep_movs_page_fault_in_the_middle_leaves_registers_at_the_faulting_iteration_and_resumes()
     {
