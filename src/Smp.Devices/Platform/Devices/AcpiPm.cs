@@ -52,6 +52,7 @@ public sealed class AcpiPm : IPortDevice
     private readonly DeviceLog? _log;
     private ushort _status, _enable, _control = SciEn;
     private long _syncedTick;
+    private long _toggleAt; // the simulated time at which bit 23 next changes after _syncedTick
     private bool _sci;
 
     /// <summary>Creates the block; <paramref name="clock"/> gives the simulated time (ns) of each access.</summary>
@@ -183,11 +184,15 @@ public sealed class AcpiPm : IPortDevice
 
     private void Sync(long ns)
     {
+        // Before the next change of bit 23 nothing here can change (the count itself is computed from the clock when
+        // read), and the platform advances the PM block at every port access: skip the tick arithmetic until then.
+        if (ns < _toggleAt) return;
         long tick = Tick(ns);
         if (tick <= _syncedTick) return;
         // TMR_STS is set each time bit 23 of the counter changes (ACPI §4.8.3.1.1, Table 4.16).
         if (tick >> (TimerBits - 1) != _syncedTick >> (TimerBits - 1)) _status |= TmrSts;
         _syncedTick = tick;
+        _toggleAt = TimeOfTick(((tick >> (TimerBits - 1)) + 1) << (TimerBits - 1));
     }
 
     private void UpdateSci()
