@@ -39,6 +39,8 @@ internal sealed partial class RegionCompiler
                 return EmitShift(ref u, instr.Mnemonic);
             case Mnemonic.Imul:
                 return EmitImul(ref u);
+            case Mnemonic.Mul:
+                return EmitMul(ref u);
             case Mnemonic.Push:
                 return EmitPush(ref u);
             case Mnemonic.Pop:
@@ -340,7 +342,57 @@ internal sealed partial class RegionCompiler
     private static readonly System.Reflection.MethodInfo BigMulMethod =
         typeof(Math).GetMethod(nameof(Math.BigMul), [typeof(long), typeof(long), typeof(long).MakeByRefType()])!;
 
+    private static readonly System.Reflection.MethodInfo UnsignedBigMulMethod =
+        typeof(Math).GetMethod(nameof(Math.BigMul), [typeof(ulong), typeof(ulong), typeof(ulong).MakeByRefType()])!;
+
     private LocalBuilder? _bigMulLow;
+
+    // MUL r/m32 and r/m64 (EDX:EAX or RDX:RAX ← rAX × r/m, unsigned; CF = OF = upper half non-zero, SDM Vol. 2B MUL),
+    // with the flags the interpreter's MultiplyDivide handlers leave (the product's low part as the result). Bignum code
+    // (Linux's RSA signature check, mpihelp_addmul_1) runs it in its inner loops.
+    private bool EmitMul(ref Uop u)
+    {
+        var instr = u.Instr;
+        int s = SizeOf(instr.Code);
+        if (instr.OpCount != 1 || s < 2) return false;
+        var src = ReadOperand(ref u, 0, s, out _);
+        var lo = Temp();
+        var hi = Temp();
+        var carry = Temp();
+        if (s == 3)
+        {
+            _bigMulLow ??= _il.DeclareLocal(typeof(long));
+            LoadReg(Reg.RAX, 3);
+            _il.Emit(OpCodes.Ldloc, src);
+            _il.Emit(OpCodes.Ldloca, _bigMulLow);
+            _il.Emit(OpCodes.Call, UnsignedBigMulMethod);
+            _il.Emit(OpCodes.Stloc, hi);
+            _il.Emit(OpCodes.Ldloc, _bigMulLow);
+            _il.Emit(OpCodes.Stloc, lo);
+        }
+        else
+        {
+            // The 64-bit product of two zero-extended 32-bit values; the interpreter passes all of it as the result.
+            LoadReg(Reg.RAX, 2);
+            _il.Emit(OpCodes.Ldloc, src);
+            _il.Emit(OpCodes.Mul);
+            _il.Emit(OpCodes.Stloc, lo);
+            _il.Emit(OpCodes.Ldloc, lo);
+            _il.Emit(OpCodes.Ldc_I4, 32);
+            _il.Emit(OpCodes.Shr_Un);
+            _il.Emit(OpCodes.Stloc, hi);
+        }
+        _il.Emit(OpCodes.Ldloc, hi);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Conv_U8);
+        _il.Emit(OpCodes.Cgt_Un);
+        _il.Emit(OpCodes.Conv_U8);
+        _il.Emit(OpCodes.Stloc, carry);
+        StoreReg(Reg.RAX, s, lo);
+        StoreReg(Reg.RDX, s, hi);
+        SetFlagsExplicit(s, lo, carry, carry);
+        return true;
+    }
 
     private bool EmitImul(ref Uop u)
     {

@@ -24,7 +24,7 @@ public class JitFlagTests
     public static TheoryData<string, int> Operations()
     {
         var data = new TheoryData<string, int>();
-        foreach (var op in new[] { "add", "adc", "sub", "sbb", "cmp", "and", "or", "xor", "test", "inc", "dec", "neg", "shl1", "shl3", "shr1", "shr5", "sar1", "sar7", "imul", "imul3" })
+        foreach (var op in new[] { "add", "adc", "sub", "sbb", "cmp", "and", "or", "xor", "test", "inc", "dec", "neg", "shl1", "shl3", "shr1", "shr5", "sar1", "sar7", "imul", "imul3", "mul" })
             foreach (int size in new[] { 0, 1, 2, 3 })
                 if (!(op.StartsWith("imul", StringComparison.Ordinal) && size == 0))
                     data.Add(op, size);
@@ -116,6 +116,7 @@ public class JitFlagTests
             "sar7" => (Mnemonic.Sar, "ri", 7),
             "imul" => (Mnemonic.Imul, "rr", 0),
             "imul3" => (Mnemonic.Imul, "rri", 0),
+            "mul" => (Mnemonic.Mul, "b", 0),
             "inc" or "dec" or "neg" => (Enum.Parse<Mnemonic>(op, ignoreCase: true), "r", 0),
             _ => (Enum.Parse<Mnemonic>(op, ignoreCase: true), "rr", 0),
         };
@@ -125,9 +126,9 @@ public class JitFlagTests
         {
             var o = code.ToOpCode();
             if (AluCodes.SizeIndex(code) != size || !o.Mode64) continue;
-            if (shape == "r" && o.OpCount == 1 && AluCodes.IsRm(code, 0))
+            if (shape is "r" or "b" && o.OpCount == 1 && AluCodes.IsRm(code, 0))
             {
-                a.AddInstruction(Instruction.Create(code, ra));
+                a.AddInstruction(Instruction.Create(code, shape == "r" ? ra : rb));   // "b": MUL rAX by rBX
                 return;
             }
             if (shape == "rr" && o.OpCount == 2 && !AluCodes.IsImmediate(code, 1) && !AluCodes.IsCl(code, 1) && (mnemonic == Mnemonic.Imul ? AluCodes.IsRm(code, 1) : AluCodes.IsRm(code, 0)))

@@ -23,7 +23,7 @@ internal sealed class RandomProgram
     [
         Mnemonic.Add, Mnemonic.Or, Mnemonic.Adc, Mnemonic.Sbb, Mnemonic.And, Mnemonic.Sub, Mnemonic.Xor, Mnemonic.Cmp, Mnemonic.Test,
         Mnemonic.Inc, Mnemonic.Dec, Mnemonic.Neg, Mnemonic.Not, Mnemonic.Mov, Mnemonic.Movzx, Mnemonic.Movsx, Mnemonic.Movsxd,
-        Mnemonic.Lea, Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar, Mnemonic.Imul, Mnemonic.Xchg,
+        Mnemonic.Lea, Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar, Mnemonic.Imul, Mnemonic.Mul, Mnemonic.Xchg,
         Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe, Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo,
         Mnemonic.Cmovo, Mnemonic.Cmovno, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovbe,
         Mnemonic.Cmova, Mnemonic.Cmovs, Mnemonic.Cmovns, Mnemonic.Cmovp, Mnemonic.Cmovnp, Mnemonic.Cmovl, Mnemonic.Cmovge,
@@ -33,7 +33,7 @@ internal sealed class RandomProgram
         Mnemonic.Nop,
         // Left to handlers: the translation calls them with its state written back and reloads after.
         Mnemonic.Rol, Mnemonic.Ror, Mnemonic.Rcl, Mnemonic.Rcr, Mnemonic.Bt, Mnemonic.Bts, Mnemonic.Btr, Mnemonic.Btc,
-        Mnemonic.Mul, Mnemonic.Div, Mnemonic.Idiv, Mnemonic.Stc, Mnemonic.Clc, Mnemonic.Cmc, Mnemonic.Lahf, Mnemonic.Sahf,
+        Mnemonic.Div, Mnemonic.Idiv, Mnemonic.Stc, Mnemonic.Clc, Mnemonic.Cmc, Mnemonic.Lahf, Mnemonic.Sahf,
         Mnemonic.Xadd, Mnemonic.Cmpxchg, Mnemonic.Bsf, Mnemonic.Bsr, Mnemonic.Shld, Mnemonic.Shrd, Mnemonic.Bswap,
     ];
 
