@@ -24,6 +24,7 @@ public sealed class Pit8254 : IPortDevice
     private readonly PitChannel[] _channels = [new(false), new(false), new(true)];
     private readonly DeviceLog? _log;
     private long _now;
+    private long _quietUntil; // simulated time of OUT0's next possible change (AdvanceTo has nothing to report before it)
     private byte _portB;
     private bool _reportedOut0;
 
@@ -79,6 +80,14 @@ public sealed class Pit8254 : IPortDevice
     public void AdvanceTo(long ns)
     {
         if (ns <= _now) return;
+        // The platform advances the PIT at every port access (a guest polling port 0x61 does millions): before OUT0's
+        // next change there is no edge to report and only the clock moves.
+        if (ns < _quietUntil)
+        {
+            _now = ns;
+            return;
+        }
+
         PitChannel c0 = _channels[0];
         long t0 = Tick(_now), t1 = Tick(ns);
         long edges = c0.RisingEdges(c0.Elapsed(t0), c0.Elapsed(t1));
@@ -91,6 +100,7 @@ public sealed class Pit8254 : IPortDevice
             if (!out0) Report(false);
         }
         else if (out0 != _reportedOut0) Report(out0);
+        _quietUntil = c0.NextOutChange(c0.Elapsed(t1)) is { } next ? TimeOfTick(c0.LoadTick + next) : long.MaxValue;
     }
 
     /// <inheritdoc />
@@ -109,6 +119,7 @@ public sealed class Pit8254 : IPortDevice
     /// <inheritdoc />
     public void Out(ushort port, int size, uint value)
     {
+        _quietUntil = 0; // any write may reprogram channel 0: the next advance computes its next change again
         long tick = Tick(_now);
         byte v = (byte)value;
         if (port == PortB)

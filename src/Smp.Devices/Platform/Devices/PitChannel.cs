@@ -121,6 +121,33 @@ internal sealed class PitChannel(bool hasGateInput)
         };
     }
 
+    /// <summary>
+    /// The elapsed tick count, after <paramref name="e"/>, at which OUT may next change level (rise or fall), or null when it
+    /// stays as it is until the channel is written (not counting, or GATE low).
+    /// </summary>
+    public long? NextOutChange(long e)
+    {
+        if (!Counting || !Gate) return null;
+        int n = Math.Max(Count, 2);
+        switch (Mode)
+        {
+            case 0 or 1:
+                return e < Count ? Count : null;
+            case 2:
+            {
+                long r = e % n; // low for the one tick at n − 1, high from each multiple of n
+                return r < n - 1 ? e + (n - 1 - r) : e + 1;
+            }
+            case 3:
+            {
+                long r = e % n, half = (n + 1) / 2; // high for the first half of each period
+                return r < half ? e + (half - r) : e + (n - r);
+            }
+            default:
+                return e < Count ? Count : e == Count ? Count + 1L : null;
+        }
+    }
+
     /// <summary>The elapsed tick count of the next rising OUT edge after <paramref name="e"/>, or null.</summary>
     public long? NextRisingEdge(long e)
     {
