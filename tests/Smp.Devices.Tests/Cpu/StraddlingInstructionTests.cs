@@ -19,12 +19,7 @@ public sealed class StraddlingInstructionTests
     public void A_hot_loop_around_an_instruction_straddling_two_pages_decodes_it_once()
     {
         using var m = TestMachine.LongMode();
-        m.Load(TestMachine.CodeBase, a =>
-        {
-            a.mov(ecx, 20_000);
-            a.xor(ebx, ebx);
-            a.jmp(Straddler);
-        });
+        JumpToLoopAtStraddler(m, 20_000);
         m.Load(Straddler, a =>
         {
             var top = a.CreateLabel();
@@ -49,12 +44,7 @@ public sealed class StraddlingInstructionTests
     public void A_loop_that_patches_either_part_of_a_straddling_instruction_runs_each_new_version(int patchedOffset, uint step)
     {
         using var m = TestMachine.LongMode();
-        m.Load(TestMachine.CodeBase, a =>
-        {
-            a.mov(ecx, 200);
-            a.xor(ebx, ebx);
-            a.jmp(Straddler);
-        });
+        JumpToLoopAtStraddler(m, 200);
         m.Load(Straddler, a =>
         {
             var top = a.CreateLabel();
@@ -131,4 +121,12 @@ public sealed class StraddlingInstructionTests
         Assert.Equal(0UL, m.Memory.Read(JitTests.Record + 8, 8) & 1);         // P = 0: the page is not present (I/D needs EFER.NXE)
         Assert.Equal(Straddler, m.Memory.Read(JitTests.Record + 16, 8));       // the faulting instruction's RIP
     }
+
+    // ECX passes, EBX the sum, then the loop that starts with the straddling instruction.
+    private static void JumpToLoopAtStraddler(TestMachine m, int passes) => m.Load(TestMachine.CodeBase, a =>
+    {
+        a.mov(ecx, passes);
+        a.xor(ebx, ebx);
+        a.jmp(Straddler);
+    });
 }
