@@ -41,7 +41,8 @@ internal static class BenchCommand
 
         var boot = new Command(
             "boot",
-            "Wall time from machine creation to every CPU idle for the built-in kernel with 1, 4, 16 and 64 CPUs (best of three), " +
+            "Wall time from machine creation to every CPU idle for the built-in kernel with 1, 4, 16 and 64 CPUs (best of three, " +
+            "after 0.6 s of warm-up boots so that .NET has optimised the simulator's own code), " +
             "beside QEMU TCG's time from start to \"Brought up\" on the same image when qemu-system-x86_64 is installed, " +
             "and the cost of tracing a 4-CPU boot. The last line is 'boot64_ms: N'.");
         boot.SetAction(_ => context.Guard("smp bench boot", () => BootBench.Run(context.Out, context.Err)));
