@@ -26,6 +26,10 @@ public abstract class SimActor : ReceiveActor
             ?? throw new InvalidOperationException(
                 $"{GetType().Name} is a simulated actor: create it with Simulation.ActorOf or Sim.ActorOf, not with new or ActorSystem.ActorOf.");
         _cell.Actor = this;
+        // Known here, on the actor's thread, before PreStart can start a timer or send: in parallel mode the constructor
+        // may run before the conductor's thread binds the reference it got from Akka, and a send stamped with no
+        // reference would be recorded without its sender.
+        _cell.Ref = Self;
     }
 
     /// <summary>The actor's simulated-time context: the time, stamped sends, timers, children, stop and watch.</summary>
