@@ -17,6 +17,7 @@ public sealed partial class BiosServices : IBiosServices
     private readonly Action<byte> _screen;
     private readonly Action<bool>? _a20Changed;
     private readonly FirmwareBlob[] _tables;
+    private readonly I8042? _keyboardController;
 
     /// <summary>Creates the services.</summary>
     /// <param name="memory">Guest physical memory (RAM the services read and write).</param>
@@ -28,8 +29,10 @@ public sealed partial class BiosServices : IBiosServices
     /// <param name="firmwareTables">ACPI and MP blobs; POST writes those that lie in RAM (the ROM already holds those in the BIOS area).</param>
     /// <param name="kernel">A kernel to boot instead of the disk (POST then hooks INT 19h), or null.</param>
     /// <param name="acpi">The ACPI tables a kernel's boot information may point at (required with <paramref name="kernel"/>).</param>
+    /// <param name="keyboardController">The 8042, which POST self-tests and configures as a PC BIOS does, or null.</param>
     public BiosServices(PhysicalMemory memory, MemoryMap map, DiskImage? disk, CmosRtc rtc, Action<byte> screen,
-        Action<bool>? a20Changed = null, IEnumerable<FirmwareBlob>? firmwareTables = null, IKernelImage? kernel = null, AcpiTables? acpi = null)
+        Action<bool>? a20Changed = null, IEnumerable<FirmwareBlob>? firmwareTables = null, IKernelImage? kernel = null, AcpiTables? acpi = null,
+        I8042? keyboardController = null)
     {
         if (kernel is not null && acpi is null) throw new ArgumentNullException(nameof(acpi), "A kernel boot needs the ACPI tables.");
         _kernel = kernel;
@@ -40,6 +43,7 @@ public sealed partial class BiosServices : IBiosServices
         _screen = screen ?? throw new ArgumentNullException(nameof(screen));
         _a20Changed = a20Changed;
         _tables = firmwareTables is null ? [] : [.. firmwareTables];
+        _keyboardController = keyboardController;
         Disk = disk;
     }
 
@@ -54,7 +58,8 @@ public sealed partial class BiosServices : IBiosServices
         IKernelImage? kernel = null)
     {
         ArgumentNullException.ThrowIfNull(platform);
-        return new BiosServices(memory, platform.Map, disk, platform.Rtc, screen, a20Changed, [.. platform.Acpi.Blobs, .. platform.Mp.Blobs], kernel, platform.Acpi);
+        return new BiosServices(memory, platform.Map, disk, platform.Rtc, screen, a20Changed, [.. platform.Acpi.Blobs, .. platform.Mp.Blobs], kernel, platform.Acpi,
+            platform.Kbc);
     }
 
     /// <summary>Drive 80h, if the machine has a disk.</summary>
@@ -109,7 +114,21 @@ public sealed partial class BiosServices : IBiosServices
 
         foreach (FirmwareBlob blob in _tables)
             if (_memory.IsRam(blob.Address, (ulong)blob.Bytes.Length)) blob.WriteTo(_memory);
+        ConfigureKeyboardController();
         HookKernelBoot();
+    }
+
+    // The 8042 as an AT BIOS leaves it, through its own ports: self-test (0xAA answers 0x55 and sets the system flag),
+    // then command byte 0x45 (IBM PC AT Technical Reference, keyboard controller): keyboard interrupt enabled, system
+    // flag, scan codes translated to set 1; the auxiliary interrupt off. Linux then reports "AT Translated Set 2
+    // keyboard", as under SeaBIOS; without it the controller kept its reset value and Linux saw a raw set 2 keyboard.
+    private void ConfigureKeyboardController()
+    {
+        if (_keyboardController is not { } kbc) return;
+        kbc.Out(I8042.CommandPort, 1, 0xAA);
+        kbc.In(I8042.DataPort, 1);
+        kbc.Out(I8042.CommandPort, 1, 0x60);
+        kbc.Out(I8042.DataPort, 1, 0x45);
     }
 
     // segment:offset → physical, wrapped at 1 MiB while A20 is off.

@@ -154,6 +154,20 @@ public sealed class BiosSystemTests
     }
 
     [Fact]
+    public void PostSelfTestsTheKeyboardControllerAndTurnsScanCodeTranslationOn()
+    {
+        var rtc = new CmosRtc(128UL << 20, 0, 1, new DateTime(2031, 12, 25, 13, 45, 30, DateTimeKind.Utc));
+        using var memory = new Memory.PhysicalMemory(1 << 20);
+        var kbc = new I8042();
+        var bios = new BiosServices(memory, new MemoryMap(128UL << 20), null, rtc, _ => { }, keyboardController: kbc);
+        var r = new BiosRegisters();
+        bios.Handle(0, BiosTrapPorts.Post, ref r);
+
+        Assert.Equal(0x45, kbc.CommandByte);                        // keyboard interrupt, system flag, translation
+        Assert.Equal(0x04u, kbc.In(I8042.CommandPort, 1) & 0x05);    // system flag set, output buffer empty (0x55 read)
+    }
+
+    [Fact]
     public void Int1AReadsTheRtcInBcdAndTicksFromSimulatedTime()
     {
         var rtc = new CmosRtc(128UL << 20, 0, 1, new DateTime(2031, 12, 25, 13, 45, 30, DateTimeKind.Utc));
