@@ -98,7 +98,7 @@ public sealed class AcpiTablesTests
     }
 
     [IaslFact]
-    public void Dsdt_disassembles_with_acpica_into_s5_and_the_pci_root_bridge()
+    public void Dsdt_disassembles_with_acpica_into_s5_the_pci_root_bridge_and_the_ps2_controller()
     {
         string iasl = Assert.IsType<string>(IaslFactAttribute.Path, exactMatch: false);
         string dir = Directory.CreateTempSubdirectory("smp-acpi-").FullName;
@@ -118,6 +118,12 @@ public sealed class AcpiTablesTests
             Assert.Contains("0x0CF8,             // Range Minimum", asl);
             Assert.Contains("0x08000000,         // Range Minimum", asl);
             Assert.Contains("0xFEBFFFFF,         // Range Maximum", asl);
+            Assert.Contains("Device (KBD)", asl);
+            Assert.Contains("EisaId (\"PNP0303\")", asl);
+            Assert.Contains("EisaId (\"PNP0F13\")", asl);
+            Assert.Contains("IRQNoFlags ()\n                            {1}", asl.Replace("\r", "", StringComparison.Ordinal));
+            Assert.Contains("{12}", asl);
+            Assert.Contains("EisaId (\"PNP0B00\")", asl);
             Assert.DoesNotContain("Error", asl, StringComparison.Ordinal);
         }
         finally

@@ -64,6 +64,9 @@ internal static class AcpiResources
         return d;
     }
 
+    /// <summary>IRQNoFlags () {irq}: an edge-triggered, active-high ISA interrupt the device uses (IRQ descriptor, §6.4.2.1, 2-byte form).</summary>
+    public static byte[] Irq(int irq) => [0x22, (byte)(1 << irq), (byte)((1 << irq) >> 8)];
+
     /// <summary>The End Tag closing a template (checksum 0: "treated as correct", §6.4.2.9).</summary>
     public static byte[] EndTag() => [0x79, 0x00];
 }

@@ -24,16 +24,49 @@ namespace Smp.Devices.Platform;
 ///                 DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,
 ///                              0, PCI_BASE, 0xFEBFFFFF, 0, 0xFEC00000 - PCI_BASE)
 ///             })
+///             Device (ISA)                                      // the PIIX3 PCI-to-ISA bridge, 00:01.0
+///             {
+///                 Name (_ADR, 0x00010000)
+///                 Device (KBD)                                  // the 8042's keyboard port
+///                 {
+///                     Name (_HID, EisaId ("PNP0303"))
+///                     Name (_CRS, ResourceTemplate ()
+///                     {
+///                         IO (Decode16, 0x0060, 0x0060, 0x01, 0x01)
+///                         IO (Decode16, 0x0064, 0x0064, 0x01, 0x01)
+///                         IRQNoFlags () {1}
+///                     })
+///                 }
+///                 Device (MOU)                                  // its auxiliary (PS/2 mouse) port
+///                 {
+///                     Name (_HID, EisaId ("PNP0F13"))
+///                     Name (_CRS, ResourceTemplate () { IRQNoFlags () {12} })
+///                 }
+///                 Device (RTC)                                  // the MC146818 CMOS clock
+///                 {
+///                     Name (_HID, EisaId ("PNP0B00"))
+///                     Name (_CRS, ResourceTemplate ()
+///                     {
+///                         IO (Decode16, 0x0070, 0x0070, 0x01, 0x02)
+///                         IRQNoFlags () {8}
+///                     })
+///                 }
+///             }
 ///         }
 ///     }
 /// }
 /// </code>
 /// Revision 2 makes integers 64-bit (ACPI §5.2.11.1). The windows are what the host bridge forwards to PCI: all
 /// I/O ports except its own configuration ports, the VGA window, and the memory between the end of low RAM and the
-/// I/O APIC.
+/// I/O APIC. The PS/2 controller and the RTC are described as PC firmware describes them, so operating systems find
+/// them through ACPI (Linux: "i8042: PNP: PS/2 Controller [PNP0303:KBD,PNP0f13:MOU]", "rtc_cmos 00:02") instead of
+/// probing the ports blindly.
 /// </summary>
 internal static class Dsdt
 {
+    // The RTC's ISA interrupt (IRQ8 on every PC).
+    private const int RtcIrq = 8;
+
     /// <summary>The DSDT's revision (2: 64-bit integers).</summary>
     public const byte Revision = 2;
 
@@ -58,7 +91,25 @@ internal static class Dsdt
                 Aml.Name("_HID", Aml.EisaId("PNP0A03")),
                 Aml.Name("_ADR", Aml.Integer(0)),
                 Aml.Name("_UID", Aml.Integer(0)),
-                Aml.Name("_CRS", Aml.Buffer(crs)))),
+                Aml.Name("_CRS", Aml.Buffer(crs)),
+                Aml.Device("ISA",
+                    Aml.Name("_ADR", Aml.Integer(0x0001_0000)),
+                    Aml.Device("KBD",
+                        Aml.Name("_HID", Aml.EisaId("PNP0303")),
+                        Aml.Name("_CRS", Aml.Buffer([
+                            .. AcpiResources.Io(I8042.DataPort, I8042.DataPort, 0x01, 0x01),
+                            .. AcpiResources.Io(I8042.CommandPort, I8042.CommandPort, 0x01, 0x01),
+                            .. AcpiResources.Irq(I8042.KeyboardIrq),
+                            .. AcpiResources.EndTag()]))),
+                    Aml.Device("MOU",
+                        Aml.Name("_HID", Aml.EisaId("PNP0F13")),
+                        Aml.Name("_CRS", Aml.Buffer([.. AcpiResources.Irq(I8042.AuxIrq), .. AcpiResources.EndTag()]))),
+                    Aml.Device("RTC",
+                        Aml.Name("_HID", Aml.EisaId("PNP0B00")),
+                        Aml.Name("_CRS", Aml.Buffer([
+                            .. AcpiResources.Io(CmosRtc.IndexPort, CmosRtc.IndexPort, 0x01, 0x02),
+                            .. AcpiResources.Irq(RtcIrq),
+                            .. AcpiResources.EndTag()])))))),
         ];
         byte[] table = new byte[36 + aml.Length];
         AcpiTables.WriteHeader(table, "DSDT", Revision);
