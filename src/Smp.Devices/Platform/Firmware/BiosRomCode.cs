@@ -10,7 +10,7 @@ internal static class BiosRomCode
 
     /// <summary>
     /// POST on the bootstrap processor: stack, warm-reset check (CMOS 0x0F = 0x0A → far jump through 0040:0067, as
-    /// PC/AT BIOSes do), IVT, PICs, PIT, the POST trap (data area and tables, written by the simulator), then INT 19h.
+    /// PC/AT BIOSes do), IVT, PICs, PIT, MTRRs, the POST trap (data area and tables, written by the simulator), then INT 19h.
     /// Interrupts stay disabled (IF = 0); in the PICs only IRQ0 (the 18.2 Hz tick, counted in the BDA) and the cascade are
     /// unmasked, as PC BIOSes leave them (SeaBIOS's timer_setup does the same).
     /// </summary>
@@ -65,6 +65,7 @@ internal static class BiosRomCode
         Out(a, 0x21, 0xFA); Out(a, 0xA1, 0xFF);
         // 8254 channel 0: lobyte/hibyte, mode 3, divisor 0 = 65536 → 1193182 / 65536 ≈ 18.2 Hz.
         Out(a, 0x43, 0x36); Out(a, 0x40, 0x00); Out(a, 0x40, 0x00);
+        ProgramMtrrs(a);
 
         // The POST trap expects an INT frame (IP, CS, FLAGS) like every other trap stub.
         a.pushf();
@@ -75,6 +76,43 @@ internal static class BiosRomCode
         a.Label(ref halt);
         a.hlt();
         a.jmp(halt);
+    }
+
+    // MTRR types (SDM Vol. 3A §12.11, Table 12-8) and the MSRs this POST writes.
+    private const uint Uncacheable = 0, WriteProtected = 5, WriteBack = 6;
+    private const uint Fix64K00000 = 0x250, Fix16K80000 = 0x258, Fix16KA0000 = 0x259, Fix4KC0000 = 0x268, PhysBase0 = 0x200, DefType = 0x2FF;
+
+    // The top gigabyte below 4 GiB (the I/O APIC, HPET and local APIC windows, and the PCI hole's top) is uncacheable.
+    private const uint MmioBase = 0xC000_0000;
+    private const ulong MmioSize = 1UL << 30, PhysMaskValid = 1UL << 11;
+
+    /// <summary>
+    /// The boot processor's memory types, as PC firmware sets them before any OS runs (SDM Vol. 3A §12.11.8: the BIOS
+    /// initialises the MTRRs): RAM below 640 KiB write-back, the VGA window uncacheable, the ROM area write-protected
+    /// (fixed ranges, §12.11.2.2); one variable range makes the top gigabyte below 4 GiB uncacheable (§12.11.2.3, the
+    /// mask covering the model's 39 physical address bits); everything else write-back by default, with fixed ranges
+    /// enabled (IA32_MTRR_DEF_TYPE = 0xC06). Like SeaBIOS under QEMU, POST programs the BSP only: the APs wait for SIPI,
+    /// and Linux copies the BSP's MTRRs to them ("mtrr: your CPUs had inconsistent ... corrected configuration").
+    /// </summary>
+    private static void ProgramMtrrs(Assembler a)
+    {
+        WriteMsr(a, Fix64K00000, Repeat(WriteBack));
+        WriteMsr(a, Fix16K80000, Repeat(WriteBack));
+        WriteMsr(a, Fix16KA0000, Repeat(Uncacheable));
+        for (uint i = 0; i < 8; i++) WriteMsr(a, Fix4KC0000 + i, Repeat(WriteProtected));
+        WriteMsr(a, PhysBase0, MmioBase | Uncacheable);
+        WriteMsr(a, PhysBase0 + 1, (((1UL << Cpu.CpuCore.MaxPhysAddrBits) - 1) & ~(MmioSize - 1)) | PhysMaskValid);
+        WriteMsr(a, DefType, 0xC00 | WriteBack);
+
+        static ulong Repeat(uint type) => type * 0x0101_0101_0101_0101UL;
+    }
+
+    private static void WriteMsr(Assembler a, uint msr, ulong value)
+    {
+        a.mov(ecx, msr);
+        a.mov(eax, (uint)value);
+        a.mov(edx, (uint)(value >> 32));
+        a.wrmsr();
     }
 
     /// <summary>

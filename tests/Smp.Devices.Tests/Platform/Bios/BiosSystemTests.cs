@@ -154,6 +154,24 @@ public sealed class BiosSystemTests
     }
 
     [Fact]
+    public void PostProgramsTheBootProcessorsMtrrsAsPcFirmwareDoes()
+    {
+        byte[] image = Build(a => a.hlt());
+        using var m = new BiosMachine(new DiskImage(image));
+        m.Run();
+
+        ulong Msr(uint msr) => Assert.IsType<ulong>(m.Cpu.TryReadMsr(msr, out ulong v) ? v : null);
+        Assert.Equal(0xC06UL, Msr(0x2FF));                               // enabled, fixed ranges enabled, default WB
+        Assert.Equal(0x0606_0606_0606_0606UL, Msr(0x250));               // 0–512 KiB write-back
+        Assert.Equal(0x0606_0606_0606_0606UL, Msr(0x258));               // 512–640 KiB write-back
+        Assert.Equal(0UL, Msr(0x259));                                   // the VGA window uncacheable
+        for (uint r = 0x268; r <= 0x26F; r++) Assert.Equal(0x0505_0505_0505_0505UL, Msr(r)); // ROM area write-protected
+        Assert.Equal(0xC000_0000UL, Msr(0x200));                         // 3–4 GiB uncacheable ...
+        Assert.Equal(0x7F_C000_0800UL, Msr(0x201));                      // ... 1 GiB at 39 physical address bits, valid
+        Assert.Equal(0UL, Msr(0x202) | Msr(0x203));                      // the other variable ranges are left free
+    }
+
+    [Fact]
     public void PostSelfTestsTheKeyboardControllerAndTurnsScanCodeTranslationOn()
     {
         var rtc = new CmosRtc(128UL << 20, 0, 1, new DateTime(2031, 12, 25, 13, 45, 30, DateTimeKind.Utc));
