@@ -366,7 +366,7 @@ public sealed unsafe partial class CpuCore
     private DecodedBlock DecodeStraddling(ulong la)
     {
         ulong pa = Translate(la, AccessKind.Execute);
-        ulong secondLa = Is64 ? (la | 0xFFF) + 1 : ((la | 0xFFF) + 1) & 0xFFFF_FFFFUL;
+        ulong secondLa = SecondPageLinear(la);
         int first = (int)(0x1000 - (la & 0xFFF));
         for (int attempt = 0; ; attempt++)
         {
@@ -441,11 +441,11 @@ public sealed unsafe partial class CpuCore
 
     // A cached straddling block is reused only while its second page translates (for execution, so a fault is raised
     // as the fetch would) to the physical page it was decoded from.
-    private bool SecondPageSame(DecodedBlock block, ulong la)
-    {
-        ulong secondLa = Is64 ? (la | 0xFFF) + 1 : ((la | 0xFFF) + 1) & 0xFFFF_FFFFUL;
-        return Translate(secondLa, AccessKind.Execute) >> 12 == block.SecondPage;
-    }
+    private bool SecondPageSame(DecodedBlock block, ulong la) =>
+        Translate(SecondPageLinear(la), AccessKind.Execute) >> 12 == block.SecondPage;
+
+    // The linear address of the page after the one holding `la` (wrapping at 4 GiB outside 64-bit mode).
+    private ulong SecondPageLinear(ulong la) => Is64 ? (la | 0xFFF) + 1 : ((la | 0xFFF) + 1) & 0xFFFF_FFFFUL;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int BlockSlot(ulong pa) => (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));

@@ -143,7 +143,7 @@ internal static unsafe class StringOps
             {
                 if (bulk && budget > 0)
                 {
-                    long done = TStep.Bulk<T>(c, seg, si, di, Math.Min((long)Math.Min(count, (ulong)budget), MaxIterations));
+                    long done = TStep.Bulk<T>(c, seg, si, di, (long)Math.Min(count, (ulong)budget));
                     if (done > 0)
                     {
                         ulong bytes = (ulong)done * (ulong)T.Bytes;

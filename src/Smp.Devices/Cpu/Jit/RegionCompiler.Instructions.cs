@@ -157,14 +157,7 @@ internal sealed partial class RegionCompiler
         var instr = u.Instr;
         if (instr.OpCount != 1) return false;
         int s = SizeOf(instr.Code);
-        LocalBuilder? la = null;
-        var a = Temp();
-        if (instr.Op0Kind == OpKind.Register) { LoadReg(u.R0, s); _il.Emit(OpCodes.Stloc, a); }
-        else
-        {
-            la = EmitLinearAddress(ref u);
-            EmitRead(la, s, a);
-        }
+        var a = ReadOperand(ref u, 0, s, out var la);
         var r = Temp();
         switch (m)
         {
@@ -281,14 +274,7 @@ internal sealed partial class RegionCompiler
         int s = SizeOf(instr.Code);
         int bits = 8 << s;
         int count = (int)(u.Imm & 0xFF) & (bits == 64 ? 63 : 31);
-        LocalBuilder? la = null;
-        var a = Temp();
-        if (instr.Op0Kind == OpKind.Register) { LoadReg(u.R0, s); _il.Emit(OpCodes.Stloc, a); }
-        else
-        {
-            la = EmitLinearAddress(ref u);
-            EmitRead(la, s, a);
-        }
+        var a = ReadOperand(ref u, 0, s, out var la);
         if (count == 0)
         {
             // No flag and no memory changes; a 32-bit register is still written (zero-extended).

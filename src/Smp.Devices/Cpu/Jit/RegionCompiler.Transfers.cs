@@ -69,20 +69,11 @@ internal sealed partial class RegionCompiler
 
     private void EmitCall(ulong target)
     {
-        // PUSH the return address (checks and store before RSP moves), then continue at the target.
-        var rsp = Reg64(Reg.RSP);
-        var top = Temp();
-        _il.Emit(OpCodes.Ldloc, rsp);
-        Ldc(8L);
-        _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Stloc, top);
-        EmitStackCanonicalCheck(top);
+        // PUSH the return address, then continue at the target.
         var value = Temp();
         Ldc(_nextIp);
         _il.Emit(OpCodes.Stloc, value);
-        EmitWrite(top, 3, value);
-        Copy(top, rsp);
-        _written[Reg.RSP] = true;
+        EmitPush64(value);
         EmitAttentionExit(target, Decoding.Transfer.Call);
         EmitEdge(_node.Taken, target, Decoding.Transfer.Call);
     }
@@ -168,6 +159,13 @@ internal sealed partial class RegionCompiler
         if (instr.Code == Code.Push_r64) LoadReg(u.R0, 3);
         else Ldc(u.Imm);
         _il.Emit(OpCodes.Stloc, value);
+        EmitPush64(value);
+        return true;
+    }
+
+    // Pushes a quadword: the checks and the store happen before RSP moves, so a fault leaves RSP as it was.
+    private void EmitPush64(LocalBuilder value)
+    {
         var rsp = Reg64(Reg.RSP);
         var top = Temp();
         _il.Emit(OpCodes.Ldloc, rsp);
@@ -178,7 +176,6 @@ internal sealed partial class RegionCompiler
         EmitWrite(top, 3, value);
         Copy(top, rsp);
         _written[Reg.RSP] = true;
-        return true;
     }
 
     private bool EmitPop(ref Uop u)
