@@ -12,7 +12,10 @@ namespace Smp.Devices.Cpu;
 // a write into decoded code, a mode change) sets _attention and is handled between instructions.
 public sealed unsafe partial class CpuCore
 {
-    private const int BlockCacheSize = 8192;
+    // Decoded blocks by physical address, direct-mapped. Linux's boot runs about 85,000 distinct blocks: with 8,192
+    // slots they evicted each other and were decoded 560,000 times (4 CPUs); with 32,768, 266,000 times and a third
+    // less garbage (256 KiB of references per CPU).
+    private const int BlockCacheSize = 32768;
     private readonly DecodedBlock?[] _blocks = new DecodedBlock?[BlockCacheSize];
     private readonly byte[] _decodeBuffer = new byte[DecodedBlock.MaxInstructions * 15 + 16];
     private readonly Uop[] _decodeUops = new Uop[DecodedBlock.MaxInstructions]; // copied into a block of the right size

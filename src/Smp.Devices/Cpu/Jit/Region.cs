@@ -3,7 +3,7 @@ using Smp.Devices.Cpu.Decoding;
 namespace Smp.Devices.Cpu.Jit;
 
 /// <summary>
-/// A region to translate: decoded blocks of one linear page, reached from a hot head block along direct control flow
+/// A region to translate: decoded blocks of up to <see cref="RegionPages.Max"/> linear pages, reached from a hot head block along direct control flow
 /// (fall-through, both sides of conditional branches, direct jumps, direct calls into their callee and the callee's
 /// returns back to the call site under a guard). The same block reached with a different stack of pending returns is
 /// a different node, so a function called from two sites is translated twice. Loops become loops in the translation.

@@ -5,8 +5,8 @@ namespace Smp.Devices.Cpu.Jit;
 
 /// <summary>
 /// Forms a <see cref="Region"/> from a CPU's decode cache, without side effects: only blocks this CPU has already
-/// decoded in the head's page (current, same code size) are taken, so nothing is fetched, translated or marked
-/// accessed that the guest has not executed.
+/// decoded on pages whose translation the CPU can vouch for (current, same code size; see the lookup) are taken, so
+/// nothing is fetched, translated or marked accessed that the guest has not executed.
 /// </summary>
 internal static class RegionBuilder
 {
@@ -26,13 +26,13 @@ internal static class RegionBuilder
     /// <summary>
     /// Builds the region whose head is <paramref name="head"/> at <paramref name="headRip"/> for the given mode
     /// (<paramref name="bitness"/>, <paramref name="cpl"/>, <paramref name="csLimit"/>, <paramref name="watched"/>), or null
-    /// when none can be formed. <paramref name="lookup"/> gives the CPU's decoded block at a RIP of the head's page (or
-    /// null); <paramref name="bytesOf"/> a block's code bytes (for the key).
+    /// when none can be formed. <paramref name="lookup"/> gives the CPU's decoded block at a RIP (or null);
+    /// <paramref name="bytesOf"/> a block's code bytes (for the key).
     /// </summary>
     public static Region? Build(DecodedBlock head, ulong headRip, int bitness, int cpl, uint csLimit, bool watched,
         Func<ulong, DecodedBlock?> lookup, Func<DecodedBlock, byte[]> bytesOf)
     {
-        if (!head.Cacheable || head.Straddles || head.Count == 0) return null;
+        if (!head.Cacheable || head.Count == 0) return null;
         ulong ipMask = bitness switch { 64 => ulong.MaxValue, 32 => 0xFFFF_FFFFUL, _ => 0xFFFFUL };
         var nodes = new List<RegionNode>();
         var byKey = new Dictionary<(ulong, string), RegionNode>();
@@ -44,8 +44,8 @@ internal static class RegionBuilder
             var key = (rip, string.Join(',', returns));
             if (byKey.TryGetValue(key, out var existing)) return existing;
             var block = known ?? lookup(rip);
-            if (block is null || !block.Cacheable || block.Straddles || block.Count == 0 || nodes.Count >= MaxNodes
-                || instructions + block.Count > MaxInstructions) return null;
+            if (block is null || !block.Cacheable || block.Count == 0 || nodes.Count >= MaxNodes
+                || (nodes.Count > 0 && instructions + block.Count > MaxInstructions)) return null;
             // A watched function's entry is seen at fetch: it is only ever a region's head.
             if (watched && known is null && block.StartsWatchedFunction) return null;
             var node = new RegionNode { Rip = rip, Block = block, Returns = returns, Index = nodes.Count, UopBase = instructions };
@@ -62,7 +62,8 @@ internal static class RegionBuilder
             var block = node.Block;
             ref Uop last = ref block.Uops[block.Count - 1];
             var instr = last.Instr;
-            node.FallRip = (node.Rip + (ulong)block.ByteLength) & ipMask;
+            // A straddling block's ByteLength counts only its first page's bytes.
+            node.FallRip = (node.Rip + (block.Straddles ? last.Length : (ulong)block.ByteLength)) & ipMask;
             bool nearRelative = instr.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32 or OpKind.NearBranch64;
             ulong target = (node.FallRip + last.Imm) & BranchMask(instr.Code);
             switch (instr.FlowControl)

@@ -22,8 +22,8 @@ namespace Smp.Devices.Cpu.Jit;
 /// a memory slow path the exit flag is tested, so a store into code or a device that wants attention ends the region
 /// after that instruction, as it ends an interpreted block. Loops test memory's code epoch on their back edges, so a
 /// change made by another CPU is seen at the next iteration as at the interpreter's next block boundary.
-/// Only blocks of one linear page are translated together, so the checks that vouch for the head block (its page's
-/// translation, its code stamps) vouch for the region (<see cref="CpuCore"/>'s RegionUsable checks every block's stamp).
+/// The fetch that reaches the head vouches for the head's page; the region's other code pages are checked quietly
+/// whenever the CPU's fetch path changed (<see cref="CpuCore"/>'s RegionUsable, with every block's code stamp).
 /// </remarks>
 internal sealed partial class RegionCompiler
 {
@@ -40,6 +40,7 @@ internal sealed partial class RegionCompiler
     private static readonly FieldInfo LastTransferField = typeof(CpuCore).GetField("_lastTransfer", Private)!;
     private static readonly MethodInfo MemoryGetter = typeof(CpuCore).GetProperty(nameof(CpuCore.Memory))!.GetMethod!;
     private static readonly FieldInfo CodeEpochField = typeof(Memory.PhysicalMemory).GetField("_codeEpoch", Private)!;
+    private static readonly MethodInfo StoreRegistersMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.StoreTranslatedRegisters), Private)!;
     private static readonly FieldInfo UopsField = typeof(RegionClosure).GetField(nameof(RegionClosure.Uops))!;
 
     private readonly Region _region;
@@ -246,16 +247,36 @@ internal sealed partial class RegionCompiler
         }
     }
 
-    // Stores every register the region writes (a superset of those changed so far: the others hold the core's values).
+    // Stores every register the region writes (a superset of those changed so far: the others hold the core's values),
+    // through one call (CpuCore.StoreTranslatedRegisters) when there are several.
     private void WriteBackRegisters()
     {
+        uint mask = 0;
+        for (int r = 0; r < 16; r++)
+            if (_written[r]) mask |= 1u << r;
+        if (System.Numerics.BitOperations.PopCount(mask) <= 2)
+        {
+            for (int r = 0; r < 16; r++)
+            {
+                if (!_written[r]) continue;
+                CoreRegisterAddress(r);
+                _il.Emit(OpCodes.Ldloc, _g[r]!);
+                _il.Emit(OpCodes.Stind_I8);
+            }
+            return;
+        }
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, (int)mask);
         for (int r = 0; r < 16; r++)
         {
-            if (!_written[r]) continue;
-            CoreRegisterAddress(r);
-            _il.Emit(OpCodes.Ldloc, _g[r]!);
-            _il.Emit(OpCodes.Stind_I8);
+            if (_written[r]) _il.Emit(OpCodes.Ldloc, _g[r]!);
+            else
+            {
+                _il.Emit(OpCodes.Ldc_I4_0);
+                _il.Emit(OpCodes.Conv_U8);
+            }
         }
+        _il.Emit(OpCodes.Call, StoreRegistersMethod);
     }
 
     private void ReloadRegisters()

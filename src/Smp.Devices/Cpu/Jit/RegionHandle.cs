@@ -7,7 +7,8 @@ namespace Smp.Devices.Cpu.Jit;
 /// when its code is overwritten), it remembers the blocks the translation was made from and the epochs at which this
 /// CPU last checked that they are all still current and that its mode still matches.
 /// </summary>
-internal sealed class RegionHandle(ulong rip, Translation translation, DecodedBlock[] blocks, int cpl, uint csLimit, bool watched)
+internal sealed class RegionHandle(ulong rip, Translation translation, DecodedBlock[] blocks, (ulong Linear, ulong Physical)[] otherPages,
+    int cpl, uint csLimit, bool watched)
 {
     /// <summary>RIP of the head (the translation's instruction addresses are constants).</summary>
     public ulong Rip { get; } = rip;
@@ -17,6 +18,9 @@ internal sealed class RegionHandle(ulong rip, Translation translation, DecodedBl
 
     /// <summary>Every block the region covers, whose stamps say whether its code bytes changed.</summary>
     public DecodedBlock[] Blocks { get; } = blocks;
+
+    /// <summary>The linear pages of the region's code other than the head's, with the physical page each translated to.</summary>
+    public (ulong Linear, ulong Physical)[] OtherPages { get; } = otherPages;
 
     /// <summary>The CPL the translation was made for.</summary>
     public int Cpl { get; } = cpl;

@@ -41,7 +41,7 @@ public class JitTests
     }
 
     // Runs the program both ways in the same quanta and compares everything; returns the translated machine's retired count in translated code.
-    private static long Compare(Action<TestMachine> prepare, Action<Assembler> program, long budget = 2_000_000, int quantum = 977,
+    internal static long Compare(Action<TestMachine> prepare, Action<Assembler> program, long budget = 2_000_000, int quantum = 977,
         Action<TestMachine>? verify = null)
     {
         var (reference, refPorts) = Build(false, prepare, program);
