@@ -21,8 +21,6 @@ public sealed unsafe partial class CpuCore
     private readonly Uop[] _decodeUops = new Uop[DecodedBlock.MaxInstructions]; // copied into a block of the right size
     private readonly CpuFault _fault;
     private bool _attention;
-    private ulong _fetchPage = TlbInvalid;
-    private ulong _fetchPhysPage;
 
     /// <summary>Decoded blocks created so far (a measure of decode work, for benchmarks).</summary>
     public long BlocksDecoded;
@@ -260,13 +258,7 @@ public sealed unsafe partial class CpuCore
             if (Rip > Segs[Seg.CS].Limit) RaiseFault(Vector.GP, 0);
             la = (Segs[Seg.CS].Base + Rip) & 0xFFFF_FFFFUL;
         }
-        ulong tag = (la >> 12) | _tlbUserTag;
-        if (tag != _fetchPage)
-        {
-            _fetchPhysPage = Translate(la & ~0xFFFUL, AccessKind.Execute) >> 12;
-            _fetchPage = tag;
-        }
-        ulong pa = (_fetchPhysPage << 12) | (la & 0xFFF);
+        ulong pa = (FetchPhysicalPage(la) << 12) | (la & 0xFFF);
         int slot = BlockSlot(pa);
         var b = _blocks[slot];
         if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || !b.IsCurrent || (b.Straddles && !SecondPageSame(b, la)))
@@ -471,7 +463,7 @@ public sealed unsafe partial class CpuCore
         public DecodedBlock? Block;
     }
 
-    private const int LinearCacheSize = 1024;
+    private const int LinearCacheSize = 4096;
     private readonly LinearBlockEntry[] _linearBlocks = new LinearBlockEntry[LinearCacheSize];
     private ulong _fetchEpoch = 1;
 
@@ -488,9 +480,33 @@ public sealed unsafe partial class CpuCore
     }
 
     // Anything that changes how RIP translates or decodes: TLB flushes, mode, CS or CPL changes, the watch set.
-    private void InvalidateFetchPath()
+    private void InvalidateFetchPath() => _fetchEpoch++;
+
+    // Instruction fetches' own TLB: linear page → physical page, valid within one fetch epoch. Kernel code moves between
+    // many pages; with one remembered page, every change of page walked the tables again (on Linux's boot, a tenth of
+    // the interpreter's time).
+    private struct FetchTlbEntry
     {
-        _fetchEpoch++;
-        _fetchPage = TlbInvalid;
+        public ulong Tag;      // linear page number | TlbUserBit at CPL 3
+        public ulong Epoch;    // _fetchEpoch when filled (0: never)
+        public ulong PhysPage;
+    }
+
+    private const int FetchTlbSize = 64;
+    private readonly FetchTlbEntry[] _fetchTlb = new FetchTlbEntry[FetchTlbSize];
+
+    // The physical page holding linear `la` for an instruction fetch (the page walk may raise #PF or #GP).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong FetchPhysicalPage(ulong la)
+    {
+        ulong tag = (la >> 12) | _tlbUserTag;
+        ref var e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_fetchTlb), (nint)((la >> 12) & (FetchTlbSize - 1)));
+        if (e.Tag != tag || e.Epoch != _fetchEpoch)
+        {
+            e.PhysPage = Translate(la & ~0xFFFUL, AccessKind.Execute) >> 12;
+            e.Tag = tag;
+            e.Epoch = _fetchEpoch;
+        }
+        return e.PhysPage;
     }
 }

@@ -30,6 +30,9 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     private readonly ulong _highTop;
     private readonly List<(ulong Start, ulong End, IMmioDevice Device)> _mmio = [];
     private readonly List<(ulong Start, ulong End, byte[] Data)> _rom = [];
+    // RAM from this address up has no ROM or MMIO window over it: reads and writes there skip the window lists (page
+    // walks read RAM through Read, eight times per walk).
+    private ulong _plainRamFrom;
     private bool _disposed;
 
     /// <summary>Creates a physical address space with <paramref name="ramBytes"/> of zeroed RAM from address 0.</summary>
@@ -97,10 +100,24 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     }
 
     /// <summary>Maps <paramref name="device"/> at [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>).</summary>
-    public void MapMmio(ulong start, ulong length, IMmioDevice device) => _mmio.Add((start, start + length, device));
+    public void MapMmio(ulong start, ulong length, IMmioDevice device)
+    {
+        _mmio.Add((start, start + length, device));
+        CoverRam(start, start + length);
+    }
 
     /// <summary>Maps read-only memory with the given contents at <paramref name="start"/>; writes to it are ignored.</summary>
-    public void MapRom(ulong start, byte[] data) => _rom.Add((start, start + (ulong)data.Length, data));
+    public void MapRom(ulong start, byte[] data)
+    {
+        _rom.Add((start, start + (ulong)data.Length, data));
+        CoverRam(start, start + (ulong)data.Length);
+    }
+
+    private void CoverRam(ulong start, ulong end)
+    {
+        bool overRam = start < _lowTop || (end > FourGiB && start < _highTop);
+        if (overRam && end > _plainRamFrom) _plainRamFrom = end;
+    }
 
     /// <summary>
     /// Host pointer to the 4 KiB page holding <paramref name="address"/> when that page is plain RAM,
@@ -110,6 +127,7 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     {
         ulong page = address & ~0xFFFUL;
         if (!IsRam(page, 0x1000)) return null;
+        if (page >= _plainRamFrom) return _ram + page;
         foreach (var (start, end, _) in _mmio)
             if (page < end && page + 0x1000 > start) return null;
         foreach (var (start, end, _) in _rom)
@@ -120,6 +138,7 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     /// <summary>Reads <paramref name="size"/> bytes (1, 2, 4, 8) at a physical address; unmapped reads return all ones.</summary>
     public ulong Read(ulong address, int size)
     {
+        if (address >= _plainRamFrom && IsRam(address, (ulong)size)) return ReadRam(address, size);
         foreach (var (start, end, device) in _mmio)
             if (address >= start && address < end) return device.Read(address, size);
         foreach (var (start, end, data) in _rom)
@@ -133,12 +152,14 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
                 }
                 return v;
             }
-        if (IsRam(address, (ulong)size))
-        {
-            byte* p = _ram + address;
-            return size switch { 1 => *p, 2 => Unsafe.ReadUnaligned<ushort>(p), 4 => Unsafe.ReadUnaligned<uint>(p), _ => Unsafe.ReadUnaligned<ulong>(p) };
-        }
+        if (IsRam(address, (ulong)size)) return ReadRam(address, size);
         return size == 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
+    }
+
+    private ulong ReadRam(ulong address, int size)
+    {
+        byte* p = _ram + address;
+        return size switch { 1 => *p, 2 => Unsafe.ReadUnaligned<ushort>(p), 4 => Unsafe.ReadUnaligned<uint>(p), _ => Unsafe.ReadUnaligned<ulong>(p) };
     }
 
     /// <summary>
@@ -147,6 +168,11 @@ public sealed unsafe partial class PhysicalMemory : IDisposable
     /// </summary>
     public void Write(ulong address, int size, ulong value)
     {
+        if (address >= _plainRamFrom && IsRam(address, (ulong)size))
+        {
+            WriteRam(address, size, value);
+            return;
+        }
         foreach (var (start, end, device) in _mmio)
             if (address >= start && address < end) { device.Write(address, size, value); return; }
         foreach (var (start, end, _) in _rom)

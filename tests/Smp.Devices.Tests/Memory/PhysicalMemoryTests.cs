@@ -35,6 +35,43 @@ public sealed partial class PhysicalMemoryTests
         Assert.Throws<ArgumentOutOfRangeException>(() => memory.Load(3 * GiB + 0x2000, new byte[16]));
     }
 
+    private sealed class Register : IMmioDevice
+    {
+        public ulong Value = 0x5A;
+        public ulong Read(ulong address, int size) => Value;
+        public void Write(ulong address, int size, ulong value) => Value = value;
+    }
+
+    [Fact]
+    public void Rom_and_mmio_windows_mapped_over_ram_anywhere_take_precedence_and_ram_beside_them_stays_ram()
+    {
+        using var memory = new PhysicalMemory(64 * MiB, 2 * GiB);
+        var register = new Register();
+        memory.MapRom(0xF_0000, [0x11, 0x22]);
+        memory.MapMmio(32 * MiB, 0x1000, register);          // inside low RAM, high above the ROM
+        memory.MapMmio(5 * GiB, 0x1000, new Register());     // inside the RAM above 4 GiB
+
+        memory.Write(0xF_0000, 1, 0xEE);                         // ROM: dropped
+        memory.Write(32 * MiB + 8, 4, 0x1234);                   // the device
+        memory.Write(32 * MiB + 0x1000, 4, 0x5678);              // RAM just past the window
+        memory.Write(16 * MiB, 8, 0x0102_0304_0506_0708);
+        memory.Write(5 * GiB + 0x2000, 2, 0xBEEF);
+
+        Assert.Equal(0x2211UL, memory.Read(0xF_0000, 2));
+        Assert.Equal(0x1234UL, register.Value);
+        Assert.Equal(0x1234UL, memory.Read(32 * MiB + 0x10, 4));
+        Assert.Equal(0x5678UL, memory.Read(32 * MiB + 0x1000, 4));
+        Assert.Equal(0x0102_0304_0506_0708UL, memory.Read(16 * MiB, 8));
+        Assert.Equal(0x5AUL, memory.Read(5 * GiB, 8));
+        Assert.Equal(0xBEEFUL, memory.Read(5 * GiB + 0x2000, 2));
+        unsafe
+        {
+            Assert.True(memory.RamPage(32 * MiB) == null);
+            Assert.True(memory.RamPage(5 * GiB) == null);
+            Assert.True(memory.RamPage(32 * MiB + 0x1000) == memory.RamBase + 32 * MiB + 0x1000);
+        }
+    }
+
     [Fact]
     public void A_64_GiB_memory_that_is_written_10_MiB_keeps_about_10_MiB_resident()
     {

@@ -214,7 +214,7 @@ public sealed partial class CpuCore
     private byte ReadCodeByte(ulong ip)
     {
         ulong la = Is64 ? ip : (Segs[Seg.CS].Base + ip) & 0xFFFF_FFFFUL;
-        ulong pa = ((la >> 12) | _tlbUserTag) == _fetchPage ? (_fetchPhysPage << 12) | (la & 0xFFF) : Translate(la, AccessKind.Execute);
+        ulong pa = (FetchPhysicalPage(la) << 12) | (la & 0xFFF);
         return (byte)PhysicalRead(pa, 1);
     }
 }

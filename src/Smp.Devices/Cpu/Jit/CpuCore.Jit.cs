@@ -93,8 +93,8 @@ public sealed unsafe partial class CpuCore
 
     /// <summary>
     /// Stores the guest registers a translation holds in locals, those whose bit is set in <paramref name="written"/>
-    /// (RAX = bit 0 … R15 = bit 15). Translations' exits and slow paths call it instead of storing each register: the IL
-    /// of a region is then about a third of the size, and the .NET JIT's compile time follows IL size.
+    /// (RAX = bit 0 … R15 = bit 15). Translations' TLB-miss and fault paths call it instead of storing each register: a
+    /// region's IL is smaller, and the .NET JIT's compile time follows IL size.
     /// </summary>
     internal void StoreTranslatedRegisters(uint written, ulong rax, ulong rcx, ulong rdx, ulong rbx, ulong rsp, ulong rbp, ulong rsi,
         ulong rdi, ulong r8, ulong r9, ulong r10, ulong r11, ulong r12, ulong r13, ulong r14, ulong r15)
