@@ -299,6 +299,34 @@ public sealed unsafe partial class CpuCore
         }
     }
 
+    // One Iced decoder per code size, reused for every block over _decodeBuffer (a decoder per block was a tenth of what
+    // Linux's boot allocates).
+    private readonly DecodeBufferReader _decodeReader;
+    private readonly Decoder?[] _decoders = new Decoder?[3];
+
+    private Decoder BlockDecoder(int length)
+    {
+        _decodeReader.Reset(length);
+        ref var decoder = ref _decoders[Bitness >> 5];
+        decoder ??= Decoder.Create(Bitness, _decodeReader, Rip, DecoderOptions.None);
+        decoder.IP = Rip;
+        return decoder;
+    }
+
+    // Reads the first `length` bytes of the decode buffer, then reports the end (Iced's reader for the block decoder).
+    private sealed class DecodeBufferReader(byte[] buffer) : CodeReader
+    {
+        private int _position, _length;
+
+        public void Reset(int length)
+        {
+            _position = 0;
+            _length = length;
+        }
+
+        public override int ReadByte() => _position < _length ? buffer[_position++] : -1;
+    }
+
     private DecodedBlock DecodeBytes(ulong la, ulong pa, byte* host)
     {
         BlocksDecoded++;
@@ -324,7 +352,7 @@ public sealed unsafe partial class CpuCore
         if (host != null) new ReadOnlySpan<byte>(host + (pa & 0xFFF), avail).CopyTo(_decodeBuffer);
         else for (int k = 0; k < avail; k++) _decodeBuffer[k] = (byte)PhysicalRead(pa + (ulong)k, 1);
 
-        var decoder = Decoder.Create(Bitness, new ByteArrayCodeReader(_decodeBuffer, 0, avail), Rip, DecoderOptions.None);
+        var decoder = BlockDecoder(avail);
         int count = 0, length = 0;
         while (count < DecodedBlock.MaxInstructions)
         {

@@ -25,6 +25,7 @@ public sealed partial class CpuCore
         ApicId = apicId;
         IsBsp = isBsp;
         _fault = new CpuFault();
+        _decodeReader = new DecodeBufferReader(_decodeBuffer);
         memory.FastWritesRevoked += RevokeFastWrites;
         memory.CodePageMarked += ForgetWritablePage;
         Reset();
