@@ -123,8 +123,8 @@ public sealed unsafe partial class CpuCore
     // rather than read back from NextRip, which would chain every instruction through a store-to-load.
     // A block that ran to its end continues straight into the next one when the linear cache knows it
     // (block chaining), so a run of short blocks pays no call and fetch overhead between them. A block
-    // that heads a translated region runs the translation instead, which leaves RIP, the registers and
-    // the retired count as the interpreter would.
+    // that enters a translated region (its head, or another node of it) runs the translation instead, which leaves RIP,
+    // the registers and the retired count as the interpreter would.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private long ExecuteBlocks(DecodedBlock block, long limit)
     {
@@ -134,11 +134,11 @@ public sealed unsafe partial class CpuCore
         {
             ulong rip = Rip;
             _blockStartRip = rip;
-            if (block.Region is { } region && region.Rip == rip && region.Translation.Code is { } code && RegionUsable(region))
+            if (block.Region is { } region && region.NodeRips[block.RegionEntry] == rip && region.Translation.Code is { } code && RegionUsable(region))
             {
                 _jitEntryEpoch = region.CodeEpoch;
                 _jitEntryRetired = InstructionsRetired;
-                long ran = code(this, limit - total);
+                long ran = code(this, limit - total, block.RegionEntry);
                 _faultPosition = -1;
                 if (ran > 0)
                 {
@@ -171,7 +171,8 @@ public sealed unsafe partial class CpuCore
             }
 
             Rip = NextRip;
-            if (i == count && ++block.Executions == JitThreshold && CompileHotBlocks && block.Cacheable && !_dataBreakpointsArmed)
+            // A block that enters a region already (one still being compiled, or not usable just now) forms no other.
+            if (i == count && ++block.Executions == JitThreshold && CompileHotBlocks && block.Cacheable && !_dataBreakpointsArmed && block.Region is null)
                 Translate(block, _blockStartRip);
 
             InstructionsRetired += i;

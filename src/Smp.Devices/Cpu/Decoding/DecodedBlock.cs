@@ -63,8 +63,14 @@ public sealed class DecodedBlock
     /// <summary>Times the interpreter ran the whole block (counts towards translation, see <see cref="CpuCore.JitThreshold"/>).</summary>
     internal int Executions;
 
-    /// <summary>The translated region headed by this block (its RIP is <see cref="Jit.RegionHandle.Rip"/>); null until the block is hot.</summary>
+    /// <summary>
+    /// The translated region this block enters: the one it heads, or one that holds it as an enterable node
+    /// (<see cref="RegionEntry"/>); null until the block or a region around it is hot.
+    /// </summary>
     internal Jit.RegionHandle? Region;
+
+    /// <summary>The node of <see cref="Region"/> this block is (0: the head).</summary>
+    internal int RegionEntry;
 
     /// <summary>False for a one-off block that must not be reused (a debugger breakpoint's, or code rewritten while it was decoded).</summary>
     public bool Cacheable;

@@ -49,16 +49,33 @@ public sealed unsafe partial class CpuCore
         if (region is null) return;
         var translation = TranslationCache.Get(region, JitWaits);
         var blocks = new DecodedBlock[region.Nodes.Count];
+        var rips = new ulong[blocks.Length];
         var used = new HashSet<ulong>();
         for (int i = 0; i < blocks.Length; i++)
         {
             var node = region.Nodes[i];
             blocks[i] = node.Block;
+            rips[i] = node.Rip;
             ulong la = LinearIp(node.Rip);
             used.Add(la >> 12);
             if (node.Block.Straddles) used.Add(SecondPageLinear(la) >> 12);
         }
-        head.Region = new RegionHandle(rip, translation, blocks, pages.OthersAmong(used), Cpl, region.CsLimit, _watch != null);
+
+        // Other nodes become entries for blocks not already entering a region (watched functions keep one entry, the
+        // head, where their calls and returns are seen).
+        bool entries = _watch == null && region.Nodes.Count(n => n.Enterable) > 1;
+        var handle = new RegionHandle(rip, translation, blocks, rips, pages.Among(used, withHead: entries), Cpl, region.CsLimit, _watch != null);
+        head.Region = handle;
+        head.RegionEntry = 0;
+        if (entries)
+        {
+            foreach (var node in region.Nodes)
+            {
+                if (node.Index == 0 || !node.Enterable || node.Block.Region is not null) continue;
+                node.Block.Region = handle;
+                node.Block.RegionEntry = node.Index;
+            }
+        }
         BlocksCompiled++;
     }
 
@@ -73,16 +90,20 @@ public sealed unsafe partial class CpuCore
         long codeEpoch = Memory.CodeEpoch;
         bool usable = h.Cpl == Cpl && !_dataBreakpointsArmed && h.Watched == (_watch != null) && (Is64 || h.CsLimit == Segs[Seg.CS].Limit);
         foreach (var b in h.Blocks) usable &= b.IsCurrent;
-        // The head's page is vouched for by the fetch that reached the head; the region's other code pages must still
-        // translate, quietly, to the frames its blocks were decoded from.
+        // The entry's page is vouched for by the fetch that reached it; the region's other code pages (the head's too
+        // when it has other entries) must still translate, quietly, to the frames its blocks were decoded from.
         foreach (var (linearPage, ppn) in h.OtherPages)
             usable &= TryFetchTranslationQuietly(linearPage << 12, out ulong now) && now == ppn;
         if (!usable)
         {
-            // Code the region covers was overwritten, or the CPU's mode no longer matches: the head forms a new
-            // region once it is hot again.
-            h.Blocks[0].Region = null;
-            h.Blocks[0].Executions = 0;
+            // Code the region covers was overwritten, or the CPU's mode no longer matches: its entries form new regions
+            // once they are hot again.
+            foreach (var b in h.Blocks)
+            {
+                if (!ReferenceEquals(b.Region, h)) continue;
+                b.Region = null;
+                b.Executions = 0;
+            }
             return false;
         }
 

@@ -56,6 +56,12 @@ internal sealed class RegionNode
     /// <summary>Position in <see cref="Region.Nodes"/>.</summary>
     public int Index { get; set; }
 
+    /// <summary>
+    /// Whether the translation may be entered here (outside any inlined call, whose return guard needs the call): a CPU
+    /// that reaches this block from outside runs the translation from it instead of interpreting.
+    /// </summary>
+    public bool Enterable => Returns.Length == 0;
+
     /// <summary>Index of the block's first instruction in <see cref="Region.Uops"/>.</summary>
     public int UopBase { get; set; }
 

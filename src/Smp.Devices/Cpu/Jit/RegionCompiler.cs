@@ -62,7 +62,7 @@ internal sealed partial class RegionCompiler
     {
         _region = region;
         _method = new DynamicMethod($"region_{region.Rip:x}_{region.Bitness}", typeof(long),
-            [typeof(RegionClosure), typeof(CpuCore), typeof(long)], typeof(CpuCore), skipVisibility: true);
+            [typeof(RegionClosure), typeof(CpuCore), typeof(long), typeof(int)], typeof(CpuCore), skipVisibility: true);
         _il = _method.GetILGenerator(4096 + region.Uops.Length * 256);
         _left = _il.DeclareLocal(typeof(long));
         _irEntry = _il.DeclareLocal(typeof(long));
@@ -107,6 +107,12 @@ internal sealed partial class RegionCompiler
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldfld, RetiredField);
         _il.Emit(OpCodes.Stloc, _irEntry);
+        // The entry node: the head, or another node the interpreter reached from outside (RegionNode.Enterable).
+        if (_region.Nodes.Count(n => n.Enterable) > 1)
+        {
+            _il.Emit(OpCodes.Ldarg_3);
+            _il.Emit(OpCodes.Switch, _region.Nodes.Select(n => n.Enterable ? _nodeLabels[n.Index] : _nodeLabels[0]).ToArray());
+        }
         _il.Emit(OpCodes.Br, _nodeLabels[0]);
 
         var closure = new RegionClosure(_region.Uops);

@@ -7,8 +7,8 @@ namespace Smp.Devices.Cpu.Jit;
 /// when its code is overwritten), it remembers the blocks the translation was made from and the epochs at which this
 /// CPU last checked that they are all still current and that its mode still matches.
 /// </summary>
-internal sealed class RegionHandle(ulong rip, Translation translation, DecodedBlock[] blocks, (ulong Linear, ulong Physical)[] otherPages,
-    int cpl, uint csLimit, bool watched)
+internal sealed class RegionHandle(ulong rip, Translation translation, DecodedBlock[] blocks, ulong[] nodeRips,
+    (ulong Linear, ulong Physical)[] otherPages, int cpl, uint csLimit, bool watched)
 {
     /// <summary>RIP of the head (the translation's instruction addresses are constants).</summary>
     public ulong Rip { get; } = rip;
@@ -16,10 +16,17 @@ internal sealed class RegionHandle(ulong rip, Translation translation, DecodedBl
     /// <summary>The shared compiled code.</summary>
     public Translation Translation { get; } = translation;
 
-    /// <summary>Every block the region covers, whose stamps say whether its code bytes changed.</summary>
+    /// <summary>Every block the region covers (node by node), whose stamps say whether its code bytes changed.</summary>
     public DecodedBlock[] Blocks { get; } = blocks;
 
-    /// <summary>The linear pages of the region's code other than the head's, with the physical page each translated to.</summary>
+    /// <summary>The RIP of each node: a block entered at a node (<see cref="DecodedBlock.RegionEntry"/>) must be at it.</summary>
+    public ulong[] NodeRips { get; } = nodeRips;
+
+    /// <summary>
+    /// The linear pages of the region's code the CPU checks quietly, with the physical page each translated to: those
+    /// other than the head's, and the head's too when the region can be entered elsewhere (the fetch that reaches an
+    /// entry vouches only for the entry's page).
+    /// </summary>
     public (ulong Linear, ulong Physical)[] OtherPages { get; } = otherPages;
 
     /// <summary>The CPL the translation was made for.</summary>

@@ -2,8 +2,8 @@ namespace Smp.Devices.Cpu.Jit;
 
 /// <summary>
 /// The linear code pages a region being formed spans, each with the physical page it translates to: the head's first
-/// (vouched for by the fetch that reaches the head), then the others, which the CPU checks again whenever its fetch
-/// path changed (see <see cref="RegionHandle.OtherPages"/>).
+/// (vouched for by the fetch that reaches the head, when the head is the only entry), then the others, which the CPU checks
+/// again whenever its fetch path changed (see <see cref="RegionHandle.OtherPages"/>).
 /// </summary>
 internal sealed class RegionPages(ulong headLinear, ulong headPhysical)
 {
@@ -31,6 +31,10 @@ internal sealed class RegionPages(ulong headLinear, ulong headPhysical)
     /// <summary>Adds a page (its translation checked by the caller).</summary>
     public void Add(ulong linear, ulong physical) => _pages.Add((linear, physical));
 
-    /// <summary>The pages after the head's that hold code of the formed region (<paramref name="used"/>: linear pages).</summary>
-    public (ulong Linear, ulong Physical)[] OthersAmong(IReadOnlySet<ulong> used) => _pages.Skip(1).Where(p => used.Contains(p.Linear)).ToArray();
+    /// <summary>
+    /// The pages that hold code of the formed region (<paramref name="used"/>: linear pages), the head's included only
+    /// when <paramref name="withHead"/>.
+    /// </summary>
+    public (ulong Linear, ulong Physical)[] Among(IReadOnlySet<ulong> used, bool withHead) =>
+        _pages.Skip(withHead ? 0 : 1).Where(p => used.Contains(p.Linear)).ToArray();
 }

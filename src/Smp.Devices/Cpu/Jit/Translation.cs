@@ -1,11 +1,12 @@
 namespace Smp.Devices.Cpu.Jit;
 
 /// <summary>
-/// Runs a translated region on <c>cpu</c> for at most <c>budget</c> instructions; returns how many retired (0 when the
-/// head block does not fit in the budget). On return RIP, the registers, the lazy flags and
-/// <see cref="CpuCore.InstructionsRetired"/> are as the interpreter would have left them.
+/// Runs a translated region on <c>cpu</c> for at most <c>budget</c> instructions, entered at node <c>entry</c> (0, the
+/// head, or another node outside any inlined call); returns how many retired (0 when the entry block does not fit in the
+/// budget). On return RIP, the registers, the lazy flags and <see cref="CpuCore.InstructionsRetired"/> are as the
+/// interpreter would have left them.
 /// </summary>
-internal delegate long RegionCode(CpuCore cpu, long budget);
+internal delegate long RegionCode(CpuCore cpu, long budget, int entry);
 
 /// <summary>
 /// One compiled region, shared by every CPU that forms an equal <see cref="RegionKey"/> (process-wide, so later boots

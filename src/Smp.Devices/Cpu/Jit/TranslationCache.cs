@@ -119,7 +119,7 @@ internal static class TranslationCache
         var code = RegionCompiler.Compile(region);
         // DynamicMethods are compiled by .NET at their first call: make that call here (a negative budget returns at
         // once), so the CPU that uses the translation never waits for the .NET JIT.
-        code(null!, -1);
+        code(null!, -1, 0);
         translation.Publish(code);
         Interlocked.Add(ref _compileTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         Interlocked.Increment(ref _compiled);
