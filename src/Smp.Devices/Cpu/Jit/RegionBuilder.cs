@@ -87,6 +87,7 @@ internal static class RegionBuilder
             }
         }
 
+        MarkEntries(nodes);
         var uops = new Uop[instructions];
         foreach (var n in nodes) Array.Copy(n.Block.Uops, 0, uops, n.UopBase, n.Count);
         return new Region
@@ -94,6 +95,23 @@ internal static class RegionBuilder
             Nodes = nodes, Bitness = bitness, Cpl = cpl, CsLimit = bitness == 64 ? 0 : csLimit, Watched = watched, Uops = uops,
             Key = KeyOf(nodes, bitness, cpl, bitness == 64 ? 0 : csLimit, watched, bytesOf),
         };
+    }
+
+    // A node may be entered from outside when it is outside inlined calls and no edge back to an earlier node spans it:
+    // nodes are numbered in the order they were reached, so a back edge X → H covers every loop through H and X.
+    private static void MarkEntries(List<RegionNode> nodes)
+    {
+        var inLoop = new bool[nodes.Count];
+        foreach (var x in nodes)
+        {
+            foreach (var h in new[] { x.Taken, x.Fall })
+            {
+                if (h is null || h.Index > x.Index) continue;
+                for (int i = h.Index + 1; i <= x.Index; i++) inLoop[i] = true;
+            }
+        }
+
+        foreach (var n in nodes) n.Enterable = n.Returns.Length == 0 && !inLoop[n.Index];
     }
 
     /// <summary>The IP width of a near branch of <paramref name="code"/>: its operand size.</summary>
