@@ -112,39 +112,6 @@ public sealed unsafe partial class CpuCore
         return true;
     }
 
-    /// <summary>
-    /// Stores the guest registers a translation holds in locals, those whose bit is set in <paramref name="written"/>
-    /// (RAX = bit 0 … R15 = bit 15). Translations' TLB-miss and fault paths call it instead of storing each register: a
-    /// region's IL is smaller, and the .NET JIT's compile time follows IL size.
-    /// </summary>
-    internal void StoreTranslatedRegisters(uint written, ulong rax, ulong rcx, ulong rdx, ulong rbx, ulong rsp, ulong rbp, ulong rsi,
-        ulong rdi, ulong r8, ulong r9, ulong r10, ulong r11, ulong r12, ulong r13, ulong r14, ulong r15)
-    {
-        ref ulong r = ref Unsafe.As<RegisterFile, ulong>(ref R);
-        if ((written & 0x00FF) != 0)
-        {
-            if ((written & 0x0001) != 0) Unsafe.Add(ref r, 0) = rax;
-            if ((written & 0x0002) != 0) Unsafe.Add(ref r, 1) = rcx;
-            if ((written & 0x0004) != 0) Unsafe.Add(ref r, 2) = rdx;
-            if ((written & 0x0008) != 0) Unsafe.Add(ref r, 3) = rbx;
-            if ((written & 0x0010) != 0) Unsafe.Add(ref r, 4) = rsp;
-            if ((written & 0x0020) != 0) Unsafe.Add(ref r, 5) = rbp;
-            if ((written & 0x0040) != 0) Unsafe.Add(ref r, 6) = rsi;
-            if ((written & 0x0080) != 0) Unsafe.Add(ref r, 7) = rdi;
-        }
-        if ((written & 0xFF00) != 0)
-        {
-            if ((written & 0x0100) != 0) Unsafe.Add(ref r, 8) = r8;
-            if ((written & 0x0200) != 0) Unsafe.Add(ref r, 9) = r9;
-            if ((written & 0x0400) != 0) Unsafe.Add(ref r, 10) = r10;
-            if ((written & 0x0800) != 0) Unsafe.Add(ref r, 11) = r11;
-            if ((written & 0x1000) != 0) Unsafe.Add(ref r, 12) = r12;
-            if ((written & 0x2000) != 0) Unsafe.Add(ref r, 13) = r13;
-            if ((written & 0x4000) != 0) Unsafe.Add(ref r, 14) = r14;
-            if ((written & 0x8000) != 0) Unsafe.Add(ref r, 15) = r15;
-        }
-    }
-
     /// <summary>Test hook: the translation attached to the block this CPU decoded at <paramref name="rip"/>, if any.</summary>
     internal Translation? TranslationAt(ulong rip)
     {

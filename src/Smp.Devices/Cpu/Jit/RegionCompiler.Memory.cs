@@ -91,7 +91,7 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(label);
-            EmitSync(at, flags, nextRip: true, seldom: true);
+            EmitSync(at, flags, nextRip: true);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldc_I4, vector);
             _il.Emit(OpCodes.Ldc_I4_0);
@@ -175,7 +175,7 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(miss);
-            EmitSync(at, flags, nextRip: false, seldom: true);
+            EmitSync(at, flags, nextRip: false);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, la);
             _il.Emit(OpCodes.Ldc_I4, bytes);
@@ -209,7 +209,7 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(miss);
-            EmitSync(at, flags, nextRip: false, seldom: true);
+            EmitSync(at, flags, nextRip: false);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, la);
             _il.Emit(OpCodes.Ldc_I4, bytes);

@@ -22,7 +22,7 @@ namespace Smp.Devices.Cpu.Jit;
 /// a memory slow path the exit flag is tested, so a store into code or a device that wants attention ends the region
 /// after that instruction, as it ends an interpreted block. Loops test memory's code epoch on their back edges, so a
 /// change made by another CPU is seen at the next iteration as at the interpreter's next block boundary.
-/// The fetch that reaches the head vouches for the head's page; the region's other code pages are checked quietly
+/// The fetch that reaches the entry vouches for the entry's page; the region's other code pages are checked quietly
 /// whenever the CPU's fetch path changed (<see cref="CpuCore"/>'s RegionUsable, with every block's code stamp).
 /// </remarks>
 internal sealed partial class RegionCompiler
@@ -40,7 +40,6 @@ internal sealed partial class RegionCompiler
     private static readonly FieldInfo LastTransferField = typeof(CpuCore).GetField("_lastTransfer", Private)!;
     private static readonly MethodInfo MemoryGetter = typeof(CpuCore).GetProperty(nameof(CpuCore.Memory))!.GetMethod!;
     private static readonly FieldInfo CodeEpochField = typeof(Memory.PhysicalMemory).GetField("_codeEpoch", Private)!;
-    private static readonly MethodInfo StoreRegistersMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.StoreTranslatedRegisters), Private)!;
     private static readonly FieldInfo UopsField = typeof(RegionClosure).GetField(nameof(RegionClosure.Uops))!;
 
     private readonly Region _region;
@@ -254,37 +253,17 @@ internal sealed partial class RegionCompiler
     }
 
     // Stores every register the region writes (a superset of those changed so far: the others hold the core's values).
-    // On paths that seldom run (TLB misses, faults) one call stores them all (CpuCore.StoreTranslatedRegisters), which
-    // keeps a region's IL smaller; exits and handler calls, which run often, store each register inline (the call cost
-    // 3% of Linux's decompressor when exits used it too).
-    private void WriteBackRegisters(bool seldom = false)
+    // Inline, also on paths that seldom run: one call storing them all made IL 14% smaller but the hot code of a loop
+    // 5-8% slower (smp bench cpu, p01), the .NET JIT allocating registers around the call's seventeen arguments.
+    private void WriteBackRegisters()
     {
-        uint mask = 0;
-        for (int r = 0; r < 16; r++)
-            if (_written[r]) mask |= 1u << r;
-        if (!seldom || System.Numerics.BitOperations.PopCount(mask) <= 2)
-        {
-            for (int r = 0; r < 16; r++)
-            {
-                if (!_written[r]) continue;
-                CoreRegisterAddress(r);
-                _il.Emit(OpCodes.Ldloc, _g[r]!);
-                _il.Emit(OpCodes.Stind_I8);
-            }
-            return;
-        }
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, (int)mask);
         for (int r = 0; r < 16; r++)
         {
-            if (_written[r]) _il.Emit(OpCodes.Ldloc, _g[r]!);
-            else
-            {
-                _il.Emit(OpCodes.Ldc_I4_0);
-                _il.Emit(OpCodes.Conv_U8);
-            }
+            if (!_written[r]) continue;
+            CoreRegisterAddress(r);
+            _il.Emit(OpCodes.Ldloc, _g[r]!);
+            _il.Emit(OpCodes.Stind_I8);
         }
-        _il.Emit(OpCodes.Call, StoreRegistersMethod);
     }
 
     private void ReloadRegisters()
@@ -304,9 +283,9 @@ internal sealed partial class RegionCompiler
     /// (and NextRip), retired instructions as at the start of the block, and the instruction's position for the
     /// fault path. Call only from cold code (it depends on the final register sets).
     /// </summary>
-    private void EmitSync(SyncPoint at, FlagState flags, bool nextRip, bool seldom = false)
+    private void EmitSync(SyncPoint at, FlagState flags, bool nextRip)
     {
-        WriteBackRegisters(seldom);
+        WriteBackRegisters();
         FlushFlags(flags);
         _il.Emit(OpCodes.Ldarg_1);
         Ldc(at.Ip);
