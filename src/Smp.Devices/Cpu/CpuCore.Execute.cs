@@ -12,11 +12,12 @@ namespace Smp.Devices.Cpu;
 // a write into decoded code, a mode change) sets _attention and is handled between instructions.
 public sealed unsafe partial class CpuCore
 {
-    // Decoded blocks by physical address, direct-mapped. Linux's boot runs about 85,000 distinct blocks: with 8,192
-    // slots they evicted each other and were decoded 560,000 times (4 CPUs); with 32,768, 266,000 times and a third
-    // less garbage (256 KiB of references per CPU).
-    private const int BlockCacheSize = 32768;
-    private readonly DecodedBlock?[] _blocks = new DecodedBlock?[BlockCacheSize];
+    // Decoded blocks by physical address, direct-mapped, growing with the code a CPU runs: Linux's boot runs about 85,000
+    // distinct blocks, and with 8,192 slots they evicted each other and were decoded 560,000 times (4 CPUs); grown to
+    // 32,768, 266,000 times and a third less garbage. A CPU that runs little code keeps a small cache, so machines of
+    // many CPUs start as fast as before.
+    private const int MinBlockCache = 4096, MaxBlockCache = 32768;
+    private DecodedBlock?[] _blocks = new DecodedBlock?[MinBlockCache];
     private readonly byte[] _decodeBuffer = new byte[DecodedBlock.MaxInstructions * 15 + 16];
     private readonly Uop[] _decodeUops = new Uop[DecodedBlock.MaxInstructions]; // copied into a block of the right size
     private readonly CpuFault _fault;
@@ -232,11 +233,11 @@ public sealed unsafe partial class CpuCore
             return hit;
         }
 
-        ref var entry = ref LinearEntry(rip);
         long codeEpoch = Memory.CodeEpoch;
         var block = FetchBlockByPhysicalAddress();
         if (block.Cacheable)
         {
+            ref var entry = ref LinearEntry(rip);   // after the fetch: a decode may have grown the cache
             entry.Rip = rip;
             entry.Epoch = _fetchEpoch;
             entry.CodeEpoch = codeEpoch;
@@ -265,7 +266,7 @@ public sealed unsafe partial class CpuCore
         if (b == null || b.PhysicalAddress != pa || b.Bitness != Bitness || !b.IsCurrent || (b.Straddles && !SecondPageSame(b, la)))
         {
             b = DecodeBlock(la, pa);
-            if (b.Cacheable) _blocks[slot] = b;
+            if (b.Cacheable) _blocks[BlockSlot(pa)] = b;   // a decode may have grown the cache
         }
         if (_watch != null) TrackWatchedFunctions(b, la);
         return b;
@@ -330,7 +331,7 @@ public sealed unsafe partial class CpuCore
 
     private DecodedBlock DecodeBytes(ulong la, ulong pa, byte* host)
     {
-        BlocksDecoded++;
+        if (++BlocksDecoded > 2L * _blocks.Length && _blocks.Length < MaxBlockCache) GrowDecodeCaches();
         var block = new DecodedBlock
         {
             PhysicalAddress = pa,
@@ -472,7 +473,19 @@ public sealed unsafe partial class CpuCore
     private ulong SecondPageLinear(ulong la) => Is64 ? (la | 0xFFF) + 1 : ((la | 0xFFF) + 1) & 0xFFFF_FFFFUL;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int BlockSlot(ulong pa) => (int)((pa ^ (pa >> 13) ^ (ulong)Bitness) & (BlockCacheSize - 1));
+    private int BlockSlot(ulong pa) => BlockSlot(pa, Bitness, _blocks.Length);
+
+    private static int BlockSlot(ulong pa, int bitness, int size) => (int)((pa ^ (pa >> 13) ^ (ulong)bitness) & (ulong)(size - 1));
+
+    // Doubles the block cache (and the linear cache with it) once the CPU has decoded twice as many blocks as it holds.
+    private void GrowDecodeCaches()
+    {
+        var blocks = new DecodedBlock?[_blocks.Length * 2];
+        foreach (var b in _blocks)
+            if (b != null) blocks[BlockSlot(b.PhysicalAddress, b.Bitness, blocks.Length)] = b;
+        _blocks = blocks;
+        _linearBlocks = new LinearBlockEntry[blocks.Length / LinearPerBlockSlots];
+    }
 
     /// <summary>Drops every decoded block of this CPU (used by snapshots and tests).</summary>
     public void FlushDecodeCache()
@@ -492,13 +505,13 @@ public sealed unsafe partial class CpuCore
         public DecodedBlock? Block;
     }
 
-    private const int LinearCacheSize = 4096;
-    private readonly LinearBlockEntry[] _linearBlocks = new LinearBlockEntry[LinearCacheSize];
+    private const int LinearPerBlockSlots = 4;
+    private LinearBlockEntry[] _linearBlocks = new LinearBlockEntry[MinBlockCache / LinearPerBlockSlots];
     private ulong _fetchEpoch = 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref LinearBlockEntry LinearEntry(ulong rip) =>
-        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_linearBlocks), (nint)((rip ^ (rip >> 10)) & (LinearCacheSize - 1)));
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_linearBlocks), (nint)((rip ^ (rip >> 10)) & (ulong)(_linearBlocks.Length - 1)));
 
     // The block at linear RIP when the linear cache still vouches for it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
