@@ -5,15 +5,15 @@ namespace Smp.Devices.Cpu;
 // pages still translate as when it was formed (FetchTranslatesQuietly).
 public sealed partial class CpuCore
 {
-    /// <summary>What a walk found about a translation: the rights combined over its levels, and whether every level's accessed flag is set.</summary>
-    private readonly record struct WalkRights(bool Writable, bool User, bool NoExecute, bool Accessed);
+    /// <summary>What a walk found about a translation for a fetch: U/S and NX combined over its levels, and whether every level's accessed flag is set.</summary>
+    private readonly record struct WalkRights(bool User, bool NoExecute, bool Accessed);
 
     // Walks as Translate does in every paging mode (none, 32-bit with PSE-36, PAE, 4-level), checking the reserved bits it
     // checks; false when the address is not mapped, not canonical, or a table lies outside RAM.
     private bool TryWalkQuietly(ulong linear, out ulong physical, out WalkRights rights)
     {
         physical = 0;
-        rights = new WalkRights(true, true, false, true);
+        rights = new WalkRights(true, false, true);
         if (!PagingEnabled)
         {
             physical = linear & A20Mask & (LongModeActive ? ulong.MaxValue : 0xFFFF_FFFFUL);
@@ -79,8 +79,8 @@ public sealed partial class CpuCore
         return true;
     }
 
-    private static WalkRights Combine(WalkRights r, ulong e) => new(
-        r.Writable && (e & PteRw) != 0, r.User && (e & PteUs) != 0, r.NoExecute || (e & PteNx) != 0, r.Accessed && (e & PteA) != 0);
+    private static WalkRights Combine(WalkRights r, ulong e) =>
+        new(r.User && (e & PteUs) != 0, r.NoExecute || (e & PteNx) != 0, r.Accessed && (e & PteA) != 0);
 
     // A present paging-structure entry read from RAM only (a table in MMIO would be read with side effects).
     private bool TryReadPagingEntry(ulong address, int size, out ulong entry)

@@ -63,7 +63,7 @@ public sealed unsafe partial class CpuCore
 
         // Other nodes become entries for blocks not already entering a region (watched functions keep one entry, the
         // head, where their calls and returns are seen).
-        bool entries = _watch == null && region.Nodes.Count(n => n.Enterable) > 1;
+        bool entries = _watch == null && region.HasOtherEntries;
         var handle = new RegionHandle(rip, translation, blocks, rips, pages.Among(used, withHead: entries), Cpl, region.CsLimit, _watch != null);
         head.Region = handle;
         head.RegionEntry = 0;
@@ -92,7 +92,7 @@ public sealed unsafe partial class CpuCore
         foreach (var b in h.Blocks) usable &= b.IsCurrent;
         // The entry's page is vouched for by the fetch that reached it; the region's other code pages (the head's too
         // when it has other entries) must still translate, quietly, to the frames its blocks were decoded from.
-        foreach (var (linearPage, ppn) in h.OtherPages)
+        foreach (var (linearPage, ppn) in h.CheckedPages)
             usable &= TryFetchTranslationQuietly(linearPage << 12, out ulong now) && now == ppn;
         if (!usable)
         {

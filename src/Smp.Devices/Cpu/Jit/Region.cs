@@ -39,6 +39,9 @@ internal sealed class Region
 
     /// <summary>The head's RIP.</summary>
     public ulong Rip => Nodes[0].Rip;
+
+    /// <summary>Whether nodes other than the head may be entered (<see cref="RegionNode.Enterable"/>).</summary>
+    public bool HasOtherEntries => Nodes.Count(n => n.Enterable) > 1;
 }
 
 /// <summary>One decoded block at one RIP under one stack of pending returns.</summary>

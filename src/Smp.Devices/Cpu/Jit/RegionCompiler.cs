@@ -107,7 +107,7 @@ internal sealed partial class RegionCompiler
         _il.Emit(OpCodes.Ldfld, RetiredField);
         _il.Emit(OpCodes.Stloc, _irEntry);
         // The entry node: the head, or another node the interpreter reached from outside (RegionNode.Enterable).
-        if (_region.Nodes.Count(n => n.Enterable) > 1)
+        if (_region.HasOtherEntries)
         {
             _il.Emit(OpCodes.Ldarg_3);
             _il.Emit(OpCodes.Switch, _region.Nodes.Select(n => n.Enterable ? _nodeLabels[n.Index] : _nodeLabels[0]).ToArray());

@@ -8,7 +8,7 @@ namespace Smp.Devices.Cpu.Jit;
 /// CPU last checked that they are all still current and that its mode still matches.
 /// </summary>
 internal sealed class RegionHandle(ulong rip, Translation translation, DecodedBlock[] blocks, ulong[] nodeRips,
-    (ulong Linear, ulong Physical)[] otherPages, int cpl, uint csLimit, bool watched)
+    (ulong Linear, ulong Physical)[] checkedPages, int cpl, uint csLimit, bool watched)
 {
     /// <summary>RIP of the head (the translation's instruction addresses are constants).</summary>
     public ulong Rip { get; } = rip;
@@ -27,7 +27,7 @@ internal sealed class RegionHandle(ulong rip, Translation translation, DecodedBl
     /// other than the head's, and the head's too when the region can be entered elsewhere (the fetch that reaches an
     /// entry vouches only for the entry's page).
     /// </summary>
-    public (ulong Linear, ulong Physical)[] OtherPages { get; } = otherPages;
+    public (ulong Linear, ulong Physical)[] CheckedPages { get; } = checkedPages;
 
     /// <summary>The CPL the translation was made for.</summary>
     public int Cpl { get; } = cpl;

@@ -3,7 +3,7 @@ namespace Smp.Devices.Cpu.Jit;
 /// <summary>
 /// The linear code pages a region being formed spans, each with the physical page it translates to: the head's first
 /// (vouched for by the fetch that reaches the head, when the head is the only entry), then the others, which the CPU checks
-/// again whenever its fetch path changed (see <see cref="RegionHandle.OtherPages"/>).
+/// again whenever its fetch path changed (see <see cref="RegionHandle.CheckedPages"/>).
 /// </summary>
 internal sealed class RegionPages(ulong headLinear, ulong headPhysical)
 {
