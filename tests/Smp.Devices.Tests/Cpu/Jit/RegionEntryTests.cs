@@ -56,4 +56,44 @@ public sealed class RegionEntryTests
         });
         Assert.True(translated > total * 9 / 10, $"{translated} of {total} instructions ran translated");
     }
+
+    [Fact]
+    public void A_block_inside_a_translated_loop_is_no_entry_and_forms_a_region_of_its_own_when_reached_from_outside()
+    {
+        // The loop: Top (head) → Inner → back to Top. Entering a translation at Inner would give its loop a second
+        // entry, which the .NET JIT compiles far worse, so Inner is reached from outside through a region of its own.
+        const ulong Top = TestMachine.CodeBase + 0x400, Inner = Top + 7;
+        JitTests.Compare(m => m.Load(Top, a =>
+        {
+            a.add(ebx, ecx);                // 2 bytes
+            a.cmp(ebx, 7);                  // 3 bytes
+            a.je(Top + 0x40);               // 2 bytes: the head block ends here, Inner starts the next
+            a.add(edx, ebx);
+            a.dec(esi);
+            a.jnz(Top);
+            a.ret();
+        }), a =>
+        {
+            var warm = a.CreateLabel();
+            var again = a.CreateLabel();
+            a.mov(ecx, 3);
+            a.Label(ref warm);
+            a.mov(esi, 50);
+            a.call(Top);                    // the loop becomes hot and heads a region holding Inner
+            a.dec(ecx);
+            a.jnz(warm);
+            a.mov(ecx, 200);
+            a.Label(ref again);
+            a.mov(esi, 1);
+            a.call(Inner);                  // Inner reached from outside, again and again
+            a.dec(ecx);
+            a.jnz(again);
+            a.hlt();
+        }, verify: m =>
+        {
+            Assert.Equal(RunState.Halted, m.Cpu.State);
+            Assert.NotNull(m.Cpu.TranslationAt(Top));
+            Assert.NotNull(m.Cpu.TranslationAt(Inner));
+        });
+    }
 }
