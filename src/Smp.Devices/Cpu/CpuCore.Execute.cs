@@ -222,14 +222,17 @@ public sealed unsafe partial class CpuCore
     private ulong _ipMask => Is64 ? ulong.MaxValue : Bitness == 32 ? 0xFFFF_FFFFUL : 0xFFFFUL;
 
     /// <summary>The linear address of the current instruction (CS base + RIP).</summary>
-    public ulong CurrentLinearIp => Is64 ? Rip : (Segs[Seg.CS].Base + Rip) & 0xFFFF_FFFFUL;
+    public ulong CurrentLinearIp => LinearIp(Rip);
+
+    // The linear address of `ip` in the current code segment (no limit check).
+    private ulong LinearIp(ulong ip) => Is64 ? ip : (Segs[Seg.CS].Base + ip) & 0xFFFF_FFFFUL;
 
     private DecodedBlock FetchBlock()
     {
         ulong rip = Rip;
         if (LinearCacheHit(rip) is { } hit)
         {
-            if (_watch != null) TrackWatchedFunctions(hit, Is64 ? rip : (Segs[Seg.CS].Base + rip) & 0xFFFF_FFFFUL);
+            if (_watch != null) TrackWatchedFunctions(hit, LinearIp(rip));
             return hit;
         }
 
@@ -374,7 +377,7 @@ public sealed unsafe partial class CpuCore
             length += instr.Length;
             if (instr.FlowControl != FlowControl.Next || HandlerTable.EndsBlock(instr.Code) || instr.Code == Code.INVALID || breakpoint) break;
             // A watched function's entry and a debugger breakpoint start a block of their own, so they are seen at fetch.
-            ulong nextLa = Is64 ? decoder.IP : (Segs[Seg.CS].Base + decoder.IP) & 0xFFFF_FFFFUL;
+            ulong nextLa = LinearIp(decoder.IP);
             if ((_watch != null && _watch.Contains(nextLa)) || DebugBreakpointAt(nextLa)) break;
         }
         block.Uops = _decodeUops.AsSpan(0, count).ToArray();

@@ -213,7 +213,7 @@ public sealed partial class CpuCore
 
     private byte ReadCodeByte(ulong ip)
     {
-        ulong la = Is64 ? ip : (Segs[Seg.CS].Base + ip) & 0xFFFF_FFFFUL;
+        ulong la = LinearIp(ip);
         ulong pa = (FetchPhysicalPage(la) << 12) | (la & 0xFFF);
         return (byte)PhysicalRead(pa, 1);
     }

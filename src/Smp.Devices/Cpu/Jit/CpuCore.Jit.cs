@@ -120,8 +120,6 @@ public sealed unsafe partial class CpuCore
         return b != null && b.PhysicalAddress == pa && b.Region is { } h && h.Rip == rip ? h.Translation : null;
     }
 
-    private ulong LinearIp(ulong rip) => Is64 ? rip : (Segs[Seg.CS].Base + rip) & 0xFFFF_FFFFUL;
-
     // A block that this CPU has decoded at `rip` and that is still current (no fetch, no side effect), on a linear page
     // whose translation the region may rely on: the head's, or one that translates quietly (TryFetchTranslationQuietly),
     // at most RegionPages.Max of them. A straddling block's second page must be one too.
