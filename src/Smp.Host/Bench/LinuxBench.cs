@@ -3,6 +3,7 @@ using ProcessStartInfo = System.Diagnostics.ProcessStartInfo;
 using Stopwatch = System.Diagnostics.Stopwatch;
 using System.Globalization;
 using System.Text;
+using Smp.Devices.Cpu.Jit;
 using Smp.Devices.Platform;
 using Smp.Devices.Platform.Actors;
 using Smp.Host.Guest.Initramfs;
@@ -29,7 +30,7 @@ internal static class LinuxBench
     private static readonly TimeSpan QemuLimit = TimeSpan.FromMinutes(10);
 
     /// <summary>One simulator's numbers: wall seconds to "Brought up" and to power-off (null: never reached), and how it ended.</summary>
-    private sealed record Measurement(double? BroughtUpSeconds, double? PowerOffSeconds, string Outcome);
+    private sealed record Measurement(double? BroughtUpSeconds, double? PowerOffSeconds, string Outcome, JitStatistics? Jit = null);
 
     /// <summary>Runs both and prints the table.</summary>
     /// <param name="output">Standard output.</param>
@@ -72,6 +73,9 @@ internal static class LinuxBench
             output.WriteLine($"{"to \"" + BroughtUp + "\"",-22}  {Seconds(smp.BroughtUpSeconds),8}  {Seconds(qemu.BroughtUpSeconds),10}");
             output.WriteLine($"{"to power-off",-22}  {Seconds(smp.PowerOffSeconds),8}  {Seconds(qemu.PowerOffSeconds),10}");
             output.WriteLine($"{"how it ended",-22}  smp: {smp.Outcome}; qemu: {qemu.Outcome}");
+            if (smp.Jit is { } jit && jit.Compiled > 0)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"smp's translator: {jit.Compiled} regions compiled in {jit.CompileTime.TotalSeconds:0.0} s ({jit.CompileTime.TotalMilliseconds / jit.Compiled:0.0} ms, {jit.IlBytes / jit.Compiled} IL bytes each), {jit.Waiting} waiting at the end"));
             output.WriteLine($"linux_brought_up_s: {Seconds(smp.BroughtUpSeconds)}");
             output.WriteLine($"linux_power_off_s: {Seconds(smp.PowerOffSeconds)}");
             return smp.PowerOffSeconds is null ? ExitCodes.InternalError : ExitCodes.Ok;
@@ -86,6 +90,7 @@ internal static class LinuxBench
 
     private static Measurement RunSmp(KernelFactory kernel, int cpus)
     {
+        var jit = JitStatistics.Now();
         var wall = Stopwatch.StartNew();
         double? broughtUp = null;
         var watcher = new LineWatcher(BroughtUp, () => broughtUp ??= wall.Elapsed.TotalSeconds);
@@ -95,7 +100,8 @@ internal static class LinuxBench
         };
         var result = GuestSession.Run(options, watcher.Write, TextWriter.Null);
         double total = wall.Elapsed.TotalSeconds;
-        return new Measurement(broughtUp, result.Machine.Reason == StopReason.PowerOff ? total : null, result.Machine.Reason.ToString());
+        return new Measurement(broughtUp, result.Machine.Reason == StopReason.PowerOff ? total : null, result.Machine.Reason.ToString(),
+            JitStatistics.Now().Since(jit));
     }
 
     private static Measurement RunQemu(string kernel, string initrd, int cpus)

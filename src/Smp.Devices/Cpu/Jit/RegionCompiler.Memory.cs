@@ -19,9 +19,9 @@ internal sealed partial class RegionCompiler
     private static readonly FieldInfo TlbHostField = TlbEntryType.GetField("Host")!;
     private static readonly int TlbSize = (int)typeof(CpuCore).GetField("TlbSize", BindingFlags.Static | BindingFlags.NonPublic)!.GetRawConstantValue()!;
     private static readonly ulong TlbUserBit = (ulong)typeof(CpuCore).GetField("TlbUserBit", BindingFlags.Static | BindingFlags.NonPublic)!.GetRawConstantValue()!;
-    private static readonly MethodInfo ReadSlowMethod = typeof(CpuCore).GetMethod("ReadSlow", Private)!;
-    private static readonly MethodInfo WriteSlowMethod = typeof(CpuCore).GetMethod("WriteSlow", Private)!;
-    private static readonly MethodInfo RaiseFaultMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.RaiseFault))!;
+    private static readonly MethodInfo ReadSlowMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.ReadSlowForTranslation), Private)!;
+    private static readonly MethodInfo WriteSlowMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.WriteSlowForTranslation), Private)!;
+    private static readonly FieldInfo MissFaultedField = typeof(CpuCore).GetField("_missFaulted", Private)!;
 
     /// <summary>Pushes the effective address of <paramref name="u"/>'s memory operand (without segment base).</summary>
     private void EmitEffectiveAddress(ref Uop u)
@@ -91,14 +91,8 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(label);
-            EmitSync(at, flags, nextRip: true);
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldc_I4, vector);
-            _il.Emit(OpCodes.Ldc_I4_0);
-            _il.Emit(OpCodes.Call, RaiseFaultMethod);
-            _il.Emit(OpCodes.Ldc_I4_0);
-            _il.Emit(OpCodes.Conv_I8);
-            _il.Emit(OpCodes.Ret);
+            EmitSyncPoint(at, nextRip: true);
+            EmitFaultExit(flags, vector);
         });
     }
 
@@ -175,15 +169,23 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(miss);
-            EmitSync(at, flags, nextRip: false);
+            EmitRetiredForDevices(at);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, la);
             _il.Emit(OpCodes.Ldc_I4, bytes);
             _il.Emit(OpCodes.Ldc_I4, (int)AccessKind.Read);
             _il.Emit(OpCodes.Call, ReadSlowMethod);
             _il.Emit(OpCodes.Stloc, value);
-            _il.Emit(OpCodes.Br, done);
+            EmitMissCheck(done);
+            EmitMissFault(at, flags);
         });
+    }
+
+    private void EmitMissCheck(Label done)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldfld, MissFaultedField);
+        _il.Emit(OpCodes.Brfalse, done);
     }
 
     /// <summary>Writes the low <paramref name="size"/> of <paramref name="value"/> at linear <paramref name="la"/>.</summary>
@@ -209,14 +211,15 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(miss);
-            EmitSync(at, flags, nextRip: false);
+            EmitRetiredForDevices(at);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, la);
             _il.Emit(OpCodes.Ldc_I4, bytes);
             _il.Emit(OpCodes.Ldloc, value);
             _il.Emit(OpCodes.Ldc_I4, (int)AccessKind.Write);
             _il.Emit(OpCodes.Call, WriteSlowMethod);
-            _il.Emit(OpCodes.Br, done);
+            EmitMissCheck(done);
+            EmitMissFault(at, flags);
         });
     }
 }

@@ -14,10 +14,12 @@ namespace Smp.Devices.Cpu.Jit;
 /// own code after writing the state back, so new instruction handlers work unchanged.
 /// </summary>
 /// <remarks>
-/// Exactness, in the interpreter's terms: before any call that may fault or observe the CPU (a handler, a TLB miss, a
-/// fault) the registers the region writes, the lazy flags, RIP, <see cref="CpuCore.InstructionsRetired"/> (as at the
-/// start of the decoded block, which is what the interpreter shows a handler) and the instruction's position in its
-/// block are stored, so the loop's fault path counts exactly the retired instructions. Each block checks the budget
+/// Exactness, in the interpreter's terms: before a handler is called or a fault raised, the registers the region writes,
+/// the lazy flags, RIP, <see cref="CpuCore.InstructionsRetired"/> (as at the start of the decoded block, which is what
+/// the interpreter shows a handler) and the instruction's position in its block are stored, so the loop's fault path
+/// counts exactly the retired instructions. A TLB miss stores only InstructionsRetired (a device's clock) before the
+/// slow path; if that faults, the rest is stored after it and the fault raised again (<c>CpuCore.JitSlowPaths</c>).
+/// The register stores of exits and faults are written once per region, in two shared tails. Each block checks the budget
 /// before it starts (a block that does not fit leaves for the interpreter, which runs part of it). After a handler or
 /// a memory slow path the exit flag is tested, so a store into code or a device that wants attention ends the region
 /// after that instruction, as it ends an interpreted block. Loops test memory's code epoch on their back edges, so a
@@ -40,6 +42,7 @@ internal sealed partial class RegionCompiler
     private static readonly FieldInfo LastTransferField = typeof(CpuCore).GetField("_lastTransfer", Private)!;
     private static readonly MethodInfo MemoryGetter = typeof(CpuCore).GetProperty(nameof(CpuCore.Memory))!.GetMethod!;
     private static readonly FieldInfo CodeEpochField = typeof(Memory.PhysicalMemory).GetField("_codeEpoch", Private)!;
+    private static readonly MethodInfo RaiseFromTranslationMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.RaiseFromTranslation), Private)!;
     private static readonly FieldInfo UopsField = typeof(RegionClosure).GetField(nameof(RegionClosure.Uops))!;
 
     private readonly Region _region;
@@ -71,9 +74,10 @@ internal sealed partial class RegionCompiler
     }
 
     /// <summary>Compiles <paramref name="region"/>; the result is not yet JIT-compiled by .NET (its first call does that).</summary>
-    public static RegionCode Compile(Region region) => new RegionCompiler(region).Emit();
+    /// <returns>The method and the size of its IL.</returns>
+    public static (RegionCode Code, int IlBytes) Compile(Region region) => new RegionCompiler(region).Emit();
 
-    private RegionCode Emit()
+    private (RegionCode, int) Emit()
     {
         // A negative budget returns at once (the warm-up call that makes .NET compile the method).
         var prologue = _il.DefineLabel();
@@ -93,6 +97,8 @@ internal sealed partial class RegionCompiler
         // Code that depends on the final sets of used and written registers comes last: slow paths, handler calls,
         // exits (write-backs) and the prologue (loads).
         for (int i = 0; i < _cold.Count; i++) _cold[i]();
+        EmitExitTail();
+        EmitFaultTail();
         _il.MarkLabel(prologue);
         for (int r = 0; r < 16; r++)
         {
@@ -115,7 +121,7 @@ internal sealed partial class RegionCompiler
         _il.Emit(OpCodes.Br, _nodeLabels[0]);
 
         var closure = new RegionClosure(_region.Uops);
-        return (RegionCode)_method.CreateDelegate(typeof(RegionCode), closure);
+        return ((RegionCode)_method.CreateDelegate(typeof(RegionCode), closure), _il.ILOffset);
     }
 
     // ---- nodes ---------------------------------------------------------------------------------
@@ -287,6 +293,12 @@ internal sealed partial class RegionCompiler
     {
         WriteBackRegisters();
         FlushFlags(flags);
+        EmitSyncPoint(at, nextRip);
+    }
+
+    /// <summary>RIP (and NextRip), the retired instructions and the fault position of <paramref name="at"/>.</summary>
+    private void EmitSyncPoint(SyncPoint at, bool nextRip)
+    {
         _il.Emit(OpCodes.Ldarg_1);
         Ldc(at.Ip);
         _il.Emit(OpCodes.Stfld, RipField);
@@ -296,14 +308,60 @@ internal sealed partial class RegionCompiler
             Ldc(at.NextIp);
             _il.Emit(OpCodes.Stfld, NextRipField);
         }
+        EmitRetiredForDevices(at);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, at.Position);
+        _il.Emit(OpCodes.Stfld, FaultPositionField);
+    }
+
+    /// <summary>InstructionsRetired as at the start of <paramref name="at"/>'s block (what the interpreter shows a device).</summary>
+    private void EmitRetiredForDevices(SyncPoint at)
+    {
         _il.Emit(OpCodes.Ldarg_1);
         EmitRetired(-at.Count);
         _il.Emit(OpCodes.Ldloc, _irEntry);
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stfld, RetiredField);
+    }
+
+    /// <summary>After a TLB miss that faulted at <paramref name="at"/> (InstructionsRetired already stored): raise it exactly.</summary>
+    private void EmitMissFault(SyncPoint at, FlagState flags)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        Ldc(at.Ip);
+        _il.Emit(OpCodes.Stfld, RipField);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldc_I4, at.Position);
         _il.Emit(OpCodes.Stfld, FaultPositionField);
+        EmitFaultExit(flags, -1);
+    }
+
+    /// <summary>
+    /// Raises #<paramref name="vector"/>(0), or the fault a TLB miss reported when it is negative, once the flags and
+    /// (in the region's one fault tail) the registers are stored; the rest of the sync point is stored already.
+    /// </summary>
+    private void EmitFaultExit(FlagState flags, int vector)
+    {
+        FlushFlags(flags);
+        _il.Emit(OpCodes.Ldc_I4, vector);
+        _il.Emit(OpCodes.Stloc, _faultVector ??= _il.DeclareLocal(typeof(int)));
+        _il.Emit(OpCodes.Br, _faultTail ??= _il.DefineLabel());
+    }
+
+    private LocalBuilder? _faultVector;
+    private Label? _faultTail;
+
+    private void EmitFaultTail()
+    {
+        if (_faultTail is not { } tail) return;
+        _il.MarkLabel(tail);
+        WriteBackRegisters();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldloc, _faultVector!);
+        _il.Emit(OpCodes.Call, RaiseFromTranslationMethod);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Conv_I8);
+        _il.Emit(OpCodes.Ret);
     }
 
     /// <summary>The current instruction as a point where the core's state must be exact.</summary>
@@ -344,23 +402,51 @@ internal sealed partial class RegionCompiler
             });
             return;
         }
-        WriteBackRegisters();
         FlushFlags(flags);
         _il.Emit(OpCodes.Ldarg_1);
         Ldc(rip);
         _il.Emit(OpCodes.Stfld, RipField);
-        EmitReturn(retired, transfer);
+        EmitWriteBackAndReturn(retired, transfer);
     }
 
     /// <summary>Leaves with RIP from a local (a return, an indirect target).</summary>
     private void EmitExitToLocal(LocalBuilder rip, int retired, Decoding.Transfer transfer, FlagState flags)
     {
-        WriteBackRegisters();
         FlushFlags(flags);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldloc, rip);
         _il.Emit(OpCodes.Stfld, RipField);
-        EmitReturn(retired, transfer);
+        EmitWriteBackAndReturn(retired, transfer);
+    }
+
+    // Exits share one tail that stores the registers: written back at every exit, they made most of a region's IL
+    // (and the .NET JIT's time) for code that seldom runs.
+    private void EmitWriteBackAndReturn(int retired, Decoding.Transfer transfer)
+    {
+        var r = _exitRetired ??= _il.DeclareLocal(typeof(long));
+        var kind = _exitTransfer ??= _il.DeclareLocal(typeof(int));
+        EmitRetired(retired);
+        _il.Emit(OpCodes.Stloc, r);
+        _il.Emit(OpCodes.Ldc_I4, (int)transfer);
+        _il.Emit(OpCodes.Stloc, kind);
+        _il.Emit(OpCodes.Br, _exitTail ??= _il.DefineLabel());
+    }
+
+    private void EmitExitTail()
+    {
+        if (_exitTail is not { } tail) return;
+        _il.MarkLabel(tail);
+        WriteBackRegisters();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldloc, _irEntry);
+        _il.Emit(OpCodes.Ldloc, _exitRetired!);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stfld, RetiredField);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldloc, _exitTransfer!);
+        _il.Emit(OpCodes.Stfld, LastTransferField);
+        _il.Emit(OpCodes.Ldloc, _exitRetired!);
+        _il.Emit(OpCodes.Ret);
     }
 
     /// <summary>Leaves after a handler: the core holds the state; RIP ← NextRip.</summary>
@@ -391,7 +477,8 @@ internal sealed partial class RegionCompiler
     }
 
     private bool _deferring;
-    private LocalBuilder? _exitRetired;
+    private LocalBuilder? _exitRetired, _exitTransfer;
+    private Label? _exitTail;
 
     /// <summary>Queues code to emit after the hot code (it may use the final register sets).</summary>
     private void Cold(Action emit) => _cold.Add(() =>

@@ -16,9 +16,10 @@ internal static class TranslationCache
     private static readonly Dictionary<RegionKey, Translation> Store = [];
     private static readonly Lock Gate = new();
     private static readonly List<(Translation Translation, Region Region)> Pending = [];
+
     private static readonly SemaphoreSlim PendingCount = new(0);
     private static Thread? _worker;
-    private static long _compiled, _compileTicks, _reused, _failed;
+    private static long _compiled, _compileTicks, _reused, _failed, _ilBytes;
 
     /// <summary>Translations compiled in this process so far.</summary>
     public static long Compiled => Interlocked.Read(ref _compiled);
@@ -31,6 +32,18 @@ internal static class TranslationCache
 
     /// <summary>Background compilations that failed (the region stays interpreted).</summary>
     public static long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>IL bytes of the translations compiled so far (the .NET JIT's time grows with it).</summary>
+    public static long IlBytes => Interlocked.Read(ref _ilBytes);
+
+    /// <summary>Regions queued for the background thread and not compiled yet.</summary>
+    public static int Waiting
+    {
+        get
+        {
+            lock (Gate) return Pending.Count;
+        }
+    }
 
     /// <summary>Why the last background compilation failed, for diagnostics.</summary>
     public static string? LastFailure { get; private set; }
@@ -116,7 +129,8 @@ internal static class TranslationCache
     private static void Compile(Translation translation, Region region)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var code = RegionCompiler.Compile(region);
+        var (code, ilBytes) = RegionCompiler.Compile(region);
+        Interlocked.Add(ref _ilBytes, ilBytes);
         // DynamicMethods are compiled by .NET at their first call: make that call here (a negative budget returns at
         // once), so the CPU that uses the translation never waits for the .NET JIT.
         code(null!, -1, 0);

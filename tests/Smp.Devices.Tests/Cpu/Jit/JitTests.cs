@@ -138,6 +138,33 @@ public class JitTests
     }
 
     [Fact]
+    public void A_store_that_faults_in_translated_code_delivers_the_registers_and_flags_its_instruction_saw()
+    {
+        // The fault is raised after the slow path reported it: the registers written since entry and the pending flags
+        // (a SUB whose result the store writes) must reach the handler, the stack frame and the final state exactly.
+        Compare(m =>
+        {
+            m.SplitLargePage(TestMachine.DataBase);
+            m.SetPagePresent(TestMachine.DataBase + 30 * 0x1000, false);
+            FaultRecorder(m);
+        }, a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(rdi, (long)TestMachine.DataBase);
+            a.mov(rdx, 1_000_000);
+            a.xor(r9d, r9d);
+            a.Label(ref top);
+            a.add(r9, 5);
+            a.sub(rdx, 7);
+            a.mov(__qword_ptr[rdi + 16], rdx);         // faults when RDI reaches the missing page
+            a.add(rdi, 0x1000);
+            a.cmp(r9, 100_000);
+            a.jb(top);
+            a.hlt();
+        }, verify: m => Assert.Equal(TestMachine.DataBase + 30 * 0x1000 + 16, m.Memory.Read(Record, 8)));
+    }
+
+    [Fact]
     public void A_non_canonical_stack_in_translated_code_raises_stack_fault_at_the_push()
     {
         Compare(FaultRecorder, a =>
