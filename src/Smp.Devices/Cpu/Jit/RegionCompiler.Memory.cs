@@ -19,9 +19,8 @@ internal sealed partial class RegionCompiler
     private static readonly FieldInfo TlbHostField = TlbEntryType.GetField("Host")!;
     private static readonly int TlbSize = (int)typeof(CpuCore).GetField("TlbSize", BindingFlags.Static | BindingFlags.NonPublic)!.GetRawConstantValue()!;
     private static readonly ulong TlbUserBit = (ulong)typeof(CpuCore).GetField("TlbUserBit", BindingFlags.Static | BindingFlags.NonPublic)!.GetRawConstantValue()!;
-    private static readonly MethodInfo ReadSlowMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.ReadSlowForTranslation), Private)!;
-    private static readonly MethodInfo WriteSlowMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.WriteSlowForTranslation), Private)!;
-    private static readonly FieldInfo MissFaultedField = typeof(CpuCore).GetField("_missFaulted", Private)!;
+    private static readonly MethodInfo ReadSlowMethod = typeof(CpuCore).GetMethod("ReadSlow", Private)!;
+    private static readonly MethodInfo WriteSlowMethod = typeof(CpuCore).GetMethod("WriteSlow", Private)!;
 
     /// <summary>Pushes the effective address of <paramref name="u"/>'s memory operand (without segment base).</summary>
     private void EmitEffectiveAddress(ref Uop u)
@@ -91,8 +90,7 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(label);
-            EmitSyncPoint(at, nextRip: true);
-            EmitFaultExit(flags, vector);
+            EmitFaultExit(at, flags, vector);
         });
     }
 
@@ -169,23 +167,15 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(miss);
-            EmitRetiredForDevices(at);
+            EmitSync(at, flags, nextRip: false);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, la);
             _il.Emit(OpCodes.Ldc_I4, bytes);
             _il.Emit(OpCodes.Ldc_I4, (int)AccessKind.Read);
             _il.Emit(OpCodes.Call, ReadSlowMethod);
             _il.Emit(OpCodes.Stloc, value);
-            EmitMissCheck(done);
-            EmitMissFault(at, flags);
+            _il.Emit(OpCodes.Br, done);
         });
-    }
-
-    private void EmitMissCheck(Label done)
-    {
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldfld, MissFaultedField);
-        _il.Emit(OpCodes.Brfalse, done);
     }
 
     /// <summary>Writes the low <paramref name="size"/> of <paramref name="value"/> at linear <paramref name="la"/>.</summary>
@@ -211,15 +201,14 @@ internal sealed partial class RegionCompiler
         Cold(() =>
         {
             _il.MarkLabel(miss);
-            EmitRetiredForDevices(at);
+            EmitSync(at, flags, nextRip: false);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, la);
             _il.Emit(OpCodes.Ldc_I4, bytes);
             _il.Emit(OpCodes.Ldloc, value);
             _il.Emit(OpCodes.Ldc_I4, (int)AccessKind.Write);
             _il.Emit(OpCodes.Call, WriteSlowMethod);
-            EmitMissCheck(done);
-            EmitMissFault(at, flags);
+            _il.Emit(OpCodes.Br, done);
         });
     }
 }

@@ -17,9 +17,8 @@ namespace Smp.Devices.Cpu.Jit;
 /// Exactness, in the interpreter's terms: before a handler is called or a fault raised, the registers the region writes,
 /// the lazy flags, RIP, <see cref="CpuCore.InstructionsRetired"/> (as at the start of the decoded block, which is what
 /// the interpreter shows a handler) and the instruction's position in its block are stored, so the loop's fault path
-/// counts exactly the retired instructions. A TLB miss stores only InstructionsRetired (a device's clock) before the
-/// slow path; if that faults, the rest is stored after it and the fault raised again (<c>CpuCore.JitSlowPaths</c>).
-/// The register stores of exits and faults are written once per region, in two shared tails. Each block checks the budget
+/// counts exactly the retired instructions; a TLB miss stores the same before the slow path, which may fault. The
+/// register stores of exits and raised faults are written once per region, in two shared tails. Each block checks the budget
 /// before it starts (a block that does not fit leaves for the interpreter, which runs part of it). After a handler or
 /// a memory slow path the exit flag is tested, so a store into code or a device that wants attention ends the region
 /// after that instruction, as it ends an interpreted block. Loops test memory's code epoch on their back edges, so a
@@ -42,7 +41,7 @@ internal sealed partial class RegionCompiler
     private static readonly FieldInfo LastTransferField = typeof(CpuCore).GetField("_lastTransfer", Private)!;
     private static readonly MethodInfo MemoryGetter = typeof(CpuCore).GetProperty(nameof(CpuCore.Memory))!.GetMethod!;
     private static readonly FieldInfo CodeEpochField = typeof(Memory.PhysicalMemory).GetField("_codeEpoch", Private)!;
-    private static readonly MethodInfo RaiseFromTranslationMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.RaiseFromTranslation), Private)!;
+    private static readonly MethodInfo RaiseFaultMethod = typeof(CpuCore).GetMethod(nameof(CpuCore.RaiseFault))!;
     private static readonly FieldInfo UopsField = typeof(RegionClosure).GetField(nameof(RegionClosure.Uops))!;
 
     private readonly Region _region;
@@ -308,41 +307,24 @@ internal sealed partial class RegionCompiler
             Ldc(at.NextIp);
             _il.Emit(OpCodes.Stfld, NextRipField);
         }
-        EmitRetiredForDevices(at);
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, at.Position);
-        _il.Emit(OpCodes.Stfld, FaultPositionField);
-    }
-
-    /// <summary>InstructionsRetired as at the start of <paramref name="at"/>'s block (what the interpreter shows a device).</summary>
-    private void EmitRetiredForDevices(SyncPoint at)
-    {
         _il.Emit(OpCodes.Ldarg_1);
         EmitRetired(-at.Count);
         _il.Emit(OpCodes.Ldloc, _irEntry);
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stfld, RetiredField);
-    }
-
-    /// <summary>After a TLB miss that faulted at <paramref name="at"/> (InstructionsRetired already stored): raise it exactly.</summary>
-    private void EmitMissFault(SyncPoint at, FlagState flags)
-    {
-        _il.Emit(OpCodes.Ldarg_1);
-        Ldc(at.Ip);
-        _il.Emit(OpCodes.Stfld, RipField);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldc_I4, at.Position);
         _il.Emit(OpCodes.Stfld, FaultPositionField);
-        EmitFaultExit(flags, -1);
     }
 
     /// <summary>
-    /// Raises #<paramref name="vector"/>(0), or the fault a TLB miss reported when it is negative, once the flags and
-    /// (in the region's one fault tail) the registers are stored; the rest of the sync point is stored already.
+    /// Raises #<paramref name="vector"/>(0) at <paramref name="at"/> once the state is exact; the registers are stored in
+    /// the region's one fault tail (as the exits' are in theirs: stored at every site they made most of a region's IL).
     /// </summary>
-    private void EmitFaultExit(FlagState flags, int vector)
+    private void EmitFaultExit(SyncPoint at, FlagState flags, int vector)
     {
         FlushFlags(flags);
+        EmitSyncPoint(at, nextRip: true);
         _il.Emit(OpCodes.Ldc_I4, vector);
         _il.Emit(OpCodes.Stloc, _faultVector ??= _il.DeclareLocal(typeof(int)));
         _il.Emit(OpCodes.Br, _faultTail ??= _il.DefineLabel());
@@ -358,7 +340,8 @@ internal sealed partial class RegionCompiler
         WriteBackRegisters();
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldloc, _faultVector!);
-        _il.Emit(OpCodes.Call, RaiseFromTranslationMethod);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Call, RaiseFaultMethod);
         _il.Emit(OpCodes.Ldc_I4_0);
         _il.Emit(OpCodes.Conv_I8);
         _il.Emit(OpCodes.Ret);
