@@ -93,6 +93,8 @@ public sealed class CliTests
     [InlineData("stress", "--scenario", "everything")]
     [InlineData("stress", "--cpus", "65")]
     [InlineData("bench", "gpu")]
+    [InlineData("bench", "linux", "--kernel", "vmlinuz", "--rounds", "0")]
+    [InlineData("bench", "linux", "--kernel", "vmlinuz", "--rounds", "11")]
     public void Bad_values_are_usage_errors_in_one_sentence(params string[] args)
     {
         var (code, _, stderr) = Smp(args);

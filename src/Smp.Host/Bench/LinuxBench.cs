@@ -32,13 +32,14 @@ internal static class LinuxBench
     /// <summary>One simulator's numbers: wall seconds to "Brought up" and to power-off (null: never reached), and how it ended.</summary>
     private sealed record Measurement(double? BroughtUpSeconds, double? PowerOffSeconds, string Outcome, JitStatistics? Jit = null);
 
-    /// <summary>Runs both and prints the table.</summary>
+    /// <summary>Runs both, <paramref name="rounds"/> times, and prints the table.</summary>
     /// <param name="output">Standard output.</param>
     /// <param name="err">Standard error.</param>
     /// <param name="kernelPath">The bzImage.</param>
     /// <param name="cpus">CPUs of both machines.</param>
+    /// <param name="rounds">How many times to boot under each, alternately (the last lines give the medians).</param>
     /// <returns>The exit code.</returns>
-    public static int Run(TextWriter output, TextWriter err, string kernelPath, int cpus)
+    public static int Run(TextWriter output, TextWriter err, string kernelPath, int cpus, int rounds = 1)
     {
         KernelFile kernel;
         try
@@ -56,35 +57,81 @@ internal static class LinuxBench
         try
         {
             KernelFactory factory = () => KernelDetector.Open(kernel, new BootArguments(CommandLine, KernelModule.ReadList(initrd), new MemoryMap((ulong)MemoryMiB << 20)));
-            Measurement smp;
-            try
+            var results = new List<(Measurement Smp, Measurement Qemu)>();
+            for (int round = 0; round < rounds; round++)
             {
-                smp = RunSmp(factory, cpus);
-            }
-            catch (KernelLoadException ex)
-            {
-                err.WriteLine($"smp bench linux: {ex.Message}");
-                return ExitCodes.Usage;
+                // Each round compiles the guest's code from nothing, as the first did (the process keeps translations).
+                JitStatistics.ForgetTranslations();
+                Measurement smp;
+                try
+                {
+                    smp = RunSmp(factory, cpus);
+                }
+                catch (KernelLoadException ex)
+                {
+                    err.WriteLine($"smp bench linux: {ex.Message}");
+                    return ExitCodes.Usage;
+                }
+
+                results.Add((smp, RunQemu(kernelPath, initrd, cpus)));
             }
 
-            var qemu = RunQemu(kernelPath, initrd, cpus);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Linux {Path.GetFileName(kernelPath)}, {cpus} CPUs, {MemoryMiB} MiB, '{CommandLine}', the test initramfs"));
-            output.WriteLine($"{"wall time (s)",-22}  {"smp",8}  {"qemu-tcg",10}");
-            output.WriteLine($"{"to \"" + BroughtUp + "\"",-22}  {Seconds(smp.BroughtUpSeconds),8}  {Seconds(qemu.BroughtUpSeconds),10}");
-            output.WriteLine($"{"to power-off",-22}  {Seconds(smp.PowerOffSeconds),8}  {Seconds(qemu.PowerOffSeconds),10}");
-            output.WriteLine($"{"how it ended",-22}  smp: {smp.Outcome}; qemu: {qemu.Outcome}");
-            if (smp.Jit is { } jit && jit.Compiled > 0)
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"smp's translator: {jit.Compiled} regions compiled in {jit.CompileTime.TotalSeconds:0.0} s ({jit.CompileTime.TotalMilliseconds / jit.Compiled:0.0} ms, {jit.IlBytes / jit.Compiled} IL bytes each), {jit.Waiting} waiting at the end"));
-            output.WriteLine($"linux_brought_up_s: {Seconds(smp.BroughtUpSeconds)}");
-            output.WriteLine($"linux_power_off_s: {Seconds(smp.PowerOffSeconds)}");
-            return smp.PowerOffSeconds is null ? ExitCodes.InternalError : ExitCodes.Ok;
+            if (rounds == 1) PrintOne(output, results[0].Smp, results[0].Qemu);
+            else PrintRounds(output, results);
+            var ratio = Median(results.Select(r => r.Smp.PowerOffSeconds / r.Qemu.PowerOffSeconds));
+            if (ratio is { } value) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"linux_power_off_ratio: {value:F2}"));
+            output.WriteLine($"linux_brought_up_s: {Seconds(Median(results.Select(r => r.Smp.BroughtUpSeconds)))}");
+            output.WriteLine($"linux_power_off_s: {Seconds(Median(results.Select(r => r.Smp.PowerOffSeconds)))}");
+            return results.Any(r => r.Smp.PowerOffSeconds is null) ? ExitCodes.InternalError : ExitCodes.Ok;
         }
         finally
         {
             File.Delete(initrd);
         }
     }
+
+    private static void PrintOne(TextWriter output, Measurement smp, Measurement qemu)
+    {
+        output.WriteLine($"{"wall time (s)",-22}  {"smp",8}  {"qemu-tcg",10}");
+        output.WriteLine($"{"to \"" + BroughtUp + "\"",-22}  {Seconds(smp.BroughtUpSeconds),8}  {Seconds(qemu.BroughtUpSeconds),10}");
+        output.WriteLine($"{"to power-off",-22}  {Seconds(smp.PowerOffSeconds),8}  {Seconds(qemu.PowerOffSeconds),10}");
+        output.WriteLine($"{"how it ended",-22}  smp: {smp.Outcome}; qemu: {qemu.Outcome}");
+        if (smp.Jit is { } jit && jit.Compiled > 0)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"smp's translator: {jit.Compiled} regions compiled in {jit.CompileTime.TotalSeconds:0.0} s ({jit.CompileTime.TotalMilliseconds / jit.Compiled:0.0} ms, {jit.IlBytes / jit.Compiled} IL bytes each), {jit.Waiting} waiting at the end"));
+    }
+
+    // One row per round (smp and QEMU alternate, so a busy host slows both of a round alike), then the medians.
+    private static void PrintRounds(TextWriter output, List<(Measurement Smp, Measurement Qemu)> results)
+    {
+        output.WriteLine($"{"wall time (s)",-8}  {"smp up",7}  {"smp off",8}  {"qemu up",8}  {"qemu off",9}  {"off ratio",9}  smp's translator: regions compiled, waiting at the end");
+        for (int i = 0; i < results.Count; i++)
+        {
+            var (smp, qemu) = results[i];
+            string jit = smp.Jit is { } j ? $"{j.Compiled}, {j.Waiting}" : "-";
+            output.WriteLine($"{"round " + (i + 1),-8}  {Seconds(smp.BroughtUpSeconds),7}  {Seconds(smp.PowerOffSeconds),8}  {Seconds(qemu.BroughtUpSeconds),8}  " +
+                $"{Seconds(qemu.PowerOffSeconds),9}  {Ratio(smp.PowerOffSeconds / qemu.PowerOffSeconds),9}  {jit}");
+        }
+
+        output.WriteLine($"{"median",-8}  {Seconds(Median(results.Select(r => r.Smp.BroughtUpSeconds))),7}  {Seconds(Median(results.Select(r => r.Smp.PowerOffSeconds))),8}  " +
+            $"{Seconds(Median(results.Select(r => r.Qemu.BroughtUpSeconds))),8}  {Seconds(Median(results.Select(r => r.Qemu.PowerOffSeconds))),9}  " +
+            $"{Ratio(Median(results.Select(r => r.Smp.PowerOffSeconds / r.Qemu.PowerOffSeconds))),9}");
+        foreach (var outcome in results.Select(r => $"smp: {r.Smp.Outcome}; qemu: {r.Qemu.Outcome}").Distinct())
+            output.WriteLine($"how it ended: {outcome}");
+    }
+
+    // The median of the values, or null when any is missing (a run that never got there).
+    private static double? Median(IEnumerable<double?> values)
+    {
+        var list = values.ToList();
+        if (list.Count == 0 || list.Any(v => v is null)) return null;
+        var sorted = list.Select(v => v!.Value).Order().ToList();
+        int mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static string Ratio(double? r) => r is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "-";
 
     private delegate Devices.Platform.Firmware.IKernelImage KernelFactory();
 

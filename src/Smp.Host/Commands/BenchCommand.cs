@@ -6,6 +6,9 @@ namespace Smp.Host.Commands;
 /// <summary><c>smp bench</c>: measurements printed to stdout (benchmarks measure progress; they assert nothing).</summary>
 internal static class BenchCommand
 {
+    // Each round is two Linux boots (about 20 s here): ten are already several minutes.
+    private const int MaxLinuxRounds = 10;
+
     /// <summary>Creates the command and its subcommands.</summary>
     /// <param name="context">Where the command writes.</param>
     /// <returns>The command.</returns>
@@ -60,17 +63,28 @@ internal static class BenchCommand
             Required = true,
         };
         var linuxCpus = MachineOptions.Cpus(4, Devices.Platform.MachineConfig.MaxCpus, "xAPIC IDs are 8 bits and 255 is the broadcast ID");
+        var linuxRounds = new Option<int>("--rounds")
+        {
+            Description = $"Boot under smp and under QEMU this many times, alternately, and report the medians (1..{MaxLinuxRounds}); " +
+                "on a busy host one boot can take a quarter longer than the next.",
+            DefaultValueFactory = _ => 1,
+            HelpName = "N",
+            CustomParser = result => (int)MachineOptions.ParseInRange(result, "--rounds", 1, MaxLinuxRounds, string.Empty),
+        };
         var linux = new Command(
             "linux",
             "Wall time for a Linux bzImage with the test initramfs ('" + LinuxBench.CommandLine + "', 512 MiB) to print '" + LinuxBench.BroughtUp +
-            "' and to power off, under smp and side by side under QEMU TCG (-kernel, same kernel, initrd and CPUs) in the same run. " +
-            "The last lines are 'linux_brought_up_s: N' and 'linux_power_off_s: N' (smp's).")
+            "' and to power off, under smp and side by side under QEMU TCG (-kernel, same kernel, initrd and CPUs) in the same run, " +
+            "and what smp's translator compiled. Every round compiles the guest's code from nothing. " +
+            "The last lines are 'linux_power_off_ratio: R' (smp/QEMU, when QEMU ran), 'linux_brought_up_s: N' and 'linux_power_off_s: N' " +
+            "(smp's; medians over the rounds).")
         {
             linuxKernel,
             linuxCpus,
+            linuxRounds,
         };
         linux.SetAction(parse => context.Guard("smp bench linux",
-            () => LinuxBench.Run(context.Out, context.Err, parse.GetValue(linuxKernel)!.FullName, parse.GetValue(linuxCpus))));
+            () => LinuxBench.Run(context.Out, context.Err, parse.GetValue(linuxKernel)!.FullName, parse.GetValue(linuxCpus), parse.GetValue(linuxRounds))));
 
         return new Command("bench", "Measure the simulator: message throughput, guest MIPS (also against QEMU), boot time, stress rate. Results go to stdout.")
         {

@@ -15,6 +15,12 @@ public sealed record JitStatistics(long Compiled, TimeSpan CompileTime, long IlB
     public static JitStatistics Now() => new(TranslationCache.Compiled,
         System.Diagnostics.Stopwatch.GetElapsedTime(0, TranslationCache.CompileTicks), TranslationCache.IlBytes, TranslationCache.Waiting);
 
+    /// <summary>
+    /// Forgets every translation this process made and every region waiting for the compiler, so that the next machine
+    /// starts as the first one did (benchmark rounds). Only between runs: a running machine would interpret its code.
+    /// </summary>
+    public static void ForgetTranslations() => TranslationCache.Clear();
+
     /// <summary>What happened between <paramref name="earlier"/> and this snapshot (Waiting stays this snapshot's).</summary>
     public JitStatistics Since(JitStatistics earlier) =>
         new(Compiled - earlier.Compiled, CompileTime - earlier.CompileTime, IlBytes - earlier.IlBytes, Waiting);

@@ -76,10 +76,17 @@ internal static class TranslationCache
         return translation;
     }
 
-    /// <summary>Drops every translation (tests that measure compilation start from nothing).</summary>
+    /// <summary>
+    /// Drops every translation and every region still waiting, so the next machine compiles its code from nothing
+    /// (benchmark rounds). Call it between runs: a machine still running would interpret the regions it queued.
+    /// </summary>
     public static void Clear()
     {
-        lock (Gate) Store.Clear();
+        lock (Gate)
+        {
+            Store.Clear();
+            Pending.Clear();
+        }
     }
 
     private static Thread StartWorker()
@@ -89,7 +96,9 @@ internal static class TranslationCache
             while (true)
             {
                 PendingCount.Wait();
-                var (translation, region) = TakeHottest();
+                // Nothing when Clear dropped the region this count was for.
+                if (TakeHottest() is not { } next) continue;
+                var (translation, region) = next;
                 try
                 {
                     Compile(translation, region);
@@ -113,10 +122,11 @@ internal static class TranslationCache
 
     // The waiting region whose head block ran most often (the interpreter keeps counting its executions until the
     // translation is published); ties go to the oldest.
-    private static (Translation, Region) TakeHottest()
+    private static (Translation, Region)? TakeHottest()
     {
         lock (Gate)
         {
+            if (Pending.Count == 0) return null;
             int best = 0;
             for (int i = 1; i < Pending.Count; i++)
                 if (Pending[i].Region.Nodes[0].Block.Executions > Pending[best].Region.Nodes[0].Block.Executions) best = i;
