@@ -66,7 +66,8 @@ internal static class BenchCommand
         var linuxRounds = new Option<int>("--rounds")
         {
             Description = $"Boot under smp and under QEMU this many times, alternately, and report the medians (1..{MaxLinuxRounds}); " +
-                "on a busy host one boot can take a quarter longer than the next.",
+                "on a busy host one boot can take a quarter longer than the next. Rounds after the first run in a process whose own " +
+                "code .NET has already optimised (about a tenth faster here); the first is what 'smp run' costs.",
             DefaultValueFactory = _ => 1,
             HelpName = "N",
             CustomParser = result => (int)MachineOptions.ParseInRange(result, "--rounds", 1, MaxLinuxRounds, string.Empty),
