@@ -14,15 +14,15 @@ namespace Smp.Devices.Cpu.Jit;
 /// own code after writing the state back, so new instruction handlers work unchanged.
 /// </summary>
 /// <remarks>
-/// Exactness, in the interpreter's terms: before a handler is called or a fault raised, the registers the region writes,
-/// the lazy flags, RIP, <see cref="CpuCore.InstructionsRetired"/> (as at the start of the decoded block, which is what
-/// the interpreter shows a handler) and the instruction's position in its block are stored, so the loop's fault path
-/// counts exactly the retired instructions; a TLB miss stores the same before the slow path, which may fault. The
-/// register stores of exits and raised faults are written once per region, in two shared tails. Each block checks the budget
-/// before it starts (a block that does not fit leaves for the interpreter, which runs part of it). After a handler or
-/// a memory slow path the exit flag is tested, so a store into code or a device that wants attention ends the region
-/// after that instruction, as it ends an interpreted block. Loops test memory's code epoch on their back edges, so a
-/// change made by another CPU is seen at the next iteration as at the interpreter's next block boundary.
+/// Exactness, in the interpreter's terms: before a handler is called or a fault raised, the registers the region
+/// writes, the lazy flags, RIP, <see cref="CpuCore.InstructionsRetired"/> (as at the start of the decoded block, which
+/// is what the interpreter shows a handler) and the instruction's position in its block are stored, so the loop's fault
+/// path counts exactly the retired instructions; a TLB miss stores the same before the slow path, which may fault. The
+/// register stores of exits and of raised faults are emitted once per region, in shared tails. Each block checks the
+/// budget before it starts (a block that does not fit leaves for the interpreter, which runs part of it). After a
+/// handler or a memory slow path the exit flag is tested, so a store into code or a device that wants attention ends
+/// the region after that instruction, as it ends an interpreted block. Loops test memory's code epoch on their back
+/// edges, so a change made by another CPU is seen at the next iteration as at the interpreter's next block boundary.
 /// The fetch that reaches the entry vouches for the entry's page; the region's other code pages are checked quietly
 /// whenever the CPU's fetch path changed (<see cref="CpuCore"/>'s RegionUsable, with every block's code stamp).
 /// </remarks>
@@ -96,7 +96,7 @@ internal sealed partial class RegionCompiler
         // Code that depends on the final sets of used and written registers comes last: slow paths, handler calls,
         // exits (write-backs) and the prologue (loads).
         for (int i = 0; i < _cold.Count; i++) _cold[i]();
-        EmitExitTail();
+        EmitExitTails();
         EmitFaultTail();
         _il.MarkLabel(prologue);
         for (int r = 0; r < 16; r++)
@@ -402,24 +402,23 @@ internal sealed partial class RegionCompiler
         EmitWriteBackAndReturn(retired, transfer);
     }
 
-    // Exits share one tail that stores the registers: written back at every exit, they made most of a region's IL
-    // (and the .NET JIT's time) for code that seldom runs.
-    private void EmitWriteBackAndReturn(int retired, Decoding.Transfer transfer)
-    {
-        var r = _exitRetired ??= _il.DeclareLocal(typeof(long));
-        var kind = _exitTransfer ??= _il.DeclareLocal(typeof(int));
-        EmitRetired(retired);
-        _il.Emit(OpCodes.Stloc, r);
-        _il.Emit(OpCodes.Ldc_I4, (int)transfer);
-        _il.Emit(OpCodes.Stloc, kind);
-        _il.Emit(OpCodes.Br, _exitTail ??= _il.DefineLabel());
-    }
+    // Exits share one tail that stores the registers and one that returns: written back at every exit, the registers
+    // made most of a region's IL (and the .NET JIT's time) for code that seldom runs.
+    private void EmitWriteBackAndReturn(int retired, Decoding.Transfer transfer) =>
+        EmitReturn(retired, transfer, _writeBackTail ??= _il.DefineLabel());
 
-    private void EmitExitTail()
+    // The two tails: registers stored (exits that still hold them in locals), then the retired count, the transfer kind
+    // and the return (every exit).
+    private void EmitExitTails()
     {
-        if (_exitTail is not { } tail) return;
-        _il.MarkLabel(tail);
-        WriteBackRegisters();
+        if (_writeBackTail is { } writeBack)
+        {
+            _il.MarkLabel(writeBack);
+            WriteBackRegisters();
+        }
+
+        if (_returnTail is not { } ret) return;
+        _il.MarkLabel(ret);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldloc, _irEntry);
         _il.Emit(OpCodes.Ldloc, _exitRetired!);
@@ -442,26 +441,20 @@ internal sealed partial class RegionCompiler
         EmitReturn(retired, transfer);
     }
 
-    private void EmitReturn(int retired, Decoding.Transfer transfer)
+    // Sets what the return tail stores and goes there (through the register stores when `tail` is that tail).
+    private void EmitReturn(int retired, Decoding.Transfer transfer, Label? tail = null)
     {
-        var r = _exitRetired ??= _il.DeclareLocal(typeof(long));
         EmitRetired(retired);
-        _il.Emit(OpCodes.Stloc, r);
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldloc, _irEntry);
-        _il.Emit(OpCodes.Ldloc, r);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stfld, RetiredField);
-        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Stloc, _exitRetired ??= _il.DeclareLocal(typeof(long)));
         _il.Emit(OpCodes.Ldc_I4, (int)transfer);
-        _il.Emit(OpCodes.Stfld, LastTransferField);
-        _il.Emit(OpCodes.Ldloc, r);
-        _il.Emit(OpCodes.Ret);
+        _il.Emit(OpCodes.Stloc, _exitTransfer ??= _il.DeclareLocal(typeof(int)));
+        var ret = _returnTail ??= _il.DefineLabel();
+        _il.Emit(OpCodes.Br, tail ?? ret);
     }
 
     private bool _deferring;
     private LocalBuilder? _exitRetired, _exitTransfer;
-    private Label? _exitTail;
+    private Label? _writeBackTail, _returnTail;
 
     /// <summary>Queues code to emit after the hot code (it may use the final register sets).</summary>
     private void Cold(Action emit) => _cold.Add(() =>
