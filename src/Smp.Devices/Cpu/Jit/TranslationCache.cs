@@ -16,7 +16,6 @@ internal static class TranslationCache
     private static readonly Dictionary<RegionKey, Translation> Store = [];
     private static readonly Lock Gate = new();
     private static readonly List<WaitingRegion> Pending = [];
-
     private static readonly SemaphoreSlim PendingCount = new(0);
     private static Thread? _worker;
     private static long _compiled, _compileTicks, _reused, _failed, _ilBytes;
@@ -98,10 +97,9 @@ internal static class TranslationCache
                 PendingCount.Wait();
                 // Nothing when Clear dropped the region this count was for.
                 if (TakeHottest() is not { } next) continue;
-                var (translation, region) = next;
                 try
                 {
-                    Compile(translation, region);
+                    Compile(next.Translation, next.Region);
                 }
                 catch (Exception ex) when (ex is InvalidProgramException or NotSupportedException or InvalidOperationException)
                 {
@@ -124,7 +122,7 @@ internal static class TranslationCache
     // block, which the interpreter counts until the translation is published, times its length): what runs now, not what
     // ran a lot once. With hundreds waiting through Linux's boot, picking by total executions compiled finished phases
     // first: 155 million instructions were interpreted while their region waited, 90 million with this order.
-    private static (Translation, Region)? TakeHottest()
+    private static WaitingRegion? TakeHottest()
     {
         lock (Gate)
         {
@@ -146,7 +144,7 @@ internal static class TranslationCache
 
             var taken = Pending[best];
             Pending.RemoveAt(best);
-            return (taken.Translation, taken.Region);
+            return taken;
         }
     }
 
