@@ -16,7 +16,8 @@ public sealed class ContinuationTests
     /// <summary>Works quantum by quantum like a CPU, now and then telling a peer something; notes what it sees.</summary>
     private sealed class Runner : SimActor
     {
-        public Runner(IActorRef peer, bool useContinue, int slices, List<(long Now, long QuantumEnd)> seen, int[] continued)
+        public Runner(IActorRef peer, bool useContinue, int slices, List<(long Now, long QuantumEnd)> seen, int[] continued,
+            List<(long NextEnd, long Horizon, bool Continued)>? probes = null)
         {
             Receive<Slice>(s =>
             {
@@ -25,7 +26,10 @@ public sealed class ContinuationTests
                     seen.Add((Sim.Now, Sim.QuantumEnd));
                     if (n % 37 == 0) Sim.ScheduleTell(n % 5 * 400, peer, new Ping(n));
                     var next = new Slice(n + 1);
-                    if (!useContinue || !Sim.TryContinue(next))
+                    long horizon = Sim.ContinuationHorizon(), nextEnd = Sim.QuantumEnd + Sim.Simulation.Quantum;
+                    bool ok = useContinue && Sim.TryContinue(next);
+                    probes?.Add((nextEnd, horizon, ok));
+                    if (!ok)
                     {
                         Sim.Tell(Self, next);
                         return;
@@ -55,14 +59,15 @@ public sealed class ContinuationTests
 
     private sealed record Outcome(MessageLog Log, List<(long, long)> Seen, long Quanta, long Delivered, long Now, RunResult Result, int Continued);
 
-    private static Outcome Run(bool useContinue, SimulationMode mode = SimulationMode.Deterministic, long? limit = null)
+    private static Outcome Run(bool useContinue, SimulationMode mode = SimulationMode.Deterministic, long? limit = null,
+        List<(long NextEnd, long Horizon, bool Continued)>? probes = null)
     {
         var log = new MessageLog();
         using var simulation = new Simulation("cont", new SimulationOptions { Mode = mode, Recorder = log });
         var seen = new List<(long, long)>();
         var continued = new int[1];
         var peer = simulation.ActorOf(Props.Create(() => new Peer()), "peer");
-        var runner = simulation.ActorOf(Props.Create(() => new Runner(peer, useContinue, 400, seen, continued)), "runner");
+        var runner = simulation.ActorOf(Props.Create(() => new Runner(peer, useContinue, 400, seen, continued, probes)), "runner");
         simulation.TellAt(1_500, runner, new Slice(0));
         var result = limit is { } l ? simulation.RunUntil(l) : simulation.RunUntil(500_000);
         Assert.Null(simulation.Failure);
@@ -97,6 +102,20 @@ public sealed class ContinuationTests
         Assert.Equal(sent.Seen, continuing.Seen);
         Assert.Equal(sent.Quanta, continuing.Quanta);
         Assert.Equal(sent.Now, continuing.Now);
+    }
+
+    [Fact]
+    public void The_continuation_horizon_is_how_far_continuing_succeeds()
+    {
+        var probes = new List<(long NextEnd, long Horizon, bool Continued)>();
+        Run(useContinue: true, probes: probes);
+
+        // Every quantum that ends by the horizon is continued into, and none that ends after it; an actor that cannot
+        // continue at all (a send in its outbox) gets no horizon.
+        Assert.All(probes, p => Assert.Equal(p.Horizon != long.MinValue && p.NextEnd <= p.Horizon, p.Continued));
+        Assert.Contains(probes, p => p.Continued && p.Horizon >= p.NextEnd + 5 * 1000);
+        Assert.Contains(probes, p => !p.Continued && p.Horizon != long.MinValue);
+        Assert.Contains(probes, p => p.Horizon == long.MinValue);
     }
 
     [Fact]

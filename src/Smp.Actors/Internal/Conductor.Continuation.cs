@@ -14,10 +14,7 @@ internal sealed partial class Conductor
     /// </summary>
     public bool TryContinue(SimCell cell, object message)
     {
-        if (Parallel || _run is not { } run || run.StopWhen is not null || run.SingleQuantum || _fault is not null
-            || _phase != Phase.InWindow || _batchCount != 1 || _inFlight != 1 || _held.Count != 0 || Paused
-            || !ReferenceEquals(_batch[0].Target, cell) || cell.State != CellState.Running || cell.Failed || cell.Outbox.Count != 0
-            || Failure is not null || _stopRequested || _pauseRequested || _hasPendingStops || Volatile.Read(ref _pendingLifecycle) != 0)
+        if (!MayContinue(cell, out var run))
         {
             return false;
         }
@@ -53,5 +50,30 @@ internal sealed partial class Conductor
         Now = due;
         cell.LocalNow = due;
         return true;
+    }
+
+    /// <summary>
+    /// How far <paramref name="cell"/> could go on continuing (<see cref="TryContinue"/>) if it sent nothing: the due time
+    /// of the first other envelope, or the run's limit, whichever is earlier; <see cref="long.MinValue"/> when it could not
+    /// continue now. A quantum may be continued into when it ends at or before this time.
+    /// </summary>
+    public long ContinuationHorizon(SimCell cell)
+    {
+        if (!MayContinue(cell, out var run))
+        {
+            return long.MinValue;
+        }
+
+        return _queue.Count > 0 && _queue.Peek().Due < run.Limit ? _queue.Peek().Due : run.Limit;
+    }
+
+    // Everything but the time that TryContinue requires.
+    private bool MayContinue(SimCell cell, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RunRequest? run)
+    {
+        run = _run;
+        return !(Parallel || run is null || run.StopWhen is not null || run.SingleQuantum || _fault is not null
+            || _phase != Phase.InWindow || _batchCount != 1 || _inFlight != 1 || _held.Count != 0 || Paused
+            || !ReferenceEquals(_batch[0].Target, cell) || cell.State != CellState.Running || cell.Failed || cell.Outbox.Count != 0
+            || Failure is not null || _stopRequested || _pauseRequested || _hasPendingStops || Volatile.Read(ref _pendingLifecycle) != 0);
     }
 }

@@ -197,6 +197,16 @@ internal sealed class SimCell : ISimContext
         return !_suspend && !_unhandled && Conductor.TryContinue(this, message);
     }
 
+    public long ContinuationHorizon()
+    {
+        if (t_current != this)
+        {
+            throw new InvalidOperationException("Sim.ContinuationHorizon can only be called from the actor's own handler.");
+        }
+
+        return _suspend || _unhandled ? long.MinValue : Conductor.ContinuationHorizon(this);
+    }
+
     public void MarkUnhandled() => _unhandled = true;
 
     public void CancelTimers() => _timers?.CancelAll();

@@ -93,6 +93,7 @@ public sealed partial class CpuCore
 
         _shadow = InterruptShadow.None;
         _deliveries++;
+        NoteEventDelivered();
         _eventDepth++;
         RecomputeStepMode();
         RequestExit();

@@ -300,6 +300,7 @@ public sealed unsafe partial class CpuCore
     /// <summary>A physical read as this CPU sees it: its own local APIC window first, then the shared bus.</summary>
     public ulong PhysicalRead(ulong pa, int size)
     {
+        if (StopAtDeviceOrEvent && ReachesDevice(pa)) NoteDeviceAccess();
         if ((pa & ~0xFFFUL) == ApicWindow && LocalApicMmio is { } apic) return apic.Read(pa, size);
         return Memory.Read(pa, size);
     }
@@ -310,11 +311,15 @@ public sealed unsafe partial class CpuCore
     /// </summary>
     public void PhysicalWrite(ulong pa, int size, ulong v)
     {
+        if (StopAtDeviceOrEvent && ReachesDevice(pa)) NoteDeviceAccess();
         if ((pa & ~0xFFFUL) == ApicWindow && LocalApicMmio is { } apic) { apic.Write(pa, size, v); return; }
         long epoch = Memory.CodeEpoch;
         Memory.Write(pa, size, v);
         if (Memory.CodeEpoch != epoch) RequestExit();
     }
+
+    // Whether a physical access at `pa` reaches a device: this CPU's local APIC window or a memory-mapped device.
+    private bool ReachesDevice(ulong pa) => ((pa & ~0xFFFUL) == ApicWindow && LocalApicMmio != null) || Memory.IsMmio(pa);
 
     // A write through a code-page TLB entry: plain RAM, no breakpoints (those entries are only filled then).
     [MethodImpl(MethodImplOptions.NoInlining)]

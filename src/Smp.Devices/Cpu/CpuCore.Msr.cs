@@ -185,6 +185,7 @@ public sealed partial class CpuCore
     /// </summary>
     public bool TryWriteMsr(uint msr, ulong value)
     {
+        NoteDeviceAccess(); // the APIC's MSRs (x2APIC, TSC deadline) among them
         switch (msr)
         {
             case Msr.Tsc:

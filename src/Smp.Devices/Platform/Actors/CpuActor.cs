@@ -12,7 +12,7 @@ namespace Smp.Devices.Platform.Actors;
 /// nothing and costs nothing; a message that wakes it brings its clock forward to the message's time
 /// (<see cref="CpuCore.AdvanceIdleCycles"/>), so the TSC and the APIC timer stay on the global clock.
 /// </summary>
-public sealed class CpuActor : SimActor
+public sealed partial class CpuActor : SimActor
 {
     private const string ApicTimerKey = "apic-timer", DeviceTimerKey = "device";
 
@@ -117,7 +117,9 @@ public sealed class CpuActor : SimActor
     private void TellIfWired(Akka.Actor.IActorRef? target, object message)
     {
         // Simulation.Tell: stamped by this actor inside its handlers, an outside send when the core is driven directly.
-        if (target is not null) Sim.Simulation.Tell(target, message);
+        if (target is null) return;
+        _core.NoteDeviceAccess(); // running ahead, a send waits until the quanta the clock passed are continued
+        Sim.Simulation.Tell(target, message);
     }
 
     private void Wake()
@@ -151,13 +153,17 @@ public sealed class CpuActor : SimActor
     // ISimContext.TryContinue), at most MaxContinuedQuanta of them per delivery, so the lane's other work is not held up.
     private void RunSlices()
     {
-        for (int left = MaxContinuedQuanta; RunSlice(left > 0); left--)
+        for (_continuable = MaxContinuedQuanta; RunSlice(); _continuable--)
         {
         }
     }
 
-    // Runs the core to the quantum's end; true when it continues into the next quantum within this delivery.
-    private bool RunSlice(bool mayContinue)
+    // Quanta this delivery may still continue into (RunSlices).
+    private int _continuable;
+
+    // Runs the core to the quantum's end (or, running ahead, to a later one); true when it continues into the next
+    // quantum within this delivery.
+    private bool RunSlice()
     {
         var control = _wiring.Control;
         if (_waitingBios || control.Stopping) return false;
@@ -168,8 +174,8 @@ public sealed class CpuActor : SimActor
         _apic.PollTimer(now);
         if (now < until)
         {
-            long cycles = (long)ClockMath.MulDiv((ulong)(until - now), (ulong)_core.FrequencyHz, 1_000_000_000UL);
-            long wanted = Math.Max(1, cycles / Math.Max(1, _core.CyclesPerInstruction));
+            long end = RunAheadEnd(until, now);
+            long wanted = InstructionsBetween(now, end);
             long granted = control.Reserve(wanted);
             if (granted == 0)
             {
@@ -177,12 +183,32 @@ public sealed class CpuActor : SimActor
                 return false;
             }
 
-            long used = RunCore(granted);
+            long used;
+            if (end > until)
+            {
+                (used, long quantumGrant) = RunAhead(now, granted);
+                // What the quanta after the one it stopped in were given goes back at once.
+                if (quantumGrant < granted) control.Settle(granted - quantumGrant, 0);
+                granted = quantumGrant;
+                until = Sim.QuantumEnd;
+            }
+            else
+            {
+                used = RunCore(granted);
+            }
+
             if (SuspendForDebugger(granted, used, until)) return false;
             control.Settle(granted, used);
         }
 
-        return FinishSlice(until, mayContinue);
+        return FinishSlice(until, _continuable > 0);
+    }
+
+    // The instructions a slice from `now` to `until` is given: its cycles over the cycles per instruction, at least one.
+    private long InstructionsBetween(long now, long until)
+    {
+        long cycles = (long)ClockMath.MulDiv((ulong)(until - now), (ulong)_core.FrequencyHz, 1_000_000_000UL);
+        return Math.Max(1, cycles / Math.Max(1, _core.CyclesPerInstruction));
     }
 
     /// <summary>

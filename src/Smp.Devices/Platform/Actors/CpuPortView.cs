@@ -26,6 +26,7 @@ internal sealed class CpuPortView : IPortBus
 
     public uint In(ushort port, int size)
     {
+        _core.NoteDeviceAccess();
         if (_wiring.Ports is not { } ports) return size == 4 ? uint.MaxValue : (1u << (size * 8)) - 1;
         if (!_wiring.DevicesShared) return InDevices(ports, port, size);
         lock (_wiring.DeviceLock) return InDevices(ports, port, size);
@@ -39,6 +40,7 @@ internal sealed class CpuPortView : IPortBus
 
     public void Out(ushort port, int size, uint value)
     {
+        _core.NoteDeviceAccess();
         if (BiosTrap.IsTrapPort(port) && BiosTrap.IsBiosCode(_core.Segs[Seg.CS].Base + _core.Rip))
         {
             // The ROM stub's OUT (from BIOS code only): stop right after it so the actor can call the BIOS (see BiosTrap).

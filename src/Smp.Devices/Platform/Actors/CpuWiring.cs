@@ -27,6 +27,9 @@ public sealed class CpuWiring
     /// <summary>Serialises device access between CPU actors (parallel mode runs them concurrently).</summary>
     public Lock DeviceLock { get; init; } = new();
 
+    /// <summary>Whether the CPU may run several quanta in one go when it runs alone (<see cref="MachineConfig.RunAhead"/>).</summary>
+    public bool RunAhead { get; init; }
+
     /// <summary>
     /// True when CPU actors may run at once (parallel mode): port accesses and device clocks then take
     /// <see cref="DeviceLock"/>. In deterministic mode every actor of a machine runs on one thread, one delivery at a

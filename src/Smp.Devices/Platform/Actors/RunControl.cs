@@ -71,6 +71,9 @@ public sealed class RunControl
     /// <summary>What reset the machine, for <see cref="StopReason.Reset"/>.</summary>
     public string? ResetSource { get; private set; }
 
+    /// <summary>How many times CPUs reserved budget: one per run of a core (a quantum, or several run ahead).</summary>
+    public long Reservations { get; private set; }
+
     /// <summary>Takes up to <paramref name="wanted"/> instructions from the budget; 0 when it is spent (the run then stops).</summary>
     /// <param name="wanted">The instructions a CPU wants to run.</param>
     /// <returns>The instructions granted.</returns>
@@ -78,6 +81,7 @@ public sealed class RunControl
     {
         lock (_lock)
         {
+            Reservations++;
             long granted = Math.Min(wanted, _remaining);
             _remaining -= granted;
             if (granted == 0 && !Stopping) Reason = StopReason.BudgetExhausted;

@@ -101,6 +101,7 @@ public sealed class Machine : IDisposable
                 ClockedPlatform = i == 0 ? Platform : null,
                 DeviceLock = DeviceLock,
                 DevicesShared = config.Parallel,
+                RunAhead = config.RunAhead,
                 Observer = config.Observer,
                 LevelEoi = vector =>
                 {

@@ -22,6 +22,13 @@ public sealed record MachineConfig
     /// <summary>The scheduling quantum in simulated nanoseconds (default 1 µs).</summary>
     public long Quantum { get; init; } = SimTime.Microsecond;
 
+    /// <summary>
+    /// Whether a CPU that runs alone, with nothing due at the next quantum boundaries, runs those quanta in one go
+    /// (default true; see CpuActor.RunAhead). What the guest does and sees is the same either way, to the instruction;
+    /// tests turn it off to compare.
+    /// </summary>
+    public bool RunAhead { get; init; } = true;
+
     /// <summary>The APIC bus latency in simulated nanoseconds (messages never arrive before the next quantum boundary).</summary>
     public long BusLatency { get; init; }
 
