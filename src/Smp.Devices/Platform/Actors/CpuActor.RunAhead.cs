@@ -15,14 +15,30 @@ public sealed partial class CpuActor
     // At most this many quanta in one run (the delivery's continued quanta bound it too).
     private const int MaxRunAheadQuanta = 256;
 
+    // Most quanta run one by one after a run ahead that ended in its first quantum.
+    private const int MaxRunAheadPause = 64;
+
     // The start of the run ahead in progress (its clock at its start), for counting its quanta.
     private long _aheadFrom;
+
+    // A CPU that polls a device ends every run ahead within a few instructions, and each one costs more than the quantum
+    // it saves: after a run ahead that ended in its first quantum, the next ones wait 1, 2, 4 ... 64 quanta (any choice
+    // here only changes how fast the simulation goes, never what the guest sees).
+    private int _runAheadPause, _runAheadBackoff;
 
     // The quantum end a slice from `now` may run to: `until`, or a later quantum end when the CPU may run ahead.
     private long RunAheadEnd(long until, long now)
     {
+        if (!_wiring.RunAhead || _continuable <= 1) return until;
+        if (_runAheadPause > 0)
+        {
+            _runAheadPause--;
+            return until;
+        }
+
         long quantum = Sim.Simulation.Quantum;
-        if (!_wiring.RunAhead || _continuable <= 1 || _core.RunsStepwise || !Aligned(now, until, quantum)) return until;
+        if (_core.RunsStepwise || !Aligned(now, until, quantum)) return until;
+
         long horizon = Sim.ContinuationHorizon();
         if (horizon == long.MinValue) return until;
 
@@ -44,6 +60,7 @@ public sealed partial class CpuActor
     {
         ulong frequency = (ulong)_core.FrequencyHz;
         long cpi = Math.Max(1, _core.CyclesPerInstruction);
+        if (cpi == 1 && frequency % 1_000_000_000UL == 0) return true; // whole cycles per nanosecond, one per instruction
         return (UInt128)_core.ElapsedCycles * 1_000_000_000UL % frequency == 0
             && WholeInstructions(until - now, frequency, cpi) && WholeInstructions(quantum, frequency, cpi);
     }
@@ -59,6 +76,7 @@ public sealed partial class CpuActor
     private (long Used, long Granted) RunAhead(long now, long granted)
     {
         _aheadFrom = now;
+        long firstEnd = Sim.QuantumEnd;
         _core.StopAtDeviceOrEvent = true;
         _core.BeforeDeviceAccess = _catchUpBeforeAccess ??= CatchUpBeforeAccess;
         long used;
@@ -78,6 +96,8 @@ public sealed partial class CpuActor
         }
 
         long quantumGrant = Math.Min(granted, InstructionsBetween(_aheadFrom, Sim.QuantumEnd));
+        if (Sim.QuantumEnd == firstEnd && used < granted) _runAheadPause = _runAheadBackoff = Math.Min(Math.Max(1, _runAheadBackoff * 2), MaxRunAheadPause);
+        else _runAheadBackoff = 0;
         // The rest of that quantum, as it would have run (devices and events allowed), unless the CPU stopped for good
         // reason: it halted, trapped to the BIOS, the run is stopping, or a debugger took over.
         if (used < quantumGrant && _core.State == RunState.Running && _ports.PendingTrap is null && !_wiring.Control.Stopping
