@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Smp.Devices.Cpu;
 
 // Running ahead: a CPU that runs alone, with nothing due for a while, is given several quanta in one Run (CpuActor). That
@@ -18,9 +20,16 @@ public sealed partial class CpuCore
     public Action? BeforeDeviceAccess;
 
     /// <summary>Notes an access that reaches a device or sends a message (see <see cref="StopAtDeviceOrEvent"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void NoteDeviceAccess()
     {
-        if (!StopAtDeviceOrEvent) return;
+        if (StopAtDeviceOrEvent) EndRunAhead();
+    }
+
+    // Every port and device access passes the check above; only the first one of a run ahead gets here.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EndRunAhead()
+    {
         StopAtDeviceOrEvent = false;
         BeforeDeviceAccess?.Invoke();
         RequestStop();
