@@ -18,9 +18,6 @@ public sealed partial class CpuActor
     // Most quanta run one by one after a run ahead that ended in its first quantum.
     private const int MaxRunAheadPause = 64;
 
-    // The start of the run ahead in progress (its clock at its start), for counting its quanta.
-    private long _aheadFrom;
-
     // A CPU that polls a device ends every run ahead within a few instructions, and each one costs more than the quantum
     // it saves: after a run ahead that ended in its first quantum, the next ones wait 1, 2, 4 ... 64 quanta (any choice
     // here only changes how fast the simulation goes, never what the guest sees).
@@ -75,7 +72,6 @@ public sealed partial class CpuActor
     // part of the grant up to the end of the quantum the CPU stopped in, the conductor having continued into that quantum.
     private (long Used, long Granted) RunAhead(long now, long granted)
     {
-        _aheadFrom = now;
         long firstEnd = Sim.QuantumEnd;
         _core.StopAtDeviceOrEvent = true;
         _core.BeforeDeviceAccess = _catchUpBeforeAccess ??= CatchUpBeforeAccess;
@@ -91,11 +87,11 @@ public sealed partial class CpuActor
         }
 
         // The quantum of the last budget unit used: the first whose end the units up to it reach.
-        while (used > 0 && InstructionsBetween(_aheadFrom, Sim.QuantumEnd) < used && ContinueOneQuantum())
+        while (used > 0 && InstructionsBetween(now, Sim.QuantumEnd) < used && ContinueOneQuantum())
         {
         }
 
-        long quantumGrant = Math.Min(granted, InstructionsBetween(_aheadFrom, Sim.QuantumEnd));
+        long quantumGrant = Math.Min(granted, InstructionsBetween(now, Sim.QuantumEnd));
         if (Sim.QuantumEnd == firstEnd && used < granted) _runAheadPause = _runAheadBackoff = Math.Min(Math.Max(1, _runAheadBackoff * 2), MaxRunAheadPause);
         else _runAheadBackoff = 0;
         // The rest of that quantum, as it would have run (devices and events allowed), unless the CPU stopped for good
@@ -128,9 +124,7 @@ public sealed partial class CpuActor
     {
         if (_continuable <= 0 || !Sim.TryContinue(new RunQuantum(Sim.QuantumEnd))) return false;
         _continuable--;
-        long boundary = Sim.Now;
-        AdvanceDevices(boundary);
-        _apic.PollTimer(boundary);
+        BeginQuantum(Sim.Now);
         return true;
     }
 }

@@ -137,6 +137,13 @@ public sealed partial class CpuActor : SimActor
         _core.AdvanceIdleCycles(cycles);
     }
 
+    // What the start of a quantum sees at `now`: the devices brought up to it, and the APIC timer if it is due.
+    private void BeginQuantum(long now)
+    {
+        AdvanceDevices(now);
+        _apic.PollTimer(now);
+    }
+
     private void AdvanceDevices(long now)
     {
         if (_wiring.ClockedPlatform is not { } platform) return;
@@ -170,8 +177,7 @@ public sealed partial class CpuActor : SimActor
         SyncClock();
         long until = Sim.QuantumEnd;
         long now = _core.SimulatedNanoseconds;
-        AdvanceDevices(now);
-        _apic.PollTimer(now);
+        BeginQuantum(now);
         if (now < until)
         {
             long end = RunAheadEnd(until, now);
